@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what `npm run lab` and `npm test` need when it is missing, then builds.
+# Idempotent and quick when everything is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: real corosync, the quorum device pair, the library headers for the addon,
+# and the tools the namespace lab uses.
+packages=(
+  corosync corosync-qnetd corosync-qdevice
+  libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libqb-dev
+  iproute2 procps psmisc util-linux openssl libnss3-tools
+  python3 make g++
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian corosync package starts a system instance on install; the lab runs its own.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now corosync corosync-qdevice corosync-qnetd >/dev/null 2>&1 || true
+fi
+
+# npm dependencies: reinstall when node_modules is missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund >/dev/null
+fi
+
+# The native addon: rebuild when any of its sources is newer than the binary.
+addon=build/Release/quorate_native.node
+if [ -f binding.gyp ]; then
+  if [ ! -f "$addon" ] || [ -n "$(find binding.gyp native -newer "$addon" -print -quit)" ]; then
+    echo "bootstrap: building the native addon"
+    nodedir_arg=()
+    [ -f /usr/include/node/node_api.h ] && nodedir_arg=(--nodedir=/usr)
+    npx --no-install node-gyp rebuild "${nodedir_arg[@]}" >build-native.log 2>&1 || {
+      cat build-native.log >&2; echo "bootstrap: addon build failed" >&2; exit 1; }
+  fi
+fi
+
+# TypeScript (incremental, so a no-op build takes about a second).
+npx --no-install tsc -p tsconfig.json

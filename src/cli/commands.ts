@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * One place that lists the verb families; each lives in its own module under src/cli/ and
+ * exports `register(program)`.
+ */
+export function registerCommands(_program: Command): void {
+  // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
+}
