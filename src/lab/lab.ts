@@ -12,7 +12,7 @@ import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './o
 import { inHost, isAlive, killNamespacesSync, namespacePidsSync, processStartTime, programName, signalPids, spawnInHost, startDaemon } from './processes';
 import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
 import { run, type RunOptions, type RunResult } from './run';
-import { labDir, readState, writeState, type HostState, type LabState } from './state';
+import { createState, labDir, readState, writeState, type HostState, type LabState } from './state';
 import { clearLeftovers, labIsLive, teardownSync } from './teardown';
 import { createTopology, hostLinkDown, hostLinkUp, setPort, setPortIsolated } from './topology';
 
@@ -70,11 +70,10 @@ export class Lab {
     const started = monotonicClock.now();
     const cleared = clearLeftovers();
     if (cleared.length > 0) progress(`cleared leftovers of crashed runs: ${cleared.join(', ')}`);
-    if (readState(resolved.name) !== undefined) {
-      throw new Error(`lab ${resolved.name} is already up: run 'quorate lab down --name ${resolved.name}' first`);
-    }
     const lab = new Lab(initialState(resolved, id));
-    writeState(lab.state);
+    if (!createState(lab.state)) {
+      throw new Error(`lab ${resolved.name} is already up: run 'quorate lab down${resolved.name === defaultLabName ? '' : ` --name ${resolved.name}`}' first`);
+    }
     guardLab(resolved.name, () => lab.state);
     try {
       await lab.bringUp(progress);
@@ -144,7 +143,7 @@ export class Lab {
 
   /** `corosync-quorumtool -s` on a node, parsed. */
   async quorumStatus(host: NodeHost): Promise<QuorumStatus> {
-    const result = await this.exec(host, ['corosync-quorumtool', '-s'], { timeoutMs: 10_000 });
+    const result = await this.exec(host, ['corosync-quorumtool', '-s'], { timeoutMs: 3000 });
     if (!result.stdout.includes('Quorum information')) {
       throw new Error(`${host}: corosync-quorumtool -s failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
@@ -194,6 +193,23 @@ export class Lab {
         const summary = Object.entries(last).map(([n, s]) => typeof s === 'string' ? `${n}: ${s}`
           : `${n}: ${s.nodes} nodes, quorate ${s.quorate}, votes ${String(s.totalVotes)}/${String(s.expectedVotes)}, device ${s.qdeviceVotes}`);
         throw new Error(`lab ${this.name}: nodes not quorate after ${options.timeoutMs ?? 60_000} ms (${summary.join('; ')})`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Polls a node's quorum status until `predicate` holds; a node whose corosync does not
+   * answer (powered off, paused) simply does not match yet.
+   */
+  async waitForQuorum(host: NodeHost, predicate: (status: QuorumStatus) => boolean, timeoutMs = 30_000): Promise<QuorumStatus> {
+    const deadline = monotonicClock.now() + timeoutMs;
+    let last: QuorumStatus | string = 'no answer yet';
+    while (true) {
+      last = await this.quorumStatus(host).catch((err: Error) => err.message);
+      if (typeof last !== 'string' && predicate(last)) return last;
+      if (monotonicClock.now() > deadline) {
+        throw new Error(`${host}: quorum condition not met within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
       }
       await sleep(100);
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostName, LabNames } from './names';
 import type { ResolvedLabOptions } from './options';
@@ -52,11 +52,32 @@ function stateFile(dir: string): string {
   return join(dir, 'state.json');
 }
 
+/**
+ * Claims the lab's name: the directory appears atomically with its state file in it, so no
+ * other process ever sees it without a state, and a name already taken fails here.
+ */
+export function createState(state: LabState): boolean {
+  mkdirSync(labRunRoot, { recursive: true });
+  const staging = join(labRunRoot, `.staging-${state.names.id}`);
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(stateFile(staging), serialize(state));
+  try {
+    renameSync(staging, state.dir);
+    return true;
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+    return false;
+  }
+}
+
 export function writeState(state: LabState): void {
-  mkdirSync(state.dir, { recursive: true });
   const file = stateFile(state.dir);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, serialize(state));
   renameSync(`${file}.tmp`, file);
+}
+
+function serialize(state: LabState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
 }
 
 export function readState(name: string): LabState | undefined {
@@ -70,7 +91,7 @@ export function readState(name: string): LabState | undefined {
 /** Names of every lab with a directory under /run/quorate-lab. */
 export function listLabNames(): string[] {
   try {
-    return readdirSync(labRunRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(labRunRoot, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
   } catch {
     return [];
   }

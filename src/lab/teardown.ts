@@ -16,10 +16,19 @@ export function teardownSync(state: LabState): void {
   killNamespacesSync(namespaces, [...state.pidsEverStarted, ...daemonPids]);
   const existing = new Set(listNamespacesSync());
   for (const netns of namespaces) {
-    if (existing.has(netns)) execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+    if (existing.has(netns)) deleteNamespaceSync(netns);
   }
   rmSync(state.workDir, { recursive: true, force: true });
   rmSync(state.dir, { recursive: true, force: true });
+}
+
+/** Tolerates a namespace another cleaner removed first. */
+function deleteNamespaceSync(netns: string): void {
+  try {
+    execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+  } catch {
+    // Already gone.
+  }
 }
 
 export function listNamespacesSync(): string[] {
@@ -49,6 +58,9 @@ export function labIsLive(name: string): boolean {
 export function clearLeftovers(): string[] {
   const removed: string[] = [];
   const liveIds = new Set<string>();
+  // Namespaces first: a lab writes its state before creating namespaces, so any namespace
+  // listed here belongs to a state read below or to nobody.
+  const namespaces = listNamespacesSync();
   for (const name of listLabNames()) {
     let state: LabState | undefined;
     try {
@@ -57,7 +69,7 @@ export function clearLeftovers(): string[] {
       state = undefined;
     }
     if (state === undefined) {
-      // A directory without a readable state: nothing can own it.
+      // Lab directories appear with their state (createState), so this one is damaged.
       rmSync(labDir(name), { recursive: true, force: true });
       removed.push(name);
     } else if (ownerAlive(state)) {
@@ -67,11 +79,11 @@ export function clearLeftovers(): string[] {
       removed.push(name);
     }
   }
-  for (const netns of listNamespacesSync()) {
+  for (const netns of namespaces) {
     const id = labIdOfNamespace(netns);
     if (id === undefined || liveIds.has(id)) continue;
     killNamespacesSync([netns]);
-    execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+    deleteNamespaceSync(netns);
     removed.push(netns);
   }
   return removed;
