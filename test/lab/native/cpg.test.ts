@@ -3,7 +3,8 @@ import { Lab } from '../../../src/lab/lab';
 import { monotonicClock } from '../../../src/util/clock';
 import type { CpgConfchg } from '../../../src/native/cpg';
 import { skipWithoutLab } from '../../support/lab';
-import { Probe } from './probe-client';
+import { stopProgram } from './host-programs';
+import { Probe, ProbeError } from './probe-client';
 
 interface Delivered {
   nodeId: number;
@@ -65,5 +66,19 @@ describe('native cpg (real corosync)', function () {
     assert.deepEqual(change.members.map((m) => m.nodeId), [1]);
     // cpg_reason_t CPG_REASON_NODEDOWN: the node went away, not the process.
     assert.equal(change.left.find((a) => a.nodeId === 2)?.reason, 3);
+  });
+
+  it('reports a stopped corosync as an error event and a clear error on the next call, without crashing', async () => {
+    const node2 = probes[1]!;
+    stopProgram(lab!, 'node2', 'corosync');
+    const error = await node2.waitFor<{ message: string }>('cpg.error', () => true, 10_000);
+    assert.match(error.message, /corosync|cpg_dispatch/);
+    const next = node2.call('cpg.burst', { prefix: 'late-', count: 1 });
+    await assert.rejects(next, (err: unknown) => {
+      assert.ok(err instanceof ProbeError);
+      assert.match(String(err.code), /^CS_ERR_|^ERR_HANDLE_CLOSED$/);
+      console.log(`      after corosync stopped: event "${error.message}", next call "${err.message}"`);
+      return true;
+    });
   });
 });

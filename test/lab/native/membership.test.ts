@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lab } from '../../../src/lab/lab';
 import type { NodeHost } from '../../../src/lab/names';
-import { namespacePidsSync, programName } from '../../../src/lab/processes';
 import type { CmapChange, CmapEntry } from '../../../src/native/cmap';
 import type { QuorumNotification } from '../../../src/native/quorum';
 import type { VotequorumInfo } from '../../../src/native/votequorum';
 import type { MembershipSnapshot } from '../../../src/quorum/types';
 import { monotonicClock } from '../../../src/util/clock';
 import { skipWithoutLab } from '../../support/lab';
+import { stopProgram } from './host-programs';
 import { Probe } from './probe-client';
 
 const cli = join(__dirname, '../../../src/cli/main.js');
@@ -147,13 +147,6 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
     assert.equal((await own()).flagSet.qdeviceRegistered, false);
   });
 });
-
-/** Stops one program inside a host (the lab has no verb for a single daemon). */
-function stopProgram(lab: Lab, host: NodeHost, program: string): void {
-  for (const pid of namespacePidsSync(lab.host(host).netns)) {
-    if (programName(pid) === program) process.kill(pid, 'SIGTERM');
-  }
-}
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = monotonicClock.now() + timeoutMs;
