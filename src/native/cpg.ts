@@ -109,7 +109,10 @@ export class Cpg extends EventEmitter<CpgEvents> {
     return this.raw.maxAtomicMsgSize();
   }
 
-  /** Whether an open handle keeps the process alive (default true). */
+  /**
+   * Whether an open handle keeps the process and itself alive (default true, like a socket).
+   * After setRef(false) an unreferenced handle is finalized by the garbage collector.
+   */
   setRef(ref: boolean): void {
     this.raw.setRef(ref);
   }

@@ -50,6 +50,7 @@ describe('native cpg (real corosync)', function () {
     // The senders really interleaved, or the test proves nothing about ordering.
     const switches = first.filter((t, i) => i > 0 && t.slice(0, 2) !== (first[i - 1] ?? '').slice(0, 2)).length;
     console.log(`      sender switches in the agreed stream: ${switches}`);
+    assert.ok(switches > 0, 'the two bursts overlapped in the agreed stream');
     // Each sender's own messages keep their order.
     for (const prefix of ['n1-', 'n2-']) {
       const own = first.filter((t) => t.startsWith(prefix));
@@ -66,6 +67,16 @@ describe('native cpg (real corosync)', function () {
     assert.deepEqual(change.members.map((m) => m.nodeId), [1]);
     // cpg_reason_t CPG_REASON_NODEDOWN: the node went away, not the process.
     assert.equal(change.left.find((a) => a.nodeId === 2)?.reason, 3);
+  });
+
+  it('finalizes unreferenced handles that are garbage collected without close()', async () => {
+    const node1 = probes[0]!;
+    const baseline = await node1.call<number>('fds');
+    const withAbandoned = await node1.call<number>('gc.abandon', { count: 20 });
+    assert.ok(withAbandoned >= baseline + 20, `20 open CPG connections hold fds (${baseline} -> ${withAbandoned})`);
+    const afterGc = await node1.call<number>('gc.collect');
+    console.log(`      probe fds: ${baseline} before, ${withAbandoned} with 20 abandoned handles, ${afterGc} after gc`);
+    assert.ok(afterGc <= baseline, 'every abandoned handle was finalized');
   });
 
   it('reports a stopped corosync as an error event and a clear error on the next call, without crashing', async () => {

@@ -56,7 +56,7 @@ export class Probe {
   }
 
   static async start(lab: Lab, host: NodeHost): Promise<Probe> {
-    const child = lab.spawn(host, [process.execPath, probeScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = lab.spawn(host, [process.execPath, '--expose-gc', probeScript], { stdio: ['pipe', 'pipe', 'inherit'] });
     const probe = new Probe(host, child);
     await probe.waitFor('ready', () => true, 10_000);
     return probe;
