@@ -124,7 +124,7 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
     await lab.waitQuorate({ timeoutMs: 30_000 });
   });
 
-  it('a quorum device registered and polled through the addon adds its vote (corosync-qdevice stopped)', async () => {
+  it('a quorum device registered and polled through the addon adds its vote; master_wins, rename, unregister (corosync-qdevice stopped)', async () => {
     for (const host of nodes) stopProgram(lab, host, 'corosync-qdevice');
     const node1 = probe('node1');
     const own = () => node1.call<VotequorumInfo>('votequorum.getInfo', { nodeId: 0 });
@@ -141,9 +141,15 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
     assert.equal(tool.totalVotes, 3);
     assert.equal(tool.qdeviceVotes, 1);
 
-    await node1.call('votequorum.poll', { name: 'Qdevice', castVote: false });
+    await node1.call('votequorum.masterWins', { name: 'Qdevice', allow: true });
+    assert.equal((await own()).flagSet.qdeviceMasterWins, true);
+    await node1.call('votequorum.update', { oldName: 'Qdevice', newName: 'Arbiter' });
+    assert.equal((await own()).qdeviceName, 'Arbiter');
+    await assert.rejects(node1.call('votequorum.poll', { name: 'Qdevice', castVote: true }), { name: 'CorosyncError' });
+
+    await node1.call('votequorum.poll', { name: 'Arbiter', castVote: false });
     assert.equal((await own()).totalVotes, 2);
-    await node1.call('votequorum.unregister', { name: 'Qdevice' });
+    await node1.call('votequorum.unregister', { name: 'Arbiter' });
     assert.equal((await own()).flagSet.qdeviceRegistered, false);
   });
 });

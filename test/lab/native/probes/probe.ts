@@ -83,6 +83,8 @@ const ops: Record<string, (args: Args) => unknown> = {
   'votequorum.getInfo': ({ nodeId }) => need(votequorum, 'votequorum').getInfo(Number(nodeId)),
   'votequorum.register': ({ name }) => need(votequorum, 'votequorum').qdeviceRegister(String(name)),
   'votequorum.unregister': ({ name }) => need(votequorum, 'votequorum').qdeviceUnregister(String(name)),
+  'votequorum.update': ({ oldName, newName }) => need(votequorum, 'votequorum').qdeviceUpdate(String(oldName), String(newName)),
+  'votequorum.masterWins': ({ name, allow }) => need(votequorum, 'votequorum').qdeviceMasterWins(String(name), allow === true),
   'votequorum.poll': ({ name, castVote }) =>
     need(votequorum, 'votequorum').qdevicePoll(String(name), castVote === true, need(ringId, 'ring id')),
   'cmap.open': () => {
