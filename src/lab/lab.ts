@@ -37,6 +37,8 @@ export interface WaitQuorateOptions {
   timeoutMs?: number;
   /** Nodes that must be quorate together; default: every powered-on node. */
   nodes?: NodeHost[];
+  /** Also wait for the quorum device's vote; default: whenever the lab runs a quorum device. */
+  deviceVote?: boolean;
 }
 
 export interface HostStatus extends LabHost {
@@ -187,7 +189,7 @@ export class Lab {
   async waitQuorate(options: WaitQuorateOptions = {}): Promise<Record<string, QuorumStatus>> {
     const nodes = options.nodes ?? this.nodes.map((n) => n.name as NodeHost).filter((n) => this.hostState(n).poweredOn);
     const deadline = monotonicClock.now() + (options.timeoutMs ?? 60_000);
-    const withDevice = this.state.options.qdevice !== 'none';
+    const withDevice = options.deviceVote ?? this.state.options.qdevice !== 'none';
     let last: Record<string, QuorumStatus | string> = {};
     while (true) {
       const statuses = await Promise.all(nodes.map((n) => this.quorumStatus(n).catch((err: Error) => err.message)));
