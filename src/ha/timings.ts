@@ -1,0 +1,108 @@
+/**
+ * HA timings and the safety inequality of design/safety.md. The daemon checks the values in force
+ * at start-up with checkSafetyBound and refuses to run when it fails.
+ */
+export interface HaTimings {
+  /** Length of one CRM and one LRM round. */
+  roundMs: number;
+  /** How often a lock holder renews its lease (every round by default). */
+  renewIntervalMs: number;
+  /** Lease length L of the manager and agent locks, measured by each replica's own clock. */
+  lockLeaseMs: number;
+  /** Watchdog timeout W: an armed node that stops feeding resets this long afterwards. */
+  watchdogMs: number;
+  /** Q_stale: how long a cut-off node may still believe it is quorate (longest with a quorum device). */
+  quorumStaleMs: number;
+  /** Allowance for clock rate differences and scheduling delays between the nodes. */
+  clockMarginMs: number;
+  /**
+   * A node must stay offline this long before its services are fenced. Longer than Q_stale plus a
+   * round, so that a master cut off in a minority that still believes it is quorate loses that
+   * belief before it could take a lost node's (released or never taken) agent lock.
+   */
+  fenceDelayMs: number;
+  /** A deleted node stays `gone` this long before the manager forgets it. */
+  goneCleanupMs: number;
+  /** Rounds an LRM stays armed with nothing to protect before it releases lock and watchdog. */
+  lrmIdleRounds: number;
+}
+
+/**
+ * Defaults for corosync's fast profile (token 1 s, device timeout 3 s; lab-facts.md saw a cut-off
+ * node lose quorum 2.2-4.9 s after the cut): Q_stale 6 s, watchdog 5 s, rounds and renewals of
+ * 1 s, a 1 s margin; the lease of 15 s covers them with 1 s to spare. The fence delay of 8 s
+ * exceeds Q_stale + one round and costs nothing: fencing waits for the lease anyway.
+ */
+export const defaultTimings: HaTimings = {
+  roundMs: 1000,
+  renewIntervalMs: 1000,
+  lockLeaseMs: 15000,
+  watchdogMs: 5000,
+  quorumStaleMs: 6000,
+  clockMarginMs: 1000,
+  fenceDelayMs: 8000,
+  goneCleanupMs: 3600_000,
+  lrmIdleRounds: 30,
+};
+
+export interface SafetyTerm {
+  name: string;
+  ms: number;
+  why: string;
+}
+
+export interface SafetyBound {
+  ok: boolean;
+  leaseMs: number;
+  requiredMs: number;
+  terms: SafetyTerm[];
+  /** fence_delay > Q_stale + round: a stale minority master never gets to fence. */
+  fenceDelayOk: boolean;
+  /** One line for the operator naming every term. */
+  message: string;
+}
+
+/**
+ * L > Q_stale + W + renew_interval + feed_lag + clock_margin.
+ *
+ * The last renewal the quorate side saw may be one renew interval before the cut; the cut-off
+ * node may renew in its own partition while it still believes it is quorate (Q_stale), feeds the
+ * watchdog up to one renewal age (feed_lag = renew interval) after its last renewal, and resets W
+ * later. The quorate side takes the lock only after L on its own clock.
+ *
+ * Second condition, fence_delay > Q_stale + round: a lock that is free (released by a clean
+ * shutdown, or never taken) can be taken at once, so a master cut off in a minority partition
+ * that still believes it is quorate must lose that belief before it would try.
+ */
+export function checkSafetyBound(t: HaTimings): SafetyBound {
+  const terms: SafetyTerm[] = [
+    { name: 'Q_stale', ms: t.quorumStaleMs, why: 'a cut-off node may still believe it is quorate' },
+    { name: 'W', ms: t.watchdogMs, why: 'watchdog timeout after the last feed' },
+    { name: 'renew_interval', ms: t.renewIntervalMs, why: 'last renewal seen may precede the cut by one interval' },
+    { name: 'feed_lag', ms: t.renewIntervalMs, why: 'the watchdog is fed while the last renewal is at most this old' },
+    { name: 'clock_margin', ms: t.clockMarginMs, why: 'clock rate and scheduling differences' },
+  ];
+  const requiredMs = terms.reduce((sum, term) => sum + term.ms, 0);
+  const leaseOk = t.lockLeaseMs > requiredMs && t.renewIntervalMs > 0 && t.roundMs > 0;
+  const fenceDelayOk = t.fenceDelayMs > t.quorumStaleMs + t.roundMs;
+  const sum = terms.map((term) => `${term.name} ${term.ms}`).join(' + ');
+  const lease = leaseOk
+    ? `lock lease ${t.lockLeaseMs} ms > ${sum} = ${requiredMs} ms`
+    : `unsafe timings: lock lease ${t.lockLeaseMs} ms must exceed ${sum} = ${requiredMs} ms`;
+  const fence = `fence_delay ${t.fenceDelayMs} ms ${fenceDelayOk ? '>' : 'must exceed'} Q_stale ${t.quorumStaleMs} + round ${t.roundMs} ms`;
+  const ok = leaseOk && fenceDelayOk;
+  return { ok, leaseMs: t.lockLeaseMs, requiredMs, terms, fenceDelayOk, message: `${lease}; ${fence}` };
+}
+
+/** Validates the shape of a timings override (from a scenario or the daemon config). */
+export function mergeTimings(overrides: Record<string, unknown>): HaTimings {
+  const merged: HaTimings = { ...defaultTimings };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in defaultTimings)) throw new Error(`unknown timing '${key}'`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new Error(`timing '${key}' must be a non-negative integer (ms), got ${JSON.stringify(value)}`);
+    }
+    merged[key as keyof HaTimings] = value;
+  }
+  return merged;
+}
