@@ -70,7 +70,7 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
   }
   if (state.role !== 'lost_manager_lock') setRole(state, 'slave', fx, 'quorate, another node or nobody is master');
   else setRole(state, 'slave', fx, 'trying to become master again');
-  const free = lock === undefined || lock.holder === view.node || lock.ageMs >= timings.lockLeaseMs;
+  const free = lock === undefined || lock.ageMs >= timings.lockLeaseMs;
   if (free) fx.push({ kind: 'lock', op: 'acquire', lock: managerLockName });
   return { state, effects: fx.list };
 }

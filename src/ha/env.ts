@@ -7,7 +7,7 @@
  */
 import type { MembershipSnapshot } from '../quorum/types';
 import type {
-  ActionResult, CrmCommand, HaConfig, LockView, LrmStatus, ManagerStatus, QueuedCommand, RequestedState,
+  HaConfig, LockView, LrmStatus, ManagerStatus, QueuedCommand, RequestedState,
 } from './types';
 
 /** What one node sees of the cluster right now. */
@@ -35,13 +35,21 @@ export type LogLevel = 'info' | 'warn' | 'err';
 
 export type HaEffect =
   | { kind: 'log'; level: LogLevel; msg: string }
-  /** Leased locks: acquire succeeds when free, own or expired in the store's view; renew extends own. */
+  /**
+   * Leased locks. acquire: only when free or expired (even for the same node: an unexpired lock may
+   * be a previous life's); renew: only the unexpired holder; release: only the holder. Lock ages
+   * count from when the replica first saw the lock, so a node that boots with an old copy waits a
+   * whole lease before anything it finds there is free.
+   */
   | { kind: 'lock'; op: 'acquire' | 'renew' | 'release'; lock: string }
   /** The store applies it only while the writer holds the manager lock (fencing token). */
   | { kind: 'write-manager-status'; status: ManagerStatus }
   | { kind: 'write-lrm-status'; node: string; status: LrmStatus }
-  /** The manager rewrites a requested state (the `stop` command sets `stopped`). */
-  | { kind: 'set-requested-state'; sid: string; state: RequestedState }
+  /**
+   * The manager edits a resource's config: the `stop` command sets `stopped`, and every move
+   * records the new node, so the config always names where the service lives.
+   */
+  | { kind: 'update-resource'; sid: string; changes: { state?: RequestedState; node?: string } }
   | { kind: 'watchdog'; op: 'open' | 'update' | 'close' }
   /** Asynchronous: the outcome comes back as a DriverResult in a later LRM input. */
   | { kind: 'driver'; op: DriverOp; sid: string; uid: string; target?: string }
@@ -61,9 +69,6 @@ export interface StepResult<S> {
   state: S;
   effects: HaEffect[];
 }
-
-/** Operator commands arrive through the store's command queue; this is what a CLI appends. */
-export type OperatorCommand = CrmCommand;
 
 /** Builds the cluster view from a membership snapshot: members are names of nodes in the partition. */
 export function viewFromMembership(snapshot: MembershipSnapshot, now: number): ClusterView {
@@ -94,5 +99,3 @@ export class Effects {
     this.list.push({ kind: 'log', level: 'err', msg });
   }
 }
-
-export type { ActionResult };

@@ -20,6 +20,8 @@ export interface LrmState {
   results: LrmStatus['results'];
   /** sid → the action running for it (one at a time per service). */
   inFlight: Record<string, { uid: string; op: DriverOp; tries: number }>;
+  /** Starts to retry under the restart policy, issued in the next round that may start. */
+  retries: Record<string, { uid: string; tries: number }>;
   idleRounds: number;
   shutdown: ShutdownKind | null;
   /** Waiting conditions already logged. */
@@ -39,7 +41,7 @@ export interface LrmInput {
 
 export function initialLrmState(): LrmState {
   return {
-    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, idleRounds: 0,
+    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, idleRounds: 0,
     shutdown: null, reported: {},
   };
 }
@@ -101,9 +103,10 @@ function handleResults(step: Step): void {
     if (res.ok) {
       step.fx.info(`${res.op} of '${res.sid}' succeeded`);
       record(step, res.sid, res.uid, 'success');
-    } else if (res.op === 'start' && pending.tries < maxRestart(step, res.sid) && step.state.daemon === 'active') {
+    } else if (res.op === 'start' && pending.tries < maxRestart(step, res.sid)) {
+      // Retried by doWork, which runs only after this round's lock, quorum and watchdog checks.
       step.fx.warn(`start of '${res.sid}' failed, restart policy: retry number ${pending.tries + 1}`);
-      issue(step, res.sid, res.uid, 'start', pending.tries + 1);
+      step.state.retries[res.sid] = { uid: res.uid, tries: pending.tries + 1 };
     } else {
       step.fx.err(`${res.op} of '${res.sid}' failed`);
       record(step, res.sid, res.uid, 'error');
@@ -135,6 +138,12 @@ function doWork(step: Step): void {
     return;
   }
   for (const [sid, s] of step.mine) {
+    const retry = state.retries[sid];
+    delete state.retries[sid];
+    if (retry !== undefined && retry.uid === s.uid && s.state === 'started' && s.node === input.view.node) {
+      issue(step, sid, s.uid, 'start', retry.tries);
+      continue;
+    }
     if (s.node !== input.view.node || state.inFlight[sid] !== undefined || state.results[s.uid] !== undefined) continue;
     switch (s.state) {
       case 'started':

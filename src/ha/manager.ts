@@ -72,6 +72,7 @@ function changeState(r: Round, sid: string, next: ServiceState, changes: Partial
   const updated: ServiceStatus = { ...keep, node: prev.node, ...changes, state: next, uid: `${r.status.master}.${r.status.uidCounter}` };
   for (const key of Object.keys(updated) as (keyof ServiceStatus)[]) if (updated[key] === undefined) delete updated[key];
   r.status.serviceStatus[sid] = updated;
+  if (updated.node !== prev.node) r.fx.push({ kind: 'update-resource', sid, changes: { node: updated.node } });
   delete r.memory.reported[sid];
   r.fx.info(`service '${sid}': state changed from '${prev.state}' to '${next}' (${describe(updated)})${why === undefined ? '' : `: ${why}`}`);
 }
@@ -253,6 +254,7 @@ function stepStopped(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
   const move = r.moves.get(sid);
   if (move !== undefined) {
     r.status.serviceStatus[sid] = { ...s, node: move.target };
+    r.fx.push({ kind: 'update-resource', sid, changes: { node: move.target } });
     r.fx.info(`service '${sid}': stopped service moved from '${s.node}' to '${move.target}'`);
   }
   if (!wantsStarted(cfg)) return;
@@ -267,7 +269,7 @@ function stepStopped(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
 
 function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
   if (r.stops.has(sid)) {
-    r.fx.push({ kind: 'set-requested-state', sid, state: 'stopped' });
+    r.fx.push({ kind: 'update-resource', sid, changes: { state: 'stopped' } });
     changeState(r, sid, 'request_stop', {}, 'stop command');
     return;
   }
@@ -364,7 +366,9 @@ function fencing(r: Round): void {
           stepRecovery(r, sid, r.status.serviceStatus[sid]!, r.store.config.resources[sid]!);
         }
       }
-    } else {
+    } else if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
+      // Out of sight for a whole lease: even a lock it took unseen in a partition that still
+      // believed it was quorate has expired by now, and the node has reset.
       r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
     }
   }

@@ -35,10 +35,3 @@ export function assertFenced(node: string, lockHolder: string | undefined, maste
     throw new SafetyViolation(`recovery from '${node}' without holding its agent lock (holder: ${lockHolder ?? 'none'})`);
   }
 }
-
-/** The manager never assigns one service to two nodes: each status names exactly one owner. */
-export function assertSingleOwner(sid: string, node: string, target: string | undefined): void {
-  if (target !== undefined && target === node) {
-    throw new SafetyViolation(`service '${sid}' would move from '${node}' to itself`);
-  }
-}

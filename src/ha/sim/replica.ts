@@ -17,6 +17,13 @@ export class Replica {
   epoch = 0;
   /** Writes applied; among replicas of one epoch the one with more writes is newer. */
   version = 0;
+  /**
+   * Carries the latest primary state. A powered-off node's copy is not current; it becomes so by
+   * merging with a current copy, or when all cluster nodes are together again. The store grants
+   * quorum to HA only on a current copy, so a node that boots alone with an old copy (and the
+   * arbiter's vote) cannot act on state that is out of date.
+   */
+  current = true;
   config: HaConfig;
   managerStatus: ManagerStatus | null = null;
   lrmStatus: Record<string, LrmStatus> = {};
@@ -32,12 +39,26 @@ export class Replica {
     const copy = new Replica(structuredClone(this.config), this.leaseMs);
     copy.epoch = this.epoch;
     copy.version = this.version;
+    copy.current = this.current;
     copy.managerStatus = structuredClone(this.managerStatus);
     copy.lrmStatus = structuredClone(this.lrmStatus);
     copy.commands = structuredClone(this.commands);
     copy.nextSeq = this.nextSeq;
     copy.locks = new Map([...this.locks].map(([k, v]) => [k, { ...v }]));
     return copy;
+  }
+
+  /**
+   * A node that boots knows nothing about how old the locks in its copy are: it counts their age
+   * from the moment it first sees them, so a stale copy cannot hand out a lock early, and it does
+   * not take its own old locks for its own.
+   */
+  firstSeenAt(now: number, bootingNode: string): void {
+    for (const lock of this.locks.values()) {
+      lock.renewedAt = now;
+      // What the node held before it went down belongs to its previous life, not to this one.
+      if (lock.holder === bootingNode) lock.holder = `${bootingNode} (before reboot)`;
+    }
   }
 
   view(now: number): StoreView {
@@ -84,10 +105,10 @@ export class Replica {
       case 'write-lrm-status':
         this.lrmStatus = { ...this.lrmStatus, [effect.node]: structuredClone(effect.status) };
         return true;
-      case 'set-requested-state': {
+      case 'update-resource': {
         const res = this.config.resources[effect.sid];
         if (res === undefined) return false;
-        this.config = { ...this.config, resources: { ...this.config.resources, [effect.sid]: { ...res, state: effect.state } } };
+        this.config = { ...this.config, resources: { ...this.config.resources, [effect.sid]: { ...res, ...effect.changes } } };
         return true;
       }
       default:
@@ -99,7 +120,8 @@ export class Replica {
     const lock = this.locks.get(name);
     const expired = lock === undefined || now - lock.renewedAt >= this.leaseMs;
     if (op === 'acquire') {
-      if (!expired && lock.holder !== node) return false;
+      // Even the same node may not re-acquire an unexpired lock: it may be a previous life's.
+      if (!expired) return false;
       this.locks.set(name, { holder: node, renewedAt: now });
       return true;
     }

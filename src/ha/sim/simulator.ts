@@ -128,11 +128,14 @@ export class Simulator {
       const sameGroup = members.every((m) => m.replica === members[0]!.replica)
         && [...this.nodes.values()].filter((n) => n.replica === members[0]!.replica && this.hw.powered.has(n.name)).length === members.length;
       if (!sameGroup) {
-        const source = [...members].sort((a, b) => b.replica.epoch - a.replica.epoch || b.replica.version - a.replica.version || a.name.localeCompare(b.name))[0]!.replica;
+        const source = [...members].sort((a, b) => Number(b.replica.current) - Number(a.replica.current)
+          || b.replica.epoch - a.replica.epoch || b.replica.version - a.replica.version || a.name.localeCompare(b.name))[0]!.replica;
         const replica = source.clone();
+        replica.current = source.current || members.length === this.hw.nodes.length;
         for (const m of members) m.replica = replica;
       }
-      if (part.quorate && (!sameGroup || members[0]!.replica.epoch === 0)) members[0]!.replica.epoch = ++this.epoch;
+      // The quorate partition's copy is the newest: a later merge keeps it.
+      if (part.quorate && members[0]!.replica.current) members[0]!.replica.epoch = ++this.epoch;
     }
     if (!announce) return;
     for (const node of this.nodes.values()) {
@@ -150,7 +153,7 @@ export class Simulator {
   private refreshView(node: SimNode): void {
     if (!this.hw.powered.has(node.name)) return;
     const part = this.truth(node.name)!;
-    const quorate = part.quorate || (node.view.quorate && this.now < node.staleUntil);
+    const quorate = (part.quorate && node.replica.current) || (node.view.quorate && this.now < node.staleUntil);
     node.view = { members: part.members, quorate };
   }
 
@@ -258,6 +261,7 @@ export class Simulator {
     node.watchdog = { open: false, lastFeed: 0 };
     // Its copy of the store freezes as it was; the partition it left carries on without it.
     node.replica = node.replica.clone();
+    node.replica.current = false;
     for (const where of this.running.values()) where.delete(node.name);
     this.log('hardware', 'info', `${node.name} powered off (${why})`);
     this.topologyChanged();
@@ -267,6 +271,7 @@ export class Simulator {
     if (this.hw.powered.has(node.name)) return;
     this.hw.powered.add(node.name);
     this.boot(node);
+    node.replica.firstSeenAt(this.now, node.name);
     this.log('hardware', 'info', `${node.name} powered on (${why}), starts with no service running`);
     this.topologyChanged();
   }
