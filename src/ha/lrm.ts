@@ -4,6 +4,7 @@
  * runs each requested action once per uid through the resource driver, and reports results.
  */
 import { Effects, type ClusterView, type DriverOp, type DriverResult, type StepResult, type StoreView } from './env';
+import { disarmWaits } from './manager';
 import { assertMayStart } from './safety';
 import type { HaTimings } from './timings';
 import {
@@ -20,6 +21,8 @@ export interface LrmState {
   results: LrmStatus['results'];
   /** sid → the action running for it (one at a time per service). */
   inFlight: Record<string, { uid: string; op: DriverOp; tries: number }>;
+  /** uid → rounds a move has waited for its target's lock. */
+  waits: Record<string, number>;
   /** Starts to retry under the restart policy, issued in the next round that may start. */
   retries: Record<string, { uid: string; tries: number }>;
   idleRounds: number;
@@ -41,7 +44,7 @@ export interface LrmInput {
 
 export function initialLrmState(): LrmState {
   return {
-    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, idleRounds: 0,
+    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, waits: {}, idleRounds: 0,
     shutdown: null, reported: {},
   };
 }
@@ -116,25 +119,32 @@ function handleResults(step: Step): void {
 
 function modeFor(step: Step): LrmMode {
   const { state, input } = step;
+  const ms = input.store.managerStatus;
   if (state.shutdown !== null) {
+    // While disarmed nothing moves: a shutdown can only stop what runs here and leave it frozen.
+    if (ms?.disarm != null) return 'restart';
     const policy: ShutdownPolicy = input.store.config.settings.shutdownPolicy;
     if (policy === 'migrate') return 'maintenance';
     if (policy === 'freeze' || (policy === 'conditional' && state.shutdown === 'reboot')) return 'restart';
     return 'shutdown';
   }
-  const ms = input.store.managerStatus;
-  if (ms?.disarm != null) return 'disarm';
+  if (ms?.disarm != null && !disarmWaits(ms)) return 'disarm';
   if (ms?.nodeRequest[input.view.node]?.maintenance === true) return 'maintenance';
   return 'active';
+}
+
+/** Stopping needs no lock: on the way down everything local stops. */
+function stopAllLocal(step: Step): void {
+  for (const sid of [...step.input.running].sort()) {
+    if (step.state.inFlight[sid] === undefined) issue(step, sid, `${localUid}stop`, 'stop', 0);
+  }
 }
 
 function doWork(step: Step): void {
   const { state, input } = step;
   const running = new Set(input.running);
   if (state.mode === 'shutdown' || state.mode === 'restart') {
-    for (const sid of [...running].sort()) {
-      if (state.inFlight[sid] === undefined) issue(step, sid, `${localUid}stop`, 'stop', 0);
-    }
+    stopAllLocal(step);
     return;
   }
   for (const [sid, s] of step.mine) {
@@ -147,8 +157,12 @@ function doWork(step: Step): void {
     if (s.node !== input.view.node || state.inFlight[sid] !== undefined || state.results[s.uid] !== undefined) continue;
     switch (s.state) {
       case 'started':
-        if (running.has(sid)) record(step, sid, s.uid, 'success');
-        else issue(step, sid, s.uid, 'start', 0);
+        if (running.has(sid)) {
+          step.fx.info(`'${sid}' is already running here`);
+          record(step, sid, s.uid, 'success');
+        } else {
+          issue(step, sid, s.uid, 'start', 0);
+        }
         break;
       case 'request_stop':
       case 'stopped':
@@ -161,12 +175,25 @@ function doWork(step: Step): void {
         if (!running.has(sid)) record(step, sid, s.uid, 'success');
         // The target must be protected before the service arrives: its agent lock freshly renewed.
         else if (lockHeld(input, input.timings.renewIntervalMs, target)) issue(step, sid, s.uid, s.state, 0, target);
-        else report(step, sid, `${s.state} of '${sid}' waits for the agent on '${target}' to hold its lock`);
+        else waitForTarget(step, sid, s.uid, s.state, target);
         break;
       }
       default:
         break; // error, freeze, fence, recovery: nothing to do here
     }
+  }
+}
+
+/** A move waits for its target to be protected, but not forever: nothing was sent yet, so giving up is safe. */
+function waitForTarget(step: Step, sid: string, uid: string, op: 'migrate' | 'relocate', target: string): void {
+  const waited = (step.state.waits[uid] ?? 0) + 1;
+  step.state.waits[uid] = waited;
+  const limit = Math.ceil(step.input.timings.lockLeaseMs / step.input.timings.roundMs);
+  if (waited > limit) {
+    step.fx.err(`${op} of '${sid}' given up: the agent on '${target}' did not take its lock within ${limit} rounds`);
+    record(step, sid, uid, 'error');
+  } else {
+    report(step, sid, `${op} of '${sid}' waits for the agent on '${target}' to hold its lock`);
   }
 }
 
@@ -228,7 +255,9 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
     } else if (state.watchdogOpen && !busy) {
       fx.push({ kind: 'watchdog', op: 'close' });
       state.watchdogOpen = false;
-    } else if (state.shutdown !== null && !busy) {
+    } else if (state.shutdown !== null && busy) {
+      stopAllLocal(step);
+    } else if (state.shutdown !== null) {
       setDaemon(step, 'exited', 'shutdown complete');
       fx.push({ kind: 'exit' });
     }
@@ -267,6 +296,7 @@ function writeStatus(step: Step): void {
   const { state, input } = step;
   const current = new Set(Object.values(input.store.managerStatus?.serviceStatus ?? {}).map((s) => s.uid));
   for (const uid of Object.keys(state.results)) if (!current.has(uid)) delete state.results[uid];
+  for (const uid of Object.keys(state.waits)) if (!current.has(uid)) delete state.waits[uid];
   const unprotected = input.running.length > 0 && state.daemon === 'wait_for_agent_lock';
   const status: LrmStatus = { mode: state.mode, state: state.daemon, results: state.results, unprotected };
   if (JSON.stringify(status) !== JSON.stringify(input.store.lrmStatus[input.view.node])) {

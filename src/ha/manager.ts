@@ -117,6 +117,7 @@ export function renderCommand(c: CrmCommand): string {
 /** Returns why a command is refused, or null once it is applied or recorded for the service pass. */
 function applyCommand(r: Round, c: CrmCommand): string | null {
   const { status } = r;
+  if ('sid' in c && (r.moves.has(c.sid) || r.stops.has(c.sid))) return `another command for '${c.sid}' is applied in this round`;
   switch (c.cmd) {
     case 'migrate':
     case 'relocate': {
@@ -244,6 +245,7 @@ function stepService(r: Round, sid: string): void {
     }
     case 'error':
       if (cfg.state === 'disabled') changeState(r, sid, 'stopped', { failedNodes: undefined }, 'error cleared by disable');
+      else report(r, sid, `service '${sid}' is in error: disable it, fix the cause, then enable it again`);
       return;
     case 'fence':
       return;
@@ -305,7 +307,11 @@ function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
   }
   const chosen = place(r, sid, r.status.serviceStatus[sid]!, preference);
   if (chosen === null) {
+    const affinity = r.rules.nodeAffinity.get(sid);
     if (preference === 'try-next') changeState(r, sid, 'error', {}, 'start failed and no other node may take it');
+    else if (affinity?.strict === true && affinity.nodes[s.node] === undefined) {
+      changeState(r, sid, 'request_stop', {}, `rule '${affinity.ruleId}' allows no node that is online`);
+    }
     else if (!candidates(r).includes(s.node) && r.status.nodeStatus[s.node] === 'maintenance') {
       report(r, sid, `service '${sid}': no node to move to from maintenance node '${s.node}'`);
     }
@@ -393,10 +399,15 @@ function unfenceable(r: Round, node: string): void {
   }
 }
 
+/** A disarm waits while services are being fenced, recovered or moved; LRMs wait for it too. */
+export function disarmWaits(status: ManagerStatus): boolean {
+  return Object.values(status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate'].includes(s.state));
+}
+
 function disarmProgress(r: Round): void {
   const disarm = r.status.disarm;
   if (disarm === null) return;
-  const busy = Object.values(r.status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate'].includes(s.state));
+  const busy = disarmWaits(r.status);
   if (disarm.mode === 'freeze' && !busy) {
     for (const sid of Object.keys(r.status.serviceStatus).sort()) {
       const s = r.status.serviceStatus[sid]!;

@@ -34,6 +34,8 @@ interface SimNode {
   view: { members: string[]; quorate: boolean };
   /** While the truth says not quorate, the node keeps believing it is until this time. */
   staleUntil: number;
+  /** Quorum as the hardware decides it, at the last topology change. */
+  trulyQuorate: boolean;
   watchdog: { open: boolean; lastFeed: number };
   results: DriverResult[];
   shutdown: ShutdownKind | null;
@@ -84,7 +86,7 @@ export class Simulator {
     const initial = new Replica(config, this.cfg.timings.lockLeaseMs);
     for (const name of this.cfg.nodes) {
       this.nodes.set(name, {
-        name, crm: null, lrm: null, replica: initial, view: { members: [name], quorate: false }, staleUntil: 0,
+        name, crm: null, lrm: null, replica: initial, view: { members: [name], quorate: false }, staleUntil: 0, trulyQuorate: false,
         watchdog: { open: false, lastFeed: 0 }, results: [], shutdown: null, life: 0,
       });
     }
@@ -114,6 +116,7 @@ export class Simulator {
     node.crm = initialCrmState();
     node.lrm = initialLrmState();
     node.view = { members: [node.name], quorate: false };
+    node.trulyQuorate = false;
     node.watchdog = { open: false, lastFeed: 0 };
     node.results = [];
     node.shutdown = null;
@@ -137,11 +140,17 @@ export class Simulator {
       // The quorate partition's copy is the newest: a later merge keeps it.
       if (part.quorate && members[0]!.replica.current) members[0]!.replica.epoch = ++this.epoch;
     }
-    if (!announce) return;
+    if (!announce) {
+      for (const node of this.nodes.values()) node.trulyQuorate = this.truth(node.name)?.quorate ?? false;
+      return;
+    }
     for (const node of this.nodes.values()) {
       if (!this.hw.powered.has(node.name)) continue;
       const part = this.truth(node.name)!;
-      if (node.view.quorate && !part.quorate && node.staleUntil <= this.now) {
+      const wasQuorate = node.trulyQuorate;
+      node.trulyQuorate = part.quorate;
+      // The stale window opens when the node really loses quorum, not on every later change.
+      if (wasQuorate && !part.quorate && node.view.quorate) {
         node.staleUntil = this.now + (this.cfg.arbiter ? this.cfg.staleMs : this.cfg.detectMs);
         this.schedule(node.staleUntil, () => this.refreshView(node));
       }
@@ -374,8 +383,7 @@ export class Simulator {
         return;
       }
       case 'maintenance': {
-        const node = this.node(a, c).name;
-        this.queueCrm(c, { cmd: onOff(b, 'on', 'off') ? 'enable-node-maintenance' : 'disable-node-maintenance', node });
+        this.queueCrm(c, { cmd: onOff(b, 'on', 'off') ? 'enable-node-maintenance' : 'disable-node-maintenance', node: a! });
         return;
       }
       case 'disarm':
@@ -403,7 +411,7 @@ export class Simulator {
     switch (action) {
       case 'migrate':
       case 'relocate':
-        this.queueCrm(c, { cmd: action, sid: sid!, target: this.node(arg, c).name });
+        this.queueCrm(c, { cmd: action, sid: sid!, target: arg! });
         return;
       case 'stop':
         this.queueCrm(c, { cmd: 'stop', sid: sid! });
