@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import fs from 'node:fs';
 import { checkSchedules } from '../src/ha/sim/random';
-import { loadScenario } from '../src/ha/sim/scenario';
+import { findScenarios, loadScenario } from '../src/ha/sim/scenario';
 import { simulate } from '../src/ha/sim/simulator';
 
 /**
@@ -10,21 +9,11 @@ import { simulate } from '../src/ha/sim/simulator';
  * randomized invariant check; prints the scenario count, schedules per second and the ratio of
  * simulated to wall-clock time.
  */
-function scenarioDirs(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    if (fs.existsSync(path.join(dir, 'config.json'))) found.push(dir);
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(dir, e.name));
-  };
-  walk(root);
-  return found;
-}
-
 export async function run(args: string[]): Promise<void> {
   const schedules = Number(args[0] ?? 3000);
   const seed = Number(args[1] ?? 1);
   if (!Number.isInteger(schedules) || schedules < 1 || !Number.isInteger(seed)) throw new Error('usage: sim [SCHEDULES] [SEED]');
-  const dirs = scenarioDirs(path.resolve(__dirname, '../../test/scenarios'));
+  const dirs = findScenarios(path.resolve(__dirname, '../../test/scenarios'));
   const start = performance.now();
   let simulated = 0;
   for (const dir of dirs) simulated += simulate(loadScenario(dir)).simulatedMs;

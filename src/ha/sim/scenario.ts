@@ -226,6 +226,17 @@ export function parseCommands(text: string, file = 'commands'): SimCommand[] {
   return commands;
 }
 
+/** Every scenario directory (one holding a config.json) under `root`, sorted. */
+export function findScenarios(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    if (fs.existsSync(path.join(dir, 'config.json'))) found.push(dir);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(path.join(dir, entry.name));
+  };
+  walk(root);
+  return found.sort();
+}
+
 export function loadScenario(dir: string): Scenario {
   const read = (name: string): string | null => {
     const file = path.join(dir, name);

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { diffLines } from '../../../src/cli/sim';
-import { loadScenario } from '../../../src/ha/sim/scenario';
+import { findScenarios, loadScenario } from '../../../src/ha/sim/scenario';
 import { formatLine, simulate } from '../../../src/ha/sim/simulator';
 
 /** Scenario directories live in the source tree (test/scenarios), next to the compiled tests' origin. */
-export const scenarioRoot = path.resolve(__dirname, '../../../../test/scenarios');
-
-export function scenarioDirs(root = scenarioRoot): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    if (fs.existsSync(path.join(dir, 'config.json'))) found.push(dir);
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(path.join(dir, entry.name));
-  };
-  walk(root);
-  return found.sort();
-}
+const scenarioRoot = path.resolve(__dirname, '../../../../test/scenarios');
 
 describe('HA scenarios (golden logs, invariant asserted in every run)', () => {
-  const dirs = scenarioDirs();
+  const dirs = findScenarios(scenarioRoot);
   let simulatedMs = 0;
   let wallMs = 0;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { crmStep, initialCrmState } from '../../../src/ha/crm';
-import type { ClusterView, HaEffect, StoreView } from '../../../src/ha/env';
+import { viewFromMembership, type ClusterView, type HaEffect, type StoreView } from '../../../src/ha/env';
 import { initialLrmState, lrmStep, type LrmInput } from '../../../src/ha/lrm';
 import { SafetyViolation } from '../../../src/ha/safety';
 import { defaultTimings } from '../../../src/ha/timings';
@@ -103,5 +103,25 @@ describe('HA steps (pure CRM and LRM)', () => {
     const lost = crmStep(master.state, { view: view('node2', false), store: s, timings: defaultTimings, shutdown: false });
     assert.equal(lost.state.role, 'wait_for_quorum');
     assert.equal(lost.effects.some((e) => e.kind === 'write-manager-status' || e.kind === 'lock'), false);
+  });
+});
+
+describe('HA cluster view from the membership seam', () => {
+  it('names the local node, the members of its partition and quorum', () => {
+    const v = viewFromMembership({
+      localNodeId: 2, quorate: true, ringId: '1.8', expectedVotes: 3, totalVotes: 2, quorum: 2, qdevice: null,
+      nodes: [
+        { nodeId: 1, name: 'node1', votes: 1, member: true },
+        { nodeId: 2, name: 'node2', votes: 1, member: true },
+        { nodeId: 3, name: 'node3', votes: 1, member: false },
+      ],
+    }, 1234);
+    assert.deepEqual(v, { now: 1234, node: 'node2', quorate: true, members: ['node1', 'node2'], nodes: ['node1', 'node2', 'node3'] });
+  });
+
+  it('refuses a snapshot without the local node', () => {
+    assert.throws(() => viewFromMembership({
+      localNodeId: 9, quorate: false, ringId: '1.1', expectedVotes: 1, totalVotes: 1, quorum: 1, qdevice: null, nodes: [],
+    }, 0), /lacks the local node 9/);
   });
 });
