@@ -3,7 +3,21 @@
  * them what this node sees now (membership, its replica of the store, driver results, the clock)
  * and carries out the effects they return, in order. The real daemon maps effects onto the
  * replicated store, the watchdog multiplexer and the resource drivers; the simulator maps them
- * onto its simulated cluster.
+ * onto its simulated cluster (src/ha/sim).
+ *
+ * Driving a node: every round (timings.roundMs) call crmStep, carry out its effects, then
+ * lrmStep with the driver results that arrived since, and carry out its effects. Outcomes of
+ * lock and store effects are not returned: the next round's StoreView shows them.
+ *
+ * What the store behind StoreView must guarantee (the simulator models exactly this):
+ * - Writes and lock operations go through the agreed order of the partition and are refused
+ *   when this node is not quorate; `write-manager-status` only while the writer holds the
+ *   manager lock unexpired (a fencing token against a stale master).
+ * - Lock ages are measured by each node's own monotonic clock from when it saw the last
+ *   acquire or renewal; a node that (re)starts counts ages from when it first sees a lock, and
+ *   a lock taken by a previous incarnation of this node is not its own.
+ * - After a restart a node's copy is not current until it has joined a partition holding a
+ *   current copy (or all cluster nodes are together); until then report quorate = false.
  */
 import type { MembershipSnapshot } from '../quorum/types';
 import type {
