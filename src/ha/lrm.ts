@@ -86,7 +86,7 @@ function issue(step: Step, sid: string, uid: string, op: DriverOp, tries: number
   if (op === 'start') {
     assertMayStart({
       node: step.input.view.node, sid, quorate: step.input.view.quorate,
-      holdsAgentLock: lockHeld(step.input, step.input.timings.renewIntervalMs), watchdogArmed: step.state.watchdogOpen,
+      holdsAgentLock: lockHeld(step.input, step.input.timings.feedWindowMs), watchdogArmed: step.state.watchdogOpen,
     });
   }
   step.state.inFlight[sid] = { uid, op, tries };
@@ -174,7 +174,7 @@ function doWork(step: Step): void {
         const target = s.target!;
         if (!running.has(sid)) record(step, sid, s.uid, 'success');
         // The target must be protected before the service arrives: its agent lock freshly renewed.
-        else if (lockHeld(input, input.timings.renewIntervalMs, target)) issue(step, sid, s.uid, s.state, 0, target);
+        else if (lockHeld(input, input.timings.feedWindowMs, target)) issue(step, sid, s.uid, s.state, 0, target);
         else waitForTarget(step, sid, s.uid, s.state, target);
         break;
       }
@@ -229,7 +229,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
   const protecting = mine.filter(([, s]) => !inactiveStates.has(s.state)).length;
   const busy = Object.keys(state.inFlight).length > 0 || input.running.length > 0;
   const fenceRequested = ms?.nodeStatus[me] === 'fence' || mine.some(([, s]) => s.state === 'fence' && s.node === me);
-  const fresh = lockHeld(input, input.timings.renewIntervalMs);
+  const fresh = lockHeld(input, input.timings.feedWindowMs);
   const valid = lockHeld(input, input.timings.lockLeaseMs - 1);
 
   if (state.daemon === 'lost_agent_lock') {
