@@ -26,6 +26,8 @@ export interface LrmState {
   /** Starts to retry under the restart policy, issued in the next round that may start. */
   retries: Record<string, { uid: string; tries: number }>;
   idleRounds: number;
+  /** When this LRM, active and quorate throughout, first saw the manager allow it to disarm. */
+  disarmAllowedSince: number | null;
   shutdown: ShutdownKind | null;
   /** Waiting conditions already logged. */
   reported: Record<string, string>;
@@ -44,7 +46,7 @@ export interface LrmInput {
 
 export function initialLrmState(): LrmState {
   return {
-    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, waits: {}, idleRounds: 0,
+    daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, waits: {}, idleRounds: 0, disarmAllowedSince: null,
     shutdown: null, reported: {},
   };
 }
@@ -270,6 +272,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
 function activeRound(step: Step, protecting: number, fenceRequested: boolean, fresh: boolean): void {
   const { state, input, fx } = step;
   if (!input.view.quorate || fenceRequested || !fresh) {
+    state.disarmAllowedSince = null;
     const why = !input.view.quorate ? 'lost quorum' : fenceRequested ? 'the manager is fencing this node' : 'agent lock not renewed';
     fx.err(`${why}: the watchdog is no longer fed, the node resets unless it recovers`);
     setDaemon(step, 'lost_agent_lock', why);
@@ -279,8 +282,10 @@ function activeRound(step: Step, protecting: number, fenceRequested: boolean, fr
   fx.push({ kind: 'lock', op: 'renew', lock: agentLockName(input.view.node) });
   if (state.mode !== 'disarm') doWork(step);
   const stillBusy = Object.keys(state.inFlight).length > 0 || input.running.length > 0;
-  if (state.mode === 'disarm' && Object.keys(state.inFlight).length === 0) {
-    release(step, 'HA disarmed: agent lock released, watchdog closed, services keep running', 'wait_for_agent_lock');
+  if (state.mode === 'disarm') {
+    if (mayDropProtection(step)) {
+      release(step, 'HA disarmed: agent lock released, watchdog closed, services keep running', 'wait_for_agent_lock');
+    }
   } else if (state.shutdown !== null && !stillBusy && (state.mode !== 'maintenance' || protecting === 0)) {
     release(step, 'shutdown: no service runs here any more', 'exited');
     fx.push({ kind: 'exit' });
@@ -292,13 +297,29 @@ function activeRound(step: Step, protecting: number, fenceRequested: boolean, fr
   }
 }
 
+/**
+ * Dropping lock and watchdog with services running is safe only if the quorate side knows: the
+ * manager must have acknowledged this node (ManagerStatus.unprotected), and this node must have
+ * stayed quorate for Q_stale since it saw that, so the acknowledgement it saw cannot come from a
+ * partition that merely believed it was quorate.
+ */
+function mayDropProtection(step: Step): boolean {
+  const { state, input } = step;
+  const allowed = input.store.managerStatus?.unprotected.includes(input.view.node) === true;
+  if (!allowed) {
+    state.disarmAllowedSince = null;
+    return false;
+  }
+  state.disarmAllowedSince ??= input.view.now;
+  return Object.keys(state.inFlight).length === 0 && input.view.now - state.disarmAllowedSince >= input.timings.quorumStaleMs;
+}
+
 function writeStatus(step: Step): void {
   const { state, input } = step;
   const current = new Set(Object.values(input.store.managerStatus?.serviceStatus ?? {}).map((s) => s.uid));
   for (const uid of Object.keys(state.results)) if (!current.has(uid)) delete state.results[uid];
   for (const uid of Object.keys(state.waits)) if (!current.has(uid)) delete state.waits[uid];
-  const unprotected = input.running.length > 0 && state.daemon === 'wait_for_agent_lock';
-  const status: LrmStatus = { mode: state.mode, state: state.daemon, results: state.results, unprotected };
+  const status: LrmStatus = { mode: state.mode, state: state.daemon, results: state.results };
   if (JSON.stringify(status) !== JSON.stringify(input.store.lrmStatus[input.view.node])) {
     step.fx.push({ kind: 'write-lrm-status', node: input.view.node, status: structuredClone(status) });
   }

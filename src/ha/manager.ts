@@ -36,7 +36,7 @@ interface Round {
 }
 
 export function emptyManagerStatus(master: string): ManagerStatus {
-  return { master, nodeStatus: {}, serviceStatus: {}, nodeRequest: {}, disarm: null, uidCounter: 0, commandSeq: 0 };
+  return { master, nodeStatus: {}, serviceStatus: {}, nodeRequest: {}, disarm: null, uidCounter: 0, commandSeq: 0, unprotected: [] };
 }
 
 function isOnline(r: Round, node: string): boolean {
@@ -351,7 +351,7 @@ function fencing(r: Round): void {
   for (const [node, state] of Object.entries(r.status.nodeStatus)) if (state === 'fence') lost.add(node);
   for (const node of [...lost].sort()) {
     if (node === r.view.node) continue; // never fences itself: it is online, or it would not be master
-    if (r.store.lrmStatus[node]?.unprotected === true) {
+    if (r.status.unprotected.includes(node)) {
       unfenceable(r, node);
       continue;
     }
@@ -381,8 +381,8 @@ function fencing(r: Round): void {
 }
 
 /**
- * A node that runs services without lock and watchdog (HA was disarmed) cannot be fenced by
- * taking its lock. Its services wait for it; when it returns they stay where they run.
+ * A node the manager let drop lock and watchdog for a disarm cannot be fenced by taking its
+ * lock. Its services wait for it; when it returns they stay where they run.
  */
 function unfenceable(r: Round, node: string): void {
   if (!isOnline(r, node)) {
@@ -414,11 +414,27 @@ function disarmProgress(r: Round): void {
       if (['started', 'stopped', 'request_stop'].includes(s.state)) changeState(r, sid, 'freeze', {}, 'HA disarmed');
     }
   }
-  if (disarm.state === 'disarming' && !busy) {
-    const online = r.view.nodes.filter((n) => isOnline(r, n));
-    if (online.every((n) => r.store.lrmStatus[n]?.mode === 'disarm')) {
-      disarm.state = 'disarmed';
-      r.fx.info(`HA disarmed (${disarm.mode} mode): all online LRMs released their locks and watchdogs`);
+  const online = r.view.nodes.filter((n) => isOnline(r, n));
+  for (const node of online) {
+    if (r.store.lrmStatus[node]?.mode === 'disarm' && !r.status.unprotected.includes(node)) {
+      r.status.unprotected = [...r.status.unprotected, node].sort();
+      r.fx.info(`disarm: node '${node}' may drop its agent lock and watchdog; it will not be fenced until it holds its lock again`);
+    }
+  }
+  if (disarm.state === 'disarming' && !busy && online.every((n) => r.status.unprotected.includes(n))) {
+    disarm.state = 'disarmed';
+    r.fx.info(`HA disarmed (${disarm.mode} mode): every online LRM may release its lock and watchdog`);
+  }
+}
+
+/** After arm-ha a node is protected again once it holds its agent lock. */
+function reprotect(r: Round): void {
+  if (r.status.disarm !== null) return;
+  for (const node of r.status.unprotected) {
+    const lock = r.store.locks[agentLockName(node)];
+    if (lock?.holder === node && lock.ageMs <= r.timings.feedWindowMs) {
+      r.status.unprotected = r.status.unprotected.filter((n) => n !== node);
+      r.fx.info(`node '${node}' holds its agent lock again: protected, fenced normally from now on`);
     }
   }
 }
@@ -453,5 +469,6 @@ export function manage(
   // Fencing continues while a disarm waits for it; once disarmed nothing is fenced.
   if (status.disarm === null || status.disarm.state === 'disarming') fencing(r);
   disarmProgress(r);
+  reprotect(r);
   return status;
 }

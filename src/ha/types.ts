@@ -109,6 +109,12 @@ export interface ManagerStatus {
   uidCounter: number;
   /** Highest command sequence already consumed: no command runs twice. */
   commandSeq: number;
+  /**
+   * Nodes the manager allowed to drop lock and watchdog for a disarm. It never fences them by
+   * taking their lock (nothing would have stopped their services); a node leaves this list once
+   * the manager sees it hold its agent lock again after arm-ha.
+   */
+  unprotected: string[];
 }
 
 export type LrmMode = 'active' | 'restart' | 'shutdown' | 'maintenance' | 'disarm';
@@ -121,11 +127,6 @@ export interface LrmStatus {
   state: LrmDaemonState;
   /** uid → outcome of the action requested under that uid. */
   results: Record<string, { sid: string; result: ActionResult }>;
-  /**
-   * Services run here without an agent lock or armed watchdog (left running through a disarm).
-   * The manager never fences such a node by taking its lock: nothing would have stopped them.
-   */
-  unprotected: boolean;
 }
 
 /** One lock as this node's replica of the store sees it. */

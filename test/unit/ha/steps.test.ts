@@ -22,7 +22,7 @@ function store(managerStatus: ManagerStatus | null, locks: StoreView['locks'] = 
 function managerStatus(state: 'started' | 'stopped', uid: string): ManagerStatus {
   return {
     master: 'node2', nodeStatus: { node1: 'online', node2: 'online' }, serviceStatus: { 'vm:101': { state, node: 'node1', uid } },
-    nodeRequest: {}, disarm: null, uidCounter: 7, commandSeq: 0,
+    nodeRequest: {}, disarm: null, uidCounter: 7, commandSeq: 0, unprotected: [],
   };
 }
 
