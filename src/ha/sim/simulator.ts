@@ -163,6 +163,9 @@ export class Simulator {
     if (!this.hw.powered.has(node.name)) return;
     const part = this.truth(node.name)!;
     const quorate = (part.quorate && node.replica.current) || (node.view.quorate && this.now < node.staleUntil);
+    if (part.quorate && !node.replica.current && !quorate) {
+      this.log('store', 'warn', `${node.name}: partition is quorate but its copy of the store is older than the cluster's; quorum withheld until it joins a current copy`);
+    }
     node.view = { members: part.members, quorate };
   }
 
