@@ -67,6 +67,8 @@ function describe(s: ServiceStatus): string {
 
 function changeState(r: Round, sid: string, next: ServiceState, changes: Partial<ServiceStatus> = {}, why?: string): void {
   const prev = r.status.serviceStatus[sid]!;
+  // The one door to recovery: only with the lost node's agent lock in hand.
+  if (next === 'recovery') assertFenced(prev.node, r.store.locks[agentLockName(prev.node)]?.holder, r.view.node);
   r.status.uidCounter += 1;
   const keep: Partial<ServiceStatus> = { failedNodes: prev.failedNodes, maintenanceNode: prev.maintenanceNode };
   const updated: ServiceStatus = { ...keep, node: prev.node, ...changes, state: next, uid: `${r.status.master}.${r.status.uidCounter}` };
@@ -361,7 +363,6 @@ function fencing(r: Round): void {
     }
     const lock = r.store.locks[agentLockName(node)];
     if (lock?.holder === r.view.node) {
-      assertFenced(node, lock.holder, r.view.node);
       r.fx.info(`fencing: acknowledged - got agent lock for node '${node}'`);
       setNodeState(r.status, node, 'unknown', r.fx, 'fenced');
       r.fx.push({ kind: 'lock', op: 'release', lock: agentLockName(node) });

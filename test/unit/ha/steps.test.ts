@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { crmStep, initialCrmState } from '../../../src/ha/crm';
 import { viewFromMembership, type ClusterView, type HaEffect, type StoreView } from '../../../src/ha/env';
 import { initialLrmState, lrmStep, type LrmInput } from '../../../src/ha/lrm';
-import { SafetyViolation } from '../../../src/ha/safety';
+import { assertFenced, assertMayStart, SafetyViolation } from '../../../src/ha/safety';
 import { defaultTimings } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, managerLockName, type ManagerStatus } from '../../../src/ha/types';
 
@@ -123,5 +123,19 @@ describe('HA cluster view from the membership seam', () => {
     assert.throws(() => viewFromMembership({
       localNodeId: 9, quorate: false, ringId: '1.1', expectedVotes: 1, totalVotes: 1, quorum: 1, qdevice: null, nodes: [],
     }, 0), /lacks the local node 9/);
+  });
+});
+
+describe('HA safety assertions', () => {
+  it('name what is missing for a start', () => {
+    assert.throws(() => assertMayStart({ node: 'node1', sid: 'vm:101', quorate: false, holdsAgentLock: false, watchdogArmed: true }),
+      /node 'node1' would start 'vm:101' without quorum, its agent lock/);
+    assert.doesNotThrow(() => assertMayStart({ node: 'node1', sid: 'vm:101', quorate: true, holdsAgentLock: true, watchdogArmed: true }));
+  });
+
+  it('refuse recovery without the lost node’s agent lock', () => {
+    assert.throws(() => assertFenced('node3', 'node3', 'node1'), /recovery from 'node3' without holding its agent lock \(holder: node3\)/);
+    assert.throws(() => assertFenced('node3', undefined, 'node1'), /holder: none/);
+    assert.doesNotThrow(() => assertFenced('node3', 'node1', 'node1'));
   });
 });
