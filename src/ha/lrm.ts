@@ -261,11 +261,12 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
       stopAllLocal(step);
     } else if (state.shutdown !== null) {
       setDaemon(step, 'exited', 'shutdown complete');
-      fx.push({ kind: 'exit' });
     }
   }
   if (state.daemon === 'active') activeRound(step, protecting, fenceRequested, fresh);
   writeStatus(step);
+  // Last: the status with the final results must be written before the node goes down.
+  if (hasExited(state)) fx.push({ kind: 'exit' });
   return { state, effects: fx.list };
 }
 
@@ -288,7 +289,6 @@ function activeRound(step: Step, protecting: number, fenceRequested: boolean, fr
     }
   } else if (state.shutdown !== null && !stillBusy && (state.mode !== 'maintenance' || protecting === 0)) {
     release(step, 'shutdown: no service runs here any more', 'exited');
-    fx.push({ kind: 'exit' });
   } else if (protecting === 0 && !stillBusy) {
     state.idleRounds += 1;
     if (state.idleRounds > input.timings.lrmIdleRounds) release(step, 'idle: nothing to protect', 'wait_for_agent_lock');
@@ -312,6 +312,10 @@ function mayDropProtection(step: Step): boolean {
   }
   state.disarmAllowedSince ??= input.view.now;
   return Object.keys(state.inFlight).length === 0 && input.view.now - state.disarmAllowedSince >= input.timings.quorumStaleMs;
+}
+
+function hasExited(state: LrmState): boolean {
+  return state.daemon === 'exited';
 }
 
 function writeStatus(step: Step): void {

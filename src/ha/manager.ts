@@ -210,7 +210,7 @@ function stepService(r: Round, sid: string): void {
     return;
   }
   if (needsFence(r, s, cfg)) {
-    changeState(r, sid, 'fence', {}, `node '${s.node}' is lost`);
+    changeState(r, sid, 'fence', { target: s.target }, `node '${s.node}' is lost`);
     return;
   }
   switch (s.state) {
@@ -335,8 +335,14 @@ function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
 }
 
 function stepRecovery(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
+  if (s.target !== undefined && isOnline(r, s.target)) {
+    // Its node was lost during a move: the move may have completed, so only the target may have it.
+    r.fx.info(`recovering service '${sid}' on '${s.target}', the target of its interrupted ${s.state === 'recovery' ? 'move' : s.state}`);
+    changeState(r, sid, wantsStarted(cfg) ? 'started' : 'request_stop', { node: s.target, target: undefined, failedNodes: undefined });
+    return;
+  }
   if (cfg.state === 'disabled') {
-    changeState(r, sid, 'stopped', {}, 'disabled while waiting for recovery');
+    changeState(r, sid, 'stopped', { target: undefined }, 'disabled while waiting for recovery');
     return;
   }
   const chosen = place(r, sid, s, 'best');
@@ -345,39 +351,62 @@ function stepRecovery(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConf
     return;
   }
   r.fx.info(`recovering service '${sid}' from fenced node '${s.node}' to node '${chosen}'`);
-  changeState(r, sid, wantsStarted(cfg) ? 'started' : 'request_stop', { node: chosen, failedNodes: undefined });
+  changeState(r, sid, wantsStarted(cfg) ? 'started' : 'request_stop', { node: chosen, target: undefined, failedNodes: undefined });
+}
+
+/**
+ * Nodes whose fencing a service in `fence` waits for: its node, and the target of a move it was
+ * in when its node was lost (the move may have completed) unless that target is online to say.
+ */
+function nodesToFence(r: Round, s: ServiceStatus): string[] {
+  return s.target !== undefined && !isOnline(r, s.target) ? [s.node, s.target] : [s.node];
 }
 
 function fencing(r: Round): void {
-  const lost = new Set(Object.values(r.status.serviceStatus).filter((s) => s.state === 'fence').map((s) => s.node));
+  const waiting = Object.entries(r.status.serviceStatus).filter(([, s]) => s.state === 'fence');
+  const lost = new Set(waiting.flatMap(([, s]) => nodesToFence(r, s)));
   for (const [node, state] of Object.entries(r.status.nodeStatus)) if (state === 'fence') lost.add(node);
+  const fenced = new Set<string>();
   for (const node of [...lost].sort()) {
     if (node === r.view.node) continue; // never fences itself: it is online, or it would not be master
     if (r.status.unprotected.includes(node)) {
       unfenceable(r, node);
       continue;
     }
+    // Held until no service waits for this node any more: a held lock is the proof of fencing.
+    if (r.store.locks[agentLockName(node)]?.holder === r.view.node) {
+      fenced.add(node);
+      if (r.status.nodeStatus[node] === 'fence') {
+        r.fx.info(`fencing: acknowledged - got agent lock for node '${node}'`);
+        setNodeState(r.status, node, 'unknown', r.fx, 'fenced');
+      }
+      continue;
+    }
     if (r.status.nodeStatus[node] !== 'fence') {
       setNodeState(r.status, node, 'fence', r.fx, 'its services must be recovered');
       r.fx.info(`fencing: waiting to take the agent lock of node '${node}' (its lease must expire first)`);
     }
-    const lock = r.store.locks[agentLockName(node)];
-    if (lock?.holder === r.view.node) {
-      r.fx.info(`fencing: acknowledged - got agent lock for node '${node}'`);
-      setNodeState(r.status, node, 'unknown', r.fx, 'fenced');
-      r.fx.push({ kind: 'lock', op: 'release', lock: agentLockName(node) });
-      for (const sid of Object.keys(r.status.serviceStatus).sort()) {
-        const s = r.status.serviceStatus[sid]!;
-        if (s.state === 'fence' && s.node === node) {
-          changeState(r, sid, 'recovery', { target: undefined });
-          stepRecovery(r, sid, r.status.serviceStatus[sid]!, r.store.config.resources[sid]!);
-        }
-      }
-    } else if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
+    if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
       // Out of sight for a whole lease: even a lock it took unseen in a partition that still
       // believed it was quorate has expired by now, and the node has reset.
       r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
     }
+  }
+  for (const [sid, s] of waiting) {
+    if (nodesToFence(r, s).every((n) => fenced.has(n))) {
+      changeState(r, sid, 'recovery', { target: s.target });
+      stepRecovery(r, sid, r.status.serviceStatus[sid]!, r.store.config.resources[sid]!);
+    }
+  }
+  releaseFenceLocks(r);
+}
+
+/** Agent locks of other nodes the master took for fencing go back once no service waits on them. */
+function releaseFenceLocks(r: Round): void {
+  const needed = new Set(Object.values(r.status.serviceStatus).filter((s) => s.state === 'fence').flatMap((s) => nodesToFence(r, s)));
+  for (const node of r.view.nodes) {
+    if (node === r.view.node || needed.has(node)) continue;
+    if (r.store.locks[agentLockName(node)]?.holder === r.view.node) r.fx.push({ kind: 'lock', op: 'release', lock: agentLockName(node) });
   }
 }
 

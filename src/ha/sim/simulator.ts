@@ -192,7 +192,7 @@ export class Simulator {
           break;
         case 'exit':
           this.finishShutdown(node);
-          return;
+          return; // the LRM emits exit last
         default:
           // Store writes need the node's belief in quorum: a cut-off node that still believes it
           // is quorate writes into its own partition's replica, which the quorate side never sees.
