@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerLabCommands } from './lab';
+import { registerSimCommands } from './sim';
 
 /**
  * One place that lists the verb families; each lives in its own module under src/cli/ and
@@ -8,4 +9,5 @@ import { registerLabCommands } from './lab';
 export function registerCommands(program: Command): void {
   registerLabCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
+  registerSimCommands(program);
 }
