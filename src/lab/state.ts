@@ -14,6 +14,8 @@ export interface HostState {
   dir: string;
   /** Bound over /run inside the host. */
   runDir: string;
+  /** Bound over /etc/corosync inside the host (NSS databases for TLS live there). */
+  etcDir: string;
   logDir: string;
   /** Pids of the daemons the lab started on this host, by program. */
   daemons: Record<string, number>;
@@ -72,8 +74,10 @@ export function createState(state: LabState): boolean {
 
 export function writeState(state: LabState): void {
   const file = stateFile(state.dir);
-  writeFileSync(`${file}.tmp`, serialize(state));
-  renameSync(`${file}.tmp`, file);
+  // Per-process temporary name: two CLI invocations may update the same lab at once.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, serialize(state));
+  renameSync(temporary, file);
 }
 
 function serialize(state: LabState): string {
