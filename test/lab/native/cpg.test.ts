@@ -69,6 +69,18 @@ describe('native cpg (real corosync)', function () {
     assert.equal(change.left.find((a) => a.nodeId === 2)?.reason, 3);
   });
 
+  it('a listener may close the handle: the rest of that dispatch round is dropped, nothing crashes', async () => {
+    const [node1] = probes;
+    const delivered = node1!.seen('cpg.deliver').length;
+    await node1!.call('cpg.closeOnNextDeliver');
+    // Five messages sent back to back (node1 is alone after the link cut) arrive in one round.
+    await node1!.call('cpg.burst', { prefix: 'closing-', count: 5 });
+    await node1!.waitFor('cpg.closedInCallback', () => true, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(node1!.seen('cpg.deliver').length, delivered + 1, 'only the delivery that closed the handle');
+    await assert.rejects(node1!.call('cpg.burst', { prefix: 'after-', count: 1 }), { name: 'HandleClosedError' });
+  });
+
   it('finalizes unreferenced handles that are garbage collected without close()', async () => {
     const node1 = probes[0]!;
     const baseline = await node1.call<number>('fds');

@@ -65,6 +65,15 @@ const ops: Record<string, (args: Args) => unknown> = {
     }
     return count;
   },
+  /** The next delivery closes the handle from inside the deliver listener. */
+  'cpg.closeOnNextDeliver': () => {
+    const handle = need(cpg, 'cpg');
+    handle.once('deliver', () => {
+      handle.close();
+      event('cpg.closedInCallback')({ closed: handle.closed });
+    });
+    return true;
+  },
   'quorum.open': () => {
     quorum = Quorum.open();
     quorum.on('quorum', event('quorum.quorum'));
