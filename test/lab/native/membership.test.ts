@@ -78,6 +78,13 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
     assert.match(text.stdout, /quorate:\s+yes/);
   });
 
+  it('quorate status where no corosync runs (the arbiter host) says so and exits 3', async () => {
+    const result = await lab.exec('arbiter', [process.execPath, cli, 'status']);
+    assert.equal(result.code, 3);
+    assert.equal(result.stderr.trim(),
+      'quorate: corosync is not running in this network namespace (CS_ERR_LIBRARY from cmap_initialize_map)');
+  });
+
   it('cmap reads totem.token and the nodelist', async () => {
     const token = await probe('node1').call<CmapEntry>('cmap.get', { key: 'totem.token' });
     assert.deepEqual(token, { key: 'totem.token', type: 'uint32', value: 1000 });
