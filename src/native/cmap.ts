@@ -73,7 +73,6 @@ function changeKind(event: number): CmapChangeKind {
 
 /** libcmap: corosync's configuration and runtime map. */
 export class Cmap extends LibraryConnection<CmapEvents, RawCmapHandle, RawCmapEvent> {
-
   /** `stats` opens the statistics map instead of the configuration/runtime one. */
   static open(options: { stats?: boolean } = {}): Cmap {
     const addon = loadAddon();

@@ -26,7 +26,6 @@ export interface QuorumEvents {
 
 /** libquorum: whether this partition is quorate, with a notification on every change. */
 export class Quorum extends LibraryConnection<QuorumEvents, RawQuorumHandle, RawQuorumEvent> {
-
   static open(): Quorum {
     const addon = loadAddon();
     return new Quorum((onEvent) => new addon.QuorumHandle(onEvent));

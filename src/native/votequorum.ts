@@ -57,7 +57,6 @@ export function decodeVotequorumFlags(flags: number): Record<VotequorumFlagName,
 
 /** libvotequorum: votes and quorum per node, and the calls of a quorum device. */
 export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequorumHandle, RawVotequorumEvent> {
-
   static open(): Votequorum {
     const addon = loadAddon();
     return new Votequorum((onEvent) => new addon.VotequorumHandle(onEvent));
