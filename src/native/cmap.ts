@@ -1,4 +1,4 @@
-import type { RawCmapEntry, RawCmapEvent, RawCmapHandle, RawCmapValue } from './addon';
+import type { RawErrorEvent, RawCmapEntry, RawCmapEvent, RawCmapHandle, RawCmapValue } from './addon';
 import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import { requireName, requireUint32 } from './validate';
@@ -72,7 +72,7 @@ function changeKind(event: number): CmapChangeKind {
 }
 
 /** libcmap: corosync's configuration and runtime map. */
-export class Cmap extends LibraryConnection<CmapEvents, RawCmapHandle, RawCmapEvent> {
+export class Cmap extends LibraryConnection<CmapEvents, RawCmapHandle, Exclude<RawCmapEvent, RawErrorEvent>> {
   /** `stats` opens the statistics map instead of the configuration/runtime one. */
   static open(options: { stats?: boolean } = {}): Cmap {
     const addon = loadAddon();
@@ -126,11 +126,7 @@ export class Cmap extends LibraryConnection<CmapEvents, RawCmapHandle, RawCmapEv
     this.raw.trackDelete(requireUint32('track id', trackId));
   }
 
-  protected override route(event: RawCmapEvent): void {
-    if (event.type === 'error') {
-      this.emit('error', event.error);
-      return;
-    }
+  protected override route(event: Exclude<RawCmapEvent, RawErrorEvent>): void {
     this.emit('change', {
       trackId: event.trackId,
       kind: changeKind(event.event),

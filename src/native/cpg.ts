@@ -1,4 +1,4 @@
-import type { RawCpgAddress, RawCpgEvent, RawCpgHandle } from './addon';
+import type { RawErrorEvent, RawCpgAddress, RawCpgEvent, RawCpgHandle } from './addon';
 import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
@@ -40,7 +40,7 @@ export interface CpgEvents {
 }
 
 /** A closed process group connection (libcpg): join one group, send and receive in agreed order. */
-export class Cpg extends LibraryConnection<CpgEvents, RawCpgHandle, RawCpgEvent> {
+export class Cpg extends LibraryConnection<CpgEvents, RawCpgHandle, Exclude<RawCpgEvent, RawErrorEvent>> {
   private group: string | null = null;
   private isClosed = false;
 
@@ -108,7 +108,7 @@ export class Cpg extends LibraryConnection<CpgEvents, RawCpgHandle, RawCpgEvent>
     super.close();
   }
 
-  protected override route(event: RawCpgEvent): void {
+  protected override route(event: Exclude<RawCpgEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'deliver':
         this.emit('deliver', { group: event.group, nodeId: event.nodeId, pid: event.pid, data: event.data });
@@ -118,9 +118,6 @@ export class Cpg extends LibraryConnection<CpgEvents, RawCpgHandle, RawCpgEvent>
         break;
       case 'totemConfchg':
         this.emit('totemConfchg', { ringId: event.ringId, members: event.members });
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

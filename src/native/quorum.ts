@@ -1,4 +1,4 @@
-import type { RawQuorumEvent, RawQuorumHandle } from './addon';
+import type { RawErrorEvent, RawQuorumEvent, RawQuorumHandle } from './addon';
 import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
@@ -25,7 +25,7 @@ export interface QuorumEvents {
 }
 
 /** libquorum: whether this partition is quorate, with a notification on every change. */
-export class Quorum extends LibraryConnection<QuorumEvents, RawQuorumHandle, RawQuorumEvent> {
+export class Quorum extends LibraryConnection<QuorumEvents, RawQuorumHandle, Exclude<RawQuorumEvent, RawErrorEvent>> {
   static open(): Quorum {
     const addon = loadAddon();
     return new Quorum((onEvent) => new addon.QuorumHandle(onEvent));
@@ -49,16 +49,13 @@ export class Quorum extends LibraryConnection<QuorumEvents, RawQuorumHandle, Raw
     this.raw.trackStop();
   }
 
-  protected override route(event: RawQuorumEvent): void {
+  protected override route(event: Exclude<RawQuorumEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'quorum':
         this.emit('quorum', { quorate: event.quorate, ringId: event.ringId, members: event.members });
         break;
       case 'nodelist':
         this.emit('nodelist', { ringId: event.ringId, members: event.members, joined: event.joined, left: event.left });
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

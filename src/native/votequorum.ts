@@ -1,4 +1,4 @@
-import type { RawVotequorumEvent, RawVotequorumHandle, RawVotequorumInfo } from './addon';
+import type { RawErrorEvent, RawVotequorumEvent, RawVotequorumHandle, RawVotequorumInfo } from './addon';
 import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
@@ -56,7 +56,7 @@ export function decodeVotequorumFlags(flags: number): Record<VotequorumFlagName,
 }
 
 /** libvotequorum: votes and quorum per node, and the calls of a quorum device. */
-export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequorumHandle, RawVotequorumEvent> {
+export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequorumHandle, Exclude<RawVotequorumEvent, RawErrorEvent>> {
   static open(): Votequorum {
     const addon = loadAddon();
     return new Votequorum((onEvent) => new addon.VotequorumHandle(onEvent));
@@ -110,7 +110,7 @@ export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequoru
     this.raw.qdeviceMasterWins(requireName('quorum device name', name, qdeviceMaxNameBytes), allow);
   }
 
-  protected override route(event: RawVotequorumEvent): void {
+  protected override route(event: Exclude<RawVotequorumEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'quorum':
         this.emit('quorum', { quorate: event.quorate, nodes: event.nodes });
@@ -120,9 +120,6 @@ export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequoru
         break;
       case 'expectedVotes':
         this.emit('expectedVotes', event.expectedVotes);
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

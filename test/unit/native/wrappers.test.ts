@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { RawCmapHandle, RawCpgEvent, RawCpgHandle, RawVotequorumHandle } from '../../../src/native/addon';
+import type { RawCmapHandle, RawCpgEvent, RawCpgHandle, RawQuorumEvent, RawQuorumHandle, RawVotequorumHandle } from '../../../src/native/addon';
 import { Cmap } from '../../../src/native/cmap';
 import { Cpg } from '../../../src/native/cpg';
+import { Quorum } from '../../../src/native/quorum';
 import { Votequorum } from '../../../src/native/votequorum';
 
 /** A raw handle whose every method records its call; the wrappers are checked at this seam. */
@@ -41,6 +42,16 @@ describe('native wrappers: argument checks before the addon', () => {
     emit({ type: 'deliver', group: 'g', nodeId: 2, pid: 9, data: Buffer.from('hi') });
     emit({ type: 'error', error: new Error('gone') });
     assert.deepEqual(seen, ['deliver 2 hi', 'error gone']);
+  });
+
+  it('a lost connection without an error listener becomes a warning, never an uncaught exception', async () => {
+    let emit: (event: RawQuorumEvent) => void = () => undefined;
+    const quorum = new Quorum((onEvent) => { emit = onEvent; return recorder<RawQuorumHandle>().raw; });
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    const lost = new Error('lost the connection to corosync (CS_ERR_LIBRARY from quorum_dispatch)');
+    assert.doesNotThrow(() => emit({ type: 'error', error: lost }));
+    assert.equal(quorum.connectionError, lost);
+    assert.equal((await warned).message, lost.message);
   });
 
   it('Votequorum checks device names, the vote flag and the ring id', () => {
