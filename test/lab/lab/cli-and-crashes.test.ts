@@ -64,7 +64,8 @@ describe('lab CLI and crashed runs (real corosync)', function () {
 
     const down = quorate('lab', 'down', '--name', name);
     assert.equal(down.status, 0, down.stderr);
-    assert.deepEqual(listNamespacesSync().filter((n) => n.includes(upResult.id)), []);
+    const daemons = parsed.hosts.flatMap((h) => h.daemons.map((d) => d.pid));
+    assert.deepEqual(tracesOf(upResult.id, daemons, parsed.hosts.map((h) => h.dir)), { namespaces: [], processes: [], shmFiles: [], dirs: [] });
     const after = quorate('lab', 'status', '--name', name);
     assert.equal(after.status, 3);
     assert.match(after.stderr, /not up/);
