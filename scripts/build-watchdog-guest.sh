@@ -87,6 +87,11 @@ mkdir -p "$app/app/build/Release"
 cp -r "$root/dist" "$app/app/dist"
 cp "$root/package.json" "$app/app/"
 cp "$addon" "$app/app/build/Release/"
+# The addon links corosync's libraries: they must load even though the guest only uses ioctls.
+for lib in $(ldd "$addon" | grep -o '/[^ ]*'); do
+  mkdir -p "$app$(dirname "$lib")"
+  cp -L "$lib" "$app$lib"
+done
 printf "require('./%s');\n" "${entry#./}" >"$app/app/guest-entry.js"
 (cd "$app" && find . | cpio -o -H newc --quiet >"$cache/app.cpio")
 rm -rf "$app"
