@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
+import { existsSync } from 'node:fs';
+import { openKernelWatchdog, loadKernelModule } from '../watchdog/kernel-device';
 import { openLabWatchdog } from '../watchdog/lab-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
@@ -12,6 +14,8 @@ interface MuxCommandOptions {
   socket: string;
   marker: string;
   timeout: string;
+  device: string;
+  module: string;
   labTimer?: string;
 }
 
@@ -26,7 +30,11 @@ function parseTimeoutSeconds(text: string): number {
 function deviceOpener(options: MuxCommandOptions): WatchdogDeviceOpener {
   const labTimer = options.labTimer;
   if (labTimer !== undefined) return () => openLabWatchdog(labTimer);
-  throw new CliError('no watchdog device: give --lab-timer SOCKET', exitCodes.usage);
+  return async () => {
+    // Like watchdog-mux: without a device node, load the configured driver (softdog by default).
+    if (!existsSync(options.device)) await loadKernelModule(options.module);
+    return openKernelWatchdog(options.device);
+  };
 }
 
 function renderStatus(status: MuxStatus): string {
@@ -49,6 +57,8 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--socket <path>', 'unix socket for clients (root only)', defaultMuxSocketPath)
     .option('--marker <dir>', 'restart guard: present while the device is armed', defaultMarkerPath)
     .option('--timeout <seconds>', 'device timeout to ask for (the one in force is read back)', '10')
+    .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
+    .option('--module <name>', 'driver to load when the device is missing', 'softdog')
     .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');

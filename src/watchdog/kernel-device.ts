@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { WatchdogDevice } from './device';
 
 /**
@@ -32,4 +34,14 @@ export async function openKernelWatchdog(path = '/dev/watchdog'): Promise<Watchd
     keepAlive: async () => binding.watchdogKeepAlive(fd),
     magicClose: async () => binding.watchdogMagicClose(fd),
   };
+}
+
+/** Loads a watchdog driver (softdog, i6300esb, iTCO_wdt…) with modprobe. */
+export async function loadKernelModule(module: string): Promise<void> {
+  if (!/^[A-Za-z0-9_-]+$/.test(module)) throw new Error(`invalid kernel module name ${JSON.stringify(module)}`);
+  try {
+    await promisify(execFile)('modprobe', [module]);
+  } catch (err) {
+    throw new Error(`cannot load the watchdog driver ${module}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -7,7 +7,22 @@ import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
 import { openWatchdogLease, readMuxStatus } from '../../../src/watchdog/mux-client';
 import { startWatchdogMux, stopWatchdogMux, type RunningMux } from '../../../src/watchdog/mux-daemon';
+import sinon from 'sinon';
+import { main } from '../../../src/cli/main';
 import { captureLog } from './fake-device';
+
+/** Runs the CLI in-process and returns its exit code and what it printed. */
+async function runCli(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const stdout = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => { out += String(chunk); return true; });
+  const stderr = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => { out += String(chunk); return true; });
+  try {
+    return { code: await main(argv), out };
+  } finally {
+    stdout.restore();
+    stderr.restore();
+  }
+}
 
 /** The multiplexer, its socket and client library, driving a lab timer whose reset is recorded. */
 describe('watchdog multiplexer over its socket, with a lab timer', () => {
@@ -52,6 +67,21 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     await lease.close();
     assert.equal(timer.isArmed, false, 'the last lease closed: magic close');
     assert.equal((await readMuxStatus(join(dir, 'mux.sock'))).armed, false);
+  });
+
+  it('reports its state through quorate watchdog status, as text and JSON', async () => {
+    const lease = await openWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, join(dir, 'mux.sock'));
+    const text = await runCli(['watchdog', 'status', '--socket', join(dir, 'mux.sock')]);
+    assert.equal(text.code, 0);
+    assert.match(text.out, /timeout: +2000 ms \(in force, read back from the device\)/);
+    assert.match(text.out, /reset bound: +3000 ms/);
+    assert.match(text.out, /^lrm +1000 /m);
+    const json = await runCli(['watchdog', 'status', '--json', '--socket', join(dir, 'mux.sock')]);
+    assert.equal((JSON.parse(json.out) as { timeoutMs: number }).timeoutMs, 2000);
+    await lease.close();
+    const missing = await runCli(['watchdog', 'status', '--socket', join(dir, 'none.sock')]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.out, /watchdog multiplexer not reachable: cannot connect to .*none\.sock: ENOENT/);
   });
 
   it('makes the socket root-only and refuses a second multiplexer while the device is armed', async () => {
