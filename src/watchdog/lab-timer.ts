@@ -43,6 +43,7 @@ export class LabWatchdogTimer {
   private lastKeepAlive = 0;
   private cancelCountdown: () => void = () => {};
   private opener: Socket | null = null;
+  private readonly connections = new Set<Socket>();
   private readonly listeners: ((expiry: LabExpiry) => void)[] = [];
   private readonly clock: Clock;
 
@@ -70,12 +71,16 @@ export class LabWatchdogTimer {
   async close(): Promise<void> {
     this.cancelCountdown();
     this.armed = false;
-    this.opener?.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.connections) socket.destroy();
+    });
     await unlink(this.options.socketPath).catch(() => undefined);
   }
 
   private accept(socket: Socket): void {
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
     if (this.opener !== null) {
       writeJsonLine(socket, { ok: false, error: `lab watchdog of ${this.options.host} is already open (device busy)` } satisfies Reply);
       socket.end();

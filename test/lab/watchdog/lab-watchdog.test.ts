@@ -49,8 +49,11 @@ describe('lab watchdog: the multiplexer in a namespace host, reset by an outside
     if (base !== undefined) await rm(base, { recursive: true, force: true });
   });
 
+  const cleanUpOnExit = () => host.destroySync();
+
   beforeEach(async () => {
     host = new NetnsHost(`qwd${process.pid}`, '10.213.0.1', base);
+    process.once('exit', cleanUpOnExit);
     await host.boot();
     timer = await LabWatchdogTimer.start({
       host: host.namespace, socketPath: join(base, 'watchdog.sock'), log, reset: () => host.reset({ bootDelayMs }),
@@ -62,6 +65,7 @@ describe('lab watchdog: the multiplexer in a namespace host, reset by an outside
   });
 
   afterEach(async () => {
+    process.removeListener('exit', cleanUpOnExit);
     await timer.close();
     await host.destroy();
   });

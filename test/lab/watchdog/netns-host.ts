@@ -1,4 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +62,17 @@ export class NetnsHost {
 
   get isUp(): boolean {
     return this.booted;
+  }
+
+  /** For a process exit handler: the same clean-up, synchronously, ignoring what is gone already. */
+  destroySync(): void {
+    const quiet = { stdio: 'ignore' as const };
+    try {
+      const pids = execFileSync('ip', ['netns', 'pids', this.namespace], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
+      if (pids.length > 0) execFileSync('kill', ['-KILL', ...pids], quiet);
+    } catch { /* no namespace, no processes */ }
+    try { execFileSync('ip', ['netns', 'del', this.namespace], quiet); } catch { /* already gone */ }
+    rmSync(this.runDir, { recursive: true, force: true });
   }
 
   async destroy(): Promise<void> {
