@@ -8,7 +8,7 @@ import { openLabWatchdog } from '../watchdog/lab-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
 import type { MuxStatus } from '../watchdog/mux-core';
-import type { WatchdogDeviceOpener } from '../watchdog/device';
+import type { WatchdogDeviceOpener } from '../watchdog/mux-core';
 
 interface MuxCommandOptions {
   socket: string;
@@ -27,19 +27,20 @@ function parseTimeoutSeconds(text: string): number {
   return seconds;
 }
 
-function deviceOpener(options: MuxCommandOptions): WatchdogDeviceOpener {
+function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDevice: WatchdogDeviceOpener } {
   const labTimer = options.labTimer;
-  if (labTimer !== undefined) return () => openLabWatchdog(labTimer);
-  return async () => {
+  if (labTimer !== undefined) return { deviceName: `lab:${labTimer}`, openDevice: () => openLabWatchdog(labTimer) };
+  const openDevice = async () => {
     // Like watchdog-mux: without a device node, load the configured driver (softdog by default).
     if (!existsSync(options.device)) await loadKernelModule(options.module);
     return openKernelWatchdog(options.device);
   };
+  return { deviceName: options.device, openDevice };
 }
 
 function renderStatus(status: MuxStatus): string {
   const head = [
-    `device:       ${status.device ?? '(not armed)'}`,
+    `device:       ${status.device}${status.identity === null ? ' (not armed)' : ` (${status.identity})`}`,
     `timeout:      ${status.timeoutMs === null ? '-' : `${status.timeoutMs} ms (in force, read back from the device)`}`,
     `reset bound:  ${status.resetBoundMs === null ? '-' : `${status.resetBoundMs} ms after a client's last check-in`}`,
     `feeding:      ${status.tripped === null ? (status.armed ? 'yes' : 'no (disarmed)') : `STOPPED: ${status.tripped}`}`,
@@ -63,10 +64,10 @@ export function registerWatchdogCommands(program: Command): void {
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
       const timeoutSeconds = parseTimeoutSeconds(options.timeout);
-      const openDevice = deviceOpener(options);
+      const device = deviceOpener(options);
       let mux;
       try {
-        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, openDevice, log });
+        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
       }

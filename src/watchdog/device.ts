@@ -1,20 +1,28 @@
 /**
- * The seam between the multiplexer and a watchdog timer: the kernel's /dev/watchdog (through the
- * addon's ioctls) or the lab's emulated timer. An open device is armed; it resets its host unless
- * it is kept alive within its timeout, and only the magic close disarms it.
+ * The watchdog seam: a timer that resets the machine unless fed. Implemented on the kernel's
+ * /dev/watchdog* (src/native/watchdog.ts) and by lab devices; the watchdog multiplexer only
+ * sees this interface.
  */
-export interface WatchdogDevice {
-  /** For logs and status: "/dev/watchdog", "lab:node1". */
-  readonly name: string;
-  /** Asks for a timeout (WDIOC_SETTIMEOUT); returns the one in force, which a driver may round. */
-  setTimeout(seconds: number): Promise<number>;
-  /** The timeout in force (WDIOC_GETTIMEOUT), in seconds. */
-  getTimeout(): Promise<number>;
-  /** Restarts the countdown (WDIOC_KEEPALIVE). */
-  keepAlive(): Promise<void>;
-  /** Disarms: writes the magic 'V' and closes. The handle is unusable afterwards. */
-  magicClose(): Promise<void>;
+export interface WatchdogSupport {
+  /** WDIOF_* option bits. */
+  options: number;
+  firmwareVersion: number;
+  identity: string;
 }
 
-/** Opens (and thereby arms) a device; the multiplexer calls it when the first lease opens. */
-export type WatchdogDeviceOpener = () => Promise<WatchdogDevice>;
+export interface WatchdogDevice {
+  /** The timeout in force, in seconds. */
+  getTimeout(): number;
+  /** Asks for a timeout; returns the one actually set (drivers may round). */
+  setTimeout(seconds: number): number;
+  /** Feeds the timer. */
+  keepalive(): void;
+  getSupport(): WatchdogSupport;
+  /** WDIOF_* bits saying why the machine last booted (e.g. a watchdog reset). */
+  bootStatus(): number;
+  /**
+   * Closes the device. With magic the timer is stopped (disarmed); without it the timer keeps
+   * running and resets the machine unless someone else feeds it.
+   */
+  close(opts: { magic: boolean }): void;
+}

@@ -3,36 +3,29 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { WatchdogDevice } from './device';
 
-/**
- * The addon's watchdog calls (native/): thin ioctl bindings on a file descriptor. The policy
- * (when to feed, when to disarm) stays in TypeScript.
- */
-interface WatchdogBinding {
-  watchdogOpen(path: string): number;
-  watchdogSetTimeout(fd: number, seconds: number): number;
-  watchdogGetTimeout(fd: number): number;
-  watchdogKeepAlive(fd: number): void;
-  watchdogMagicClose(fd: number): void;
-}
-
-function loadBinding(): WatchdogBinding {
-  const addonPath = join(__dirname, '../../../build/Release/quorate_native.node');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon is loaded at run time
-  const addon = require(addonPath) as Partial<WatchdogBinding>;
-  if (typeof addon.watchdogOpen !== 'function') throw new Error(`the native addon (${addonPath}) has no watchdog calls`);
-  return addon as WatchdogBinding;
+/** The addon's watchdog handle (native/watchdog.cc), as far as the multiplexer uses it. */
+interface RawWatchdogHandle {
+  getSupport(): { options: number; firmwareVersion: number; identity: string };
+  getTimeout(): number;
+  setTimeout(seconds: number): number;
+  keepalive(): void;
+  getBootStatus(): number;
+  close(magic: boolean): void;
 }
 
 /** Opens (arms) a kernel watchdog such as /dev/watchdog through the addon's ioctls. */
 export async function openKernelWatchdog(path = '/dev/watchdog'): Promise<WatchdogDevice> {
-  const binding = loadBinding();
-  const fd = binding.watchdogOpen(path);
+  const addonPath = join(__dirname, '../../../build/Release/quorate_native.node');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon is loaded at run time
+  const addon = require(addonPath) as { WatchdogHandle: new (path: string) => RawWatchdogHandle };
+  const raw = new addon.WatchdogHandle(path);
   return {
-    name: path,
-    setTimeout: async (seconds) => binding.watchdogSetTimeout(fd, seconds),
-    getTimeout: async () => binding.watchdogGetTimeout(fd),
-    keepAlive: async () => binding.watchdogKeepAlive(fd),
-    magicClose: async () => binding.watchdogMagicClose(fd),
+    getTimeout: () => raw.getTimeout(),
+    setTimeout: (seconds) => raw.setTimeout(seconds),
+    keepalive: () => raw.keepalive(),
+    getSupport: () => raw.getSupport(),
+    bootStatus: () => raw.getBootStatus(),
+    close: ({ magic }) => raw.close(magic),
   };
 }
 

@@ -1,28 +1,45 @@
-import { JsonLineRequester } from './json-lines';
-import type { WatchdogDevice } from './device';
+import type { Socket } from 'node:net';
+import { JsonLineRequester, writeJsonLine } from './json-lines';
+import type { WatchdogDevice, WatchdogSupport } from './device';
+import { labTimerIdentity, labTimerSupport, maxLabTimeoutSeconds, type LabTimerGreeting } from './lab-timer-protocol';
 import { connectUnix } from './unix-socket';
 
-/** Opens (arms) a lab host's emulated watchdog through the socket its LabWatchdogTimer serves. */
-export async function openLabWatchdog(socketPath: string, name = `lab:${socketPath}`): Promise<WatchdogDevice> {
-  const requester = new JsonLineRequester(await connectUnix(socketPath), name);
-  const number = async (message: Record<string, unknown>): Promise<number> => {
-    const result = await requester.request(message);
-    if (typeof result !== 'number') throw new Error(`${name} answered ${JSON.stringify(result)} instead of a number`);
-    return result;
+/**
+ * A lab host's emulated watchdog, opened through the socket its LabWatchdogTimer serves. After
+ * the greeting every call is one line to the timer, written at once and in order, so the device
+ * is synchronous like an ioctl; the timer mirrors the hardware: nothing answers a keep-alive.
+ */
+export async function openLabWatchdog(socketPath: string): Promise<WatchdogDevice> {
+  const socket: Socket = await connectUnix(socketPath);
+  const requester = new JsonLineRequester(socket, `lab watchdog ${socketPath}`);
+  let greeting: LabTimerGreeting;
+  try {
+    greeting = (await requester.request({ op: 'open' })) as LabTimerGreeting;
+  } catch (err) {
+    requester.close();
+    throw err;
+  }
+  let timeoutSeconds = greeting.timeoutSeconds;
+  const send = (message: Record<string, unknown>) => {
+    if (socket.destroyed) throw new Error(`lab watchdog ${socketPath}: connection lost`);
+    writeJsonLine(socket, message);
   };
   return {
-    name,
-    setTimeout: (seconds) => number({ op: 'settimeout', seconds }),
-    getTimeout: () => number({ op: 'gettimeout' }),
-    keepAlive: async () => {
-      await requester.request({ op: 'keepalive' });
-    },
-    magicClose: async () => {
-      try {
-        await requester.request({ op: 'magicclose' });
-      } finally {
-        requester.close();
+    setTimeout: (seconds) => {
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxLabTimeoutSeconds) {
+        throw new RangeError(`watchdog timeout must be an integer number of seconds in 1..${maxLabTimeoutSeconds}, got ${seconds}`);
       }
+      send({ op: 'settimeout', seconds });
+      timeoutSeconds = seconds;
+      return seconds;
+    },
+    getTimeout: () => timeoutSeconds,
+    keepalive: () => send({ op: 'keepalive' }),
+    getSupport: (): WatchdogSupport => ({ options: labTimerSupport, firmwareVersion: 0, identity: labTimerIdentity }),
+    bootStatus: () => greeting.bootStatus,
+    close: ({ magic }) => {
+      if (magic && !socket.destroyed) writeJsonLine(socket, { op: 'magicclose' });
+      socket.end();
     },
   };
 }

@@ -4,11 +4,10 @@ import { monotonicClock, type Clock } from '../util/clock';
 import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
 import type { LogSink } from './log-sink';
 import { listenOwnerOnly } from './unix-socket';
+import { maxLabTimeoutSeconds, wdiofCardReset, type LabTimerGreeting } from './lab-timer-protocol';
 
 /** softdog's default margin, the timeout a freshly opened device counts down from. */
 const defaultTimeoutSeconds = 60;
-/** The range the kernel's watchdog core accepts for softdog. */
-const maxTimeoutSeconds = 65535;
 
 export interface LabTimerOptions {
   /** The lab host this timer resets. */
@@ -40,6 +39,7 @@ export class LabWatchdogTimer {
   readonly expiries: LabExpiry[] = [];
   private timeoutMs = defaultTimeoutSeconds * 1000;
   private armed = false;
+  private lastResetByTimer = false;
   private lastKeepAlive = 0;
   private cancelCountdown: () => void = () => {};
   private opener: Socket | null = null;
@@ -94,12 +94,8 @@ export class LabWatchdogTimer {
     this.keepAlive();
     readJsonLines(
       socket,
-      (message) => {
-        writeJsonLine(socket, this.handle(message));
-        // After the magic close the handle is gone, as with the kernel device.
-        if (!this.armed) socket.end();
-      },
-      (problem) => writeJsonLine(socket, { ok: false, error: problem } satisfies Reply),
+      (message) => this.handle(socket, message),
+      (problem) => this.options.log.warn(`lab watchdog of ${this.options.host}: ${problem}`),
     );
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -107,31 +103,37 @@ export class LabWatchdogTimer {
     });
   }
 
-  private handle(message: unknown): Reply {
+  private handle(socket: Socket, message: unknown): void {
     const m = (message ?? {}) as Record<string, unknown>;
     switch (m.op) {
+      case 'open': {
+        const greeting: LabTimerGreeting = { timeoutSeconds: this.timeoutMs / 1000, bootStatus: this.lastResetByTimer ? wdiofCardReset : 0 };
+        writeJsonLine(socket, { ok: true, result: greeting } satisfies Reply);
+        return;
+      }
       case 'settimeout': {
         const seconds = m.seconds;
-        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > maxTimeoutSeconds) {
-          return { ok: false, error: `settimeout: seconds must be an integer 1-${maxTimeoutSeconds}` };
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > maxLabTimeoutSeconds) {
+          this.options.log.warn(`lab watchdog of ${this.options.host}: ignored settimeout ${JSON.stringify(seconds)} (1-${maxLabTimeoutSeconds} s)`);
+          return;
         }
         this.timeoutMs = seconds * 1000;
         // Like the kernel, a new timeout takes effect with a keep-alive.
         this.keepAlive();
-        return { ok: true, result: seconds };
+        return;
       }
-      case 'gettimeout':
-        return { ok: true, result: this.timeoutMs / 1000 };
       case 'keepalive':
         this.keepAlive();
-        return { ok: true, result: null };
+        return;
       case 'magicclose':
         this.cancelCountdown();
         this.armed = false;
         this.options.log.info(`lab watchdog of ${this.options.host} disarmed (magic close)`);
-        return { ok: true, result: null };
+        // After the magic close the handle is gone, as with the kernel device.
+        socket.end();
+        return;
       default:
-        return { ok: false, error: `unknown op ${JSON.stringify(m.op)} (expected settimeout, gettimeout, keepalive or magicclose)` };
+        this.options.log.warn(`lab watchdog of ${this.options.host}: ignored unknown op ${JSON.stringify(m.op)}`);
     }
   }
 
@@ -156,6 +158,7 @@ export class LabWatchdogTimer {
       log.error(`lab watchdog of ${host}: reset failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
+    this.lastResetByTimer = true;
     const expiry: LabExpiry = { host, timeoutMs: this.timeoutMs, silentMs, resetTookMs: this.clock.now() - expiredAt };
     this.expiries.push(expiry);
     for (const listener of this.listeners) listener(expiry);

@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock';
-import type { WatchdogDevice, WatchdogDeviceOpener } from './device';
+import type { WatchdogDevice } from './device';
 import type { LogSink } from './log-sink';
 import type { ArmedMarker } from './restart-guard';
 
@@ -11,8 +11,16 @@ export class MuxError extends Error {
   }
 }
 
+/** Opens (and thereby arms) the device; the multiplexer calls it when the first lease opens. */
+export type WatchdogDeviceOpener = () => Promise<WatchdogDevice>;
+
+/** WDIOF_MAGICCLOSE (linux/watchdog.h): the driver stops on a close after writing 'V'. */
+const wdiofMagicClose = 0x0100;
+
 export interface MuxCoreOptions {
   openDevice: WatchdogDeviceOpener;
+  /** For logs and status: "/dev/watchdog", "lab:node1". */
+  deviceName: string;
   /** The timeout asked of the device; the one in force is read back and reported. */
   timeoutSeconds: number;
   clock: Clock;
@@ -52,7 +60,9 @@ export interface LeaseStatus {
 }
 
 export interface MuxStatus {
-  device: string | null;
+  device: string;
+  /** The driver's identity (WDIOC_GETSUPPORT) once armed. */
+  identity: string | null;
   armed: boolean;
   /** The device timeout in force (GETTIMEOUT), in ms; null while no device is open. */
   timeoutMs: number | null;
@@ -83,6 +93,7 @@ const maxDeadlineShareOfTimeout = 0.8;
  */
 export class MuxCore {
   private device: WatchdogDevice | null = null;
+  private identity: string | null = null;
   private timeoutMs: number | null = null;
   private lastFeed: number | null = null;
   private trippedReason: string | null = null;
@@ -120,7 +131,7 @@ export class MuxCore {
       this.leases.set(client, lease);
       this.scheduleTimers(lease);
       this.options.log.info(`client ${client} opened a lease: deadline ${deadlineMs} ms, device timeout ${timeoutMs} ms`);
-      await this.feedIfAllFresh();
+      this.feedIfAllFresh();
       return { client, deadlineMs, timeoutMs, resetBoundMs: deadlineMs + timeoutMs };
     });
   }
@@ -137,7 +148,7 @@ export class MuxCore {
       }
       lease.lastCheckIn = now;
       if (this.trippedReason === null) this.scheduleTimers(lease);
-      return { fed: await this.feedIfAllFresh(), tripped: this.trippedReason };
+      return { fed: this.feedIfAllFresh(), tripped: this.trippedReason };
     });
   }
 
@@ -177,7 +188,8 @@ export class MuxCore {
     }));
     const longestDeadline = Math.max(0, ...leases.map((l) => l.deadlineMs));
     return {
-      device: this.device?.name ?? null,
+      device: this.options.deviceName,
+      identity: this.identity,
       armed: this.device !== null,
       timeoutMs: this.timeoutMs,
       resetBoundMs: this.timeoutMs !== null && leases.length > 0 ? longestDeadline + this.timeoutMs : null,
@@ -207,7 +219,7 @@ export class MuxCore {
   /** Opens the device on first use, sets the timeout and reads back the one in force. */
   private async arm(): Promise<number> {
     if (this.device !== null && this.timeoutMs !== null) return this.timeoutMs;
-    const { openDevice, marker, timeoutSeconds, log } = this.options;
+    const { openDevice, deviceName, marker, timeoutSeconds, log } = this.options;
     // The marker goes first: a crash between opening and recording must still block a restart.
     await marker.set();
     let device: WatchdogDevice;
@@ -215,33 +227,39 @@ export class MuxCore {
       device = await openDevice();
     } catch (err) {
       await marker.clear();
-      throw new MuxError(`cannot open the watchdog device: ${err instanceof Error ? err.message : String(err)}`);
+      throw new MuxError(`cannot open the watchdog device ${deviceName}: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.device = device;
-    await device.setTimeout(timeoutSeconds);
-    const inForce = await device.getTimeout();
+    const support = device.getSupport();
+    this.identity = support.identity;
+    if ((support.options & wdiofMagicClose) === 0) {
+      log.warn(`${deviceName} (${support.identity}) does not support the magic close: a clean close will not disarm it`);
+    }
+    device.setTimeout(timeoutSeconds);
+    const inForce = device.getTimeout();
     this.timeoutMs = inForce * 1000;
-    await device.keepAlive();
+    device.keepalive();
     this.lastFeed = this.options.clock.now();
     if (inForce !== timeoutSeconds) {
-      log.warn(`${device.name}: asked for a ${timeoutSeconds} s timeout, the device keeps ${inForce} s`);
+      log.warn(`${deviceName}: asked for a ${timeoutSeconds} s timeout, the device keeps ${inForce} s`);
     }
-    log.info(`${device.name} armed: timeout in force ${inForce} s`);
+    log.info(`${deviceName} (${support.identity}) armed: timeout in force ${inForce} s`);
     return this.timeoutMs;
   }
 
   private async disarm(): Promise<void> {
     const device = this.device;
     if (device === null) return;
-    await device.magicClose();
+    device.close({ magic: true });
     this.device = null;
+    this.identity = null;
     this.timeoutMs = null;
     this.lastFeed = null;
     await this.options.marker.clear();
-    this.options.log.info(`${device.name} disarmed (magic close): no client holds a lease`);
+    this.options.log.info(`${this.options.deviceName} disarmed (magic close): no client holds a lease`);
   }
 
-  private async feedIfAllFresh(): Promise<boolean> {
+  private feedIfAllFresh(): boolean {
     if (this.trippedReason !== null || this.device === null) return false;
     const now = this.options.clock.now();
     for (const lease of this.leases.values()) {
@@ -250,7 +268,7 @@ export class MuxCore {
         return false;
       }
     }
-    await this.device.keepAlive();
+    this.device.keepalive();
     this.lastFeed = now;
     return true;
   }
@@ -284,6 +302,6 @@ export class MuxCore {
     this.trippedReason = reason;
     for (const lease of this.leases.values()) lease.cancelTimers();
     const within = this.timeoutMs === null ? 'its timeout' : `${this.timeoutMs} ms`;
-    this.options.log.error(`feeding stopped: ${reason}; ${this.device?.name ?? 'the device'} resets the host within ${within}`);
+    this.options.log.error(`feeding stopped: ${reason}; ${this.options.deviceName} resets the host within ${within}`);
   }
 }

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { monotonicClock } from '../util/clock';
-import type { WatchdogDeviceOpener } from './device';
 import type { LogSink } from './log-sink';
-import { MuxCore } from './mux-core';
+import { MuxCore, type WatchdogDeviceOpener } from './mux-core';
 import { startMuxServer, type MuxServer } from './mux-server';
 import { assertNotArmed, directoryMarker } from './restart-guard';
 
@@ -13,6 +12,7 @@ export interface MuxDaemonOptions {
   markerPath: string;
   timeoutSeconds: number;
   openDevice: WatchdogDeviceOpener;
+  deviceName: string;
   log: LogSink;
 }
 
@@ -31,7 +31,7 @@ export async function startWatchdogMux(options: MuxDaemonOptions): Promise<Runni
   await assertNotArmed(marker);
   // The kernel's OOM killer must pick anything but the process that keeps the host alive.
   await writeFile('/proc/self/oom_score_adj', '-1000').catch(() => options.log.warn('could not set oom_score_adj to -1000'));
-  const core = new MuxCore({ openDevice: options.openDevice, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log: options.log, marker });
+  const core = new MuxCore({ openDevice: options.openDevice, deviceName: options.deviceName, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log: options.log, marker });
   const server = await startMuxServer(core, options.socketPath, options.log);
   return { core, server };
 }

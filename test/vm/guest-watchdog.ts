@@ -15,14 +15,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
   // 1. Set and read back the timeout, keep alive, disarm with the magic close.
   const device = await openKernelWatchdog('/dev/watchdog');
-  const set = await device.setTimeout(guestPlan.firstTimeoutS);
-  say('timeout', { asked: guestPlan.firstTimeoutS, set, read: await device.getTimeout() });
+  const set = device.setTimeout(guestPlan.firstTimeoutS);
+  say('timeout', { asked: guestPlan.firstTimeoutS, set, read: device.getTimeout(), identity: device.getSupport().identity, bootStatus: device.bootStatus() });
   for (let i = 0; i < 4; i++) {
-    await device.keepAlive();
+    device.keepalive();
     await sleep(guestPlan.checkInEveryMs);
   }
   say('kept-alive');
-  await device.magicClose();
+  device.close({ magic: true });
   say('disarmed');
   await sleep(guestPlan.firstTimeoutS * 1000 + 1500);
   say('alive-after-magic-close');
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // 2. The multiplexer on the kernel device: a client checks in, then falls silent.
   const log = { info: (m: string) => say('log', { m }), warn: (m: string) => say('log', { m }), error: (m: string) => say('log', { m }) };
   const mux = new MuxCore({
-    openDevice: () => openKernelWatchdog('/dev/watchdog'),
+    openDevice: () => openKernelWatchdog('/dev/watchdog'), deviceName: '/dev/watchdog',
     timeoutSeconds: guestPlan.muxTimeoutS, clock: monotonicClock, log, marker: directoryMarker('/run/wd.active'),
   });
   const grant = await mux.openLease({ client: 'lrm', deadlineMs: guestPlan.deadlineMs });

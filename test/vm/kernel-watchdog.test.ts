@@ -67,6 +67,7 @@ describe('kernel watchdog: softdog in a qemu guest driven by our code', function
     const timeout = find('timeout');
     assert.equal(timeout.set, guestPlan.firstTimeoutS);
     assert.equal(timeout.read, guestPlan.firstTimeoutS, 'GETTIMEOUT returns the timeout set');
+    assert.equal(timeout.identity, 'Software Watchdog', 'WDIOC_GETSUPPORT names softdog');
     find('kept-alive');
     find('alive-after-magic-close');
     assert.equal(find('lease').timeoutMs, guestPlan.muxTimeoutS * 1000);

@@ -1,29 +1,34 @@
-import type { WatchdogDevice } from '../../../src/watchdog/device';
+import type { WatchdogDevice, WatchdogSupport } from '../../../src/watchdog/device';
 import type { ArmedMarker } from '../../../src/watchdog/restart-guard';
 import type { Clock } from '../../../src/util/clock';
 
 /** A device at the seam: records what the multiplexer does, rounds timeouts like some drivers. */
 export class FakeDevice implements WatchdogDevice {
-  readonly name = 'fake0';
-  opened = 0;
   timeoutS = 60;
   feeds: number[] = [];
   magicClosed = false;
+  support: WatchdogSupport = { options: 0x8180, firmwareVersion: 0, identity: 'Fake Watchdog' };
 
   constructor(private readonly clock: Clock, private readonly roundTo = 1) {}
 
-  async setTimeout(seconds: number): Promise<number> {
+  setTimeout(seconds: number): number {
     this.timeoutS = Math.ceil(seconds / this.roundTo) * this.roundTo;
     return this.timeoutS;
   }
-  async getTimeout(): Promise<number> {
+  getTimeout(): number {
     return this.timeoutS;
   }
-  async keepAlive(): Promise<void> {
+  keepalive(): void {
     this.feeds.push(this.clock.now());
   }
-  async magicClose(): Promise<void> {
-    this.magicClosed = true;
+  getSupport(): WatchdogSupport {
+    return this.support;
+  }
+  bootStatus(): number {
+    return 0;
+  }
+  close(opts: { magic: boolean }): void {
+    this.magicClosed = opts.magic;
   }
 }
 

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
-import { connectUnix } from '../../../src/watchdog/unix-socket';
 import { ManualClock } from '../../support/manual-clock';
 import { captureLog } from './fake-device';
 
@@ -29,22 +28,25 @@ describe('lab watchdog timer', () => {
 
   const settle = () => new Promise((r) => setTimeout(r, 20));
 
-  it('arms on open with the 60 s default, takes a new timeout and reads it back', async () => {
+  it('arms on open with the 60 s default and takes a new timeout', async () => {
     const device = await openLabWatchdog(join(dir, 't.sock'));
-    await settle();
     assert.equal(timer.isArmed, true);
-    assert.equal(await device.getTimeout(), 60);
-    assert.equal(await device.setTimeout(5), 5);
-    assert.equal(await device.getTimeout(), 5);
-    await assert.rejects(device.setTimeout(0), /settimeout: seconds must be an integer 1-65535/);
-    await device.magicClose();
+    assert.equal(device.getTimeout(), 60);
+    assert.equal(device.bootStatus(), 0);
+    assert.equal(device.getSupport().identity, 'quorate lab watchdog');
+    assert.equal(device.setTimeout(5), 5);
+    assert.equal(device.getTimeout(), 5);
+    assert.throws(() => device.setTimeout(0), /watchdog timeout must be an integer number of seconds in 1\.\.65535, got 0/);
+    device.close({ magic: true });
   });
 
-  it('expires exactly one timeout after the last keep-alive and resets the host', async () => {
+  it('expires one timeout after the last keep-alive, resets the host, and says so at the next open', async () => {
     const device = await openLabWatchdog(join(dir, 't.sock'));
-    await device.setTimeout(5);
+    device.setTimeout(5);
+    await settle();
     clock.advance(4000);
-    await device.keepAlive();
+    device.keepalive();
+    await settle();
     clock.advance(4999);
     assert.equal(resets, 0);
     clock.advance(1);
@@ -52,15 +54,16 @@ describe('lab watchdog timer', () => {
     assert.equal(resets, 1);
     assert.deepEqual(timer.expiries.map((e) => [e.host, e.silentMs, e.timeoutMs]), [['h1', 5000, 5000]]);
     assert.equal(timer.isArmed, false, 'the host boots with the watchdog off');
+    const reopened = await openLabWatchdog(join(dir, 't.sock'));
+    assert.equal(reopened.bootStatus(), 0x20, 'WDIOF_CARDRESET');
+    reopened.close({ magic: true });
   });
 
   it('is single-open, and keeps counting after a close without the magic close', async () => {
-    const opener = await connectUnix(join(dir, 't.sock'));
-    opener.write('{"op":"settimeout","seconds":3}\n');
-    await settle();
-    const busy = await openLabWatchdog(join(dir, 't.sock'));
-    await assert.rejects(busy.getTimeout(), /already open \(device busy\)|closed/);
-    opener.destroy();
+    const device = await openLabWatchdog(join(dir, 't.sock'));
+    device.setTimeout(3);
+    await assert.rejects(openLabWatchdog(join(dir, 't.sock')), /already open \(device busy\)/);
+    device.close({ magic: false });
     await settle();
     assert.equal(timer.isArmed, true);
     clock.advance(3000);
@@ -70,8 +73,9 @@ describe('lab watchdog timer', () => {
 
   it('disarms on the magic close', async () => {
     const device = await openLabWatchdog(join(dir, 't.sock'));
-    await device.setTimeout(2);
-    await device.magicClose();
+    device.setTimeout(2);
+    device.close({ magic: true });
+    await settle();
     clock.advance(10_000);
     await settle();
     assert.equal(resets, 0);

@@ -15,6 +15,7 @@ function setup(options: { timeoutSeconds?: number; roundTo?: number } = {}) {
       device.magicClosed = false;
       return device;
     },
+    deviceName: 'fake0',
     timeoutSeconds: options.timeoutSeconds ?? 10,
     clock,
     log,
@@ -154,9 +155,9 @@ describe('watchdog multiplexer logic', () => {
     const marker = memoryMarker();
     const mux = new MuxCore({
       openDevice: async () => { throw new Error('ENOENT /dev/watchdog'); },
-      timeoutSeconds: 10, clock, log: captureLog(), marker,
+      deviceName: '/dev/watchdog', timeoutSeconds: 10, clock, log: captureLog(), marker,
     });
-    await assert.rejects(mux.openLease({ client: 'lrm', deadlineMs: 1000 }), /cannot open the watchdog device: ENOENT/);
+    await assert.rejects(mux.openLease({ client: 'lrm', deadlineMs: 1000 }), /cannot open the watchdog device \/dev\/watchdog: ENOENT/);
     assert.equal(marker.present, false);
   });
 });

@@ -41,7 +41,7 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     });
     mux = await startWatchdogMux({
       socketPath: join(dir, 'mux.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2,
-      openDevice: () => openLabWatchdog(join(dir, 'timer.sock'), 'lab:h1'), log,
+      deviceName: 'lab:h1', openDevice: () => openLabWatchdog(join(dir, 'timer.sock')), log,
     });
   });
 
@@ -88,7 +88,7 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     assert.equal((await stat(join(dir, 'mux.sock'))).mode & 0o777, 0o600);
     const lease = await openWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, join(dir, 'mux.sock'));
     await assert.rejects(
-      startWatchdogMux({ socketPath: join(dir, 'mux2.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2, openDevice: () => openLabWatchdog(join(dir, 'timer.sock')), log }),
+      startWatchdogMux({ socketPath: join(dir, 'mux2.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2, deviceName: 'lab:h1', openDevice: () => openLabWatchdog(join(dir, 'timer.sock')), log }),
       /watchdog still armed by a previous multiplexer \(marker .*armed exists\): refusing to start/,
     );
     await lease.close();
