@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock';
-import type { WatchdogDevice } from './device';
+import type { WatchdogDevice, WatchdogSupport } from './device';
 import type { LogSink } from './log-sink';
 import type { ArmedMarker } from './restart-guard';
 
@@ -229,17 +229,26 @@ export class MuxCore {
       await marker.clear();
       throw new MuxError(`cannot open the watchdog device ${deviceName}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    let support: WatchdogSupport;
+    let inForce: number;
+    try {
+      support = device.getSupport();
+      device.setTimeout(timeoutSeconds);
+      inForce = device.getTimeout();
+      device.keepalive();
+    } catch (err) {
+      // Not set up as asked: disarm again rather than leave a timer nobody accounts for.
+      device.close({ magic: true });
+      await marker.clear();
+      throw new MuxError(`cannot set up the watchdog device ${deviceName}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     this.device = device;
-    const support = device.getSupport();
     this.identity = support.identity;
+    this.timeoutMs = inForce * 1000;
+    this.lastFeed = this.options.clock.now();
     if ((support.options & wdiofMagicClose) === 0) {
       log.warn(`${deviceName} (${support.identity}) does not support the magic close: a clean close will not disarm it`);
     }
-    device.setTimeout(timeoutSeconds);
-    const inForce = device.getTimeout();
-    this.timeoutMs = inForce * 1000;
-    device.keepalive();
-    this.lastFeed = this.options.clock.now();
     if (inForce !== timeoutSeconds) {
       log.warn(`${deviceName}: asked for a ${timeoutSeconds} s timeout, the device keeps ${inForce} s`);
     }

@@ -160,4 +160,16 @@ describe('watchdog multiplexer logic', () => {
     await assert.rejects(mux.openLease({ client: 'lrm', deadlineMs: 1000 }), /cannot open the watchdog device \/dev\/watchdog: ENOENT/);
     assert.equal(marker.present, false);
   });
+
+  it('disarms again when the device refuses the timeout, and warns about a device without magic close', async () => {
+    const refusing = setup();
+    refusing.device.setTimeout = () => { throw new RangeError('EINVAL'); };
+    await assert.rejects(refusing.mux.openLease({ client: 'lrm', deadlineMs: 1000 }), /cannot set up the watchdog device fake0: EINVAL/);
+    assert.equal(refusing.device.magicClosed, true);
+    assert.equal(refusing.marker.present, false);
+    const noMagic = setup();
+    noMagic.device.support = { options: 0x8080, firmwareVersion: 0, identity: 'Old Card' };
+    await noMagic.mux.openLease({ client: 'lrm', deadlineMs: 1000 });
+    assert.ok(noMagic.log.lines.includes('warn fake0 (Old Card) does not support the magic close: a clean close will not disarm it'));
+  });
 });
