@@ -120,7 +120,8 @@ class VotequorumHandle : public LibraryHandle<VotequorumHandle> {
     });
   }
 
-  // getInfo(nodeId): nodeId 0 (VOTEQUORUM_QDEVICE_NODEID) is the quorum device.
+  // getInfo(nodeId): nodeId 0 (VOTEQUORUM_QDEVICE_NODEID) answers for this node; the device is
+  // described by the qdevice fields and flags of every answer.
   Napi::Value GetInfo(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EnsureOpen(env, "votequorum_getinfo");

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerLabCommands } from './lab';
+import { registerStatusCommands } from './status';
 import { registerWatchdogCommands } from './watchdog';
 
 /**
@@ -6,6 +8,8 @@ import { registerWatchdogCommands } from './watchdog';
  * exports `register(program)`.
  */
 export function registerCommands(program: Command): void {
+  registerLabCommands(program);
+  registerStatusCommands(program);
   registerWatchdogCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
 }
