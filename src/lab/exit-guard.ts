@@ -2,8 +2,10 @@ import { teardownSync } from './teardown';
 import type { LabState } from './state';
 
 /**
- * Labs owned by this process are torn down however it ends: Ctrl-C, SIGTERM, an uncaught
- * error or a plain exit (mocha --exit). Handlers are installed while at least one lab is owned.
+ * Labs owned by this process are torn down however it ends: Ctrl-C, SIGTERM, SIGHUP, an
+ * uncaught error or a plain exit (mocha --exit). Node emits 'exit' after an uncaught error, so
+ * no uncaughtException handler is needed (one would take that error away from mocha).
+ * Handlers are installed while at least one lab is owned.
  */
 const owned = new Map<string, () => LabState>();
 
@@ -24,13 +26,6 @@ function onSignal(signal: NodeJS.Signals): void {
   process.kill(process.pid, signal);
 }
 
-function onUncaught(err: Error): void {
-  tearDownAll();
-  uninstall();
-  process.stderr.write(`${err.stack ?? err.message}\n`);
-  process.exit(1);
-}
-
 const handlers = {
   SIGINT: () => onSignal('SIGINT'),
   SIGTERM: () => onSignal('SIGTERM'),
@@ -39,13 +34,11 @@ const handlers = {
 
 function install(): void {
   for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
-  process.on('uncaughtException', onUncaught);
   process.on('exit', tearDownAll);
 }
 
 function uninstall(): void {
   for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
-  process.off('uncaughtException', onUncaught);
   process.off('exit', tearDownAll);
 }
 

@@ -72,8 +72,10 @@ export function createState(state: LabState): boolean {
 
 export function writeState(state: LabState): void {
   const file = stateFile(state.dir);
-  writeFileSync(`${file}.tmp`, serialize(state));
-  renameSync(`${file}.tmp`, file);
+  // Per-process temporary name: two CLI invocations may update the same lab at once.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, serialize(state));
+  renameSync(temporary, file);
 }
 
 function serialize(state: LabState): string {
