@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
-import { existsSync } from 'node:fs';
-import { openKernelWatchdog, loadKernelModule } from '../watchdog/kernel-device';
+import { openKernelWatchdog } from '../watchdog/kernel-device';
 import { openLabWatchdog } from '../watchdog/lab-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
@@ -30,12 +29,7 @@ function parseTimeoutSeconds(text: string): number {
 function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDevice: WatchdogDeviceOpener } {
   const labTimer = options.labTimer;
   if (labTimer !== undefined) return { deviceName: `lab:${labTimer}`, openDevice: () => openLabWatchdog(labTimer) };
-  const openDevice = async () => {
-    // Like watchdog-mux: without a device node, load the configured driver (softdog by default).
-    if (!existsSync(options.device)) await loadKernelModule(options.module);
-    return openKernelWatchdog(options.device);
-  };
-  return { deviceName: options.device, openDevice };
+  return { deviceName: options.device, openDevice: () => openKernelWatchdog(options.device, options.module) };
 }
 
 function renderStatus(status: MuxStatus): string {
