@@ -126,7 +126,11 @@ describe('lab watchdog: the multiplexer on a lab node, reset through the lab by 
     this.timeout(60_000);
     const runMs = 30_000;
     const client = startClient(runMs, 'close');
-    await waitFor('the client to finish', () => client.lines.some((l) => l.text.includes('"closed"')), runMs + 10_000);
+    await waitFor('the client to finish', () => client.lines.some((l) => l.text.includes('"closed"')), runMs + 10_000)
+      .catch((err: Error) => {
+        const tail = (lines: { text: string }[]) => lines.slice(-5).map((l) => l.text).join('\n');
+        throw new Error(`${err.message}; expiries ${JSON.stringify(timer.expiries)}\nmultiplexer:\n${tail(muxLines)}\nclient:\n${tail(client.lines)}`);
+      });
     const checkIns = client.lines.filter((l) => l.text.includes('"checkin"')).map((l) => JSON.parse(l.text) as { fed: boolean });
     process.stdout.write(`      lab watchdog: ${checkIns.length} check-ins over ${runMs} ms with a ${timeoutSeconds} s timeout, no reset\n`);
     assert.ok(checkIns.every((c) => c.fed), 'every check-in fed the device');
