@@ -13,8 +13,7 @@ void ClosePoll(uv_poll_t* poll) {
 
 }  // namespace
 
-void EventPump::Start(Napi::Env env, Napi::Function onEvent, int fd, const char* dispatchCall, Dispatch dispatch,
-                      Self self) {
+void EventPump::Start(Napi::Env env, int fd, const char* dispatchCall, Dispatch dispatch, Self self) {
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
     throw Napi::Error::New(env, "cannot get the Node.js event loop");
@@ -34,7 +33,6 @@ void EventPump::Start(Napi::Env env, Napi::Function onEvent, int fd, const char*
   dispatchCall_ = dispatchCall;
   dispatch_ = std::move(dispatch);
   self_ = std::move(self);
-  onEvent_ = Napi::Persistent(onEvent);
 }
 
 void EventPump::Stop() {
@@ -43,8 +41,6 @@ void EventPump::Stop() {
     ClosePoll(poll_);
     poll_ = nullptr;
   }
-  // Dropping the reference is safe while a delivery runs: OnReadable holds its own handle.
-  onEvent_.Reset();
 }
 
 void EventPump::SetRef(bool ref) {
@@ -68,8 +64,10 @@ void EventPump::OnReadable() {
   Napi::HandleScope scope(env);
   // The object may already be unreachable and waiting for its finalizer: deliver nothing then.
   Napi::Object self = self_();
-  if (self.IsEmpty() || onEvent_.IsEmpty()) return;
-  Napi::Function onEvent = onEvent_.Value();
+  if (self.IsEmpty()) return;
+  Napi::Value callback = self.Get(kOnEventProperty);
+  if (!callback.IsFunction()) return;
+  Napi::Function onEvent = callback.As<Napi::Function>();
 
   cs_error_t rc = dispatch_();
   std::vector<Builder> events;

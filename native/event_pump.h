@@ -5,6 +5,8 @@
 // only queue copies of their data. After dispatch returns, the queued events are handed to the
 // JavaScript callback one by one, so JavaScript never runs inside the library's dispatch and
 // may close the handle from a callback: the remaining events of that round are then dropped.
+// The JavaScript callback lives on the handle object itself (property kOnEventProperty), not in a
+// persistent reference, so it cannot keep an unreferenced handle alive.
 #pragma once
 
 #include <napi.h>
@@ -15,6 +17,8 @@
 #include <vector>
 
 namespace quorate {
+
+constexpr const char* kOnEventProperty = "onEvent";
 
 class EventPump {
  public:
@@ -28,7 +32,7 @@ class EventPump {
   ~EventPump() { Stop(); }
 
   // self returns the JavaScript object of the handle (empty once it is being collected).
-  void Start(Napi::Env env, Napi::Function onEvent, int fd, const char* dispatchCall, Dispatch dispatch, Self self);
+  void Start(Napi::Env env, int fd, const char* dispatchCall, Dispatch dispatch, Self self);
   // Stops watching and drops queued events; safe to call from inside a delivered callback.
   void Stop();
   // Called by the library's C callbacks during dispatch.
@@ -46,7 +50,6 @@ class EventPump {
   const char* dispatchCall_ = "";
   Dispatch dispatch_;
   Self self_;
-  Napi::FunctionReference onEvent_;
   std::vector<Builder> pending_;
 };
 

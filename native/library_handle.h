@@ -1,6 +1,10 @@
 // What the corosync library handles (cpg, quorum, votequorum, cmap) share: a library handle
 // that stays open until close() or garbage collection, events delivered by an EventPump, and
 // a clear error for any call after close.
+//
+// Like a socket, an open handle keeps the process and itself alive (the wrapper holds a strong
+// reference to itself). setRef(false) lets go of both: an unreferenced handle is then finalized
+// by the garbage collector.
 #pragma once
 
 #include <napi.h>
@@ -37,17 +41,20 @@ class LibraryHandle : public Napi::ObjectWrap<T> {
     open_ = true;
     try {
       CheckCs(env, fdCall, fdRc);
-      pump_.Start(env, onEvent, fd, dispatchCall, std::move(dispatch), [this] { return this->Value(); });
+      this->Value().DefineProperty(Napi::PropertyDescriptor::Value(kOnEventProperty, onEvent, napi_default));
+      pump_.Start(env, fd, dispatchCall, std::move(dispatch), [this] { return this->Value(); });
     } catch (...) {
       Release();
       throw;
     }
+    Hold(true);
   }
 
   void EnsureOpen(Napi::Env env, const char* call) const {
     if (!open_) ThrowClosed(env, call);
   }
 
+  // Also runs from the destructor (garbage collection), where the handle is no longer held.
   void Release() {
     if (!open_) return;
     open_ = false;
@@ -61,12 +68,28 @@ class LibraryHandle : public Napi::ObjectWrap<T> {
   // setRef(false) lets the process exit while the handle is still open.
   void SetRef(const Napi::CallbackInfo& info) {
     EnsureOpen(info.Env(), "setRef");
-    pump_.SetRef(BoolArg(info, 0, "ref"));
+    bool ref = BoolArg(info, 0, "ref");
+    pump_.SetRef(ref);
+    Hold(ref);
   }
 
-  void Close(const Napi::CallbackInfo& /*info*/) { Release(); }
+  void Close(const Napi::CallbackInfo& /*info*/) {
+    Release();
+    Hold(false);
+  }
+
+  void Hold(bool hold) {
+    if (hold == held_) return;
+    held_ = hold;
+    if (hold) {
+      Wrap::Ref();
+    } else {
+      Wrap::Unref();
+    }
+  }
 
   bool open_ = false;
+  bool held_ = false;
 };
 
 }  // namespace quorate

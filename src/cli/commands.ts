@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerLabCommands } from './lab';
+import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
 import { registerWatchdogCommands } from './watchdog';
 
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerStatusCommands(program);
   registerWatchdogCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
+  registerSimCommands(program);
 }

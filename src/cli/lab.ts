@@ -19,6 +19,7 @@ interface UpFlags {
   tieBreaker: string;
   arbiter: string;
   arbiterCommand?: string;
+  tls: string;
   qdevice: boolean;
   json?: boolean;
 }
@@ -54,6 +55,7 @@ function labOptions(flags: UpFlags): LabOptions {
     algorithm: flags.algorithm as 'ffsplit',
     tieBreaker: parseTieBreaker(flags.tieBreaker),
     arbiter,
+    tls: flags.tls as 'off',
     qdevice: flags.qdevice ? 'corosync-qdevice' : 'none',
   };
 }
@@ -86,6 +88,7 @@ export function registerLabCommands(program: Command): void {
     .option('--tie-breaker <lowest|highest|id>', 'quorum device tie breaker', 'lowest')
     .addOption(new Option('--arbiter <arbiter>', 'what runs on the arbiter host').choices(['corosync-qnetd', 'none']).default('corosync-qnetd'))
     .option('--arbiter-command <command>', 'run this command on the arbiter host instead ({address} and {dir} are replaced)')
+    .addOption(new Option('--tls <mode>', 'quorum device TLS (on/required make certificates with corosync\'s tools)').choices(['off', 'on', 'required']).default('off'))
     .option('--no-qdevice', 'run the nodes without a quorum device')
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {

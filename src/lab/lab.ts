@@ -14,6 +14,7 @@ import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
 import { run, type RunOptions, type RunResult } from './run';
 import { createState, labDir, readState, writeState, type HostState, type LabState } from './state';
 import { clearLeftovers, labIsLive, teardownSync } from './teardown';
+import { provisionTls } from './tls';
 import { createTopology, hostLinkDown, hostLinkUp, setPort, setPortIsolated } from './topology';
 
 /** One host of the lab as callers see it. */
@@ -27,6 +28,8 @@ export interface LabHost {
   dir: string;
   /** Bound over /run inside the host. */
   runDir: string;
+  /** Bound over /etc/corosync inside the host. */
+  etcDir: string;
   logDir: string;
 }
 
@@ -34,6 +37,8 @@ export interface WaitQuorateOptions {
   timeoutMs?: number;
   /** Nodes that must be quorate together; default: every powered-on node. */
   nodes?: NodeHost[];
+  /** Also wait for the quorum device's vote; default: whenever the lab runs a quorum device. */
+  deviceVote?: boolean;
 }
 
 export interface HostStatus extends LabHost {
@@ -100,6 +105,8 @@ export class Lab {
   get id(): string { return this.state.names.id; }
   get options(): ResolvedLabOptions { return this.state.options; }
   get dir(): string { return this.state.dir; }
+  /** corosync's cluster_name (TLS certificates are issued for it). */
+  get clusterName(): string { return `ql-${this.id}`; }
   /** Monotonic milliseconds from the start of `up` until every node was quorate. */
   get upDurationMs(): number | undefined { return this.state.upDurationMs; }
 
@@ -122,6 +129,7 @@ export class Lab {
       ...(addressing.nodeId === undefined ? {} : { nodeId: addressing.nodeId }),
       dir: dirs.dir,
       runDir: dirs.runDir,
+      etcDir: dirs.etcDir,
       logDir: dirs.logDir,
     };
   }
@@ -181,7 +189,7 @@ export class Lab {
   async waitQuorate(options: WaitQuorateOptions = {}): Promise<Record<string, QuorumStatus>> {
     const nodes = options.nodes ?? this.nodes.map((n) => n.name as NodeHost).filter((n) => this.hostState(n).poweredOn);
     const deadline = monotonicClock.now() + (options.timeoutMs ?? 60_000);
-    const withDevice = this.state.options.qdevice !== 'none';
+    const withDevice = options.deviceVote ?? this.state.options.qdevice !== 'none';
     let last: Record<string, QuorumStatus | string> = {};
     while (true) {
       const statuses = await Promise.all(nodes.map((n) => this.quorumStatus(n).catch((err: Error) => err.message)));
@@ -323,6 +331,10 @@ export class Lab {
     for (const host of this.state.names.hosts) this.prepareHost(host);
     await createTopology(this.state.names);
     progress(`namespaces and links up (${monotonicClock.now() - t0} ms)`);
+    if (this.state.options.tls !== 'off' && this.state.options.qdevice !== 'none') {
+      await provisionTls((host, argv) => this.exec(host, argv), this.clusterName, this.host('arbiter'), this.nodes);
+      progress(`TLS certificates made (${monotonicClock.now() - t0} ms)`);
+    }
     if (this.state.options.arbiter !== 'none') await this.startArbiter();
     await Promise.all(this.nodeAddressing().map((n) => this.startNode(n.name as NodeHost)));
     progress(`daemons started (${monotonicClock.now() - t0} ms)`);
@@ -332,13 +344,18 @@ export class Lab {
 
   private prepareHost(host: HostAddressing): void {
     const state = this.hostState(host.name);
-    for (const dir of [state.runDir, state.logDir, join(state.runDir, 'corosync-qdevice'), join(state.runDir, 'corosync-qnetd'), join(state.dir, 'state')]) {
+    const dirs = [
+      state.logDir, join(state.dir, 'state'),
+      join(state.runDir, 'corosync-qdevice'), join(state.runDir, 'corosync-qnetd'),
+      join(state.etcDir, 'uidgid.d'), join(state.etcDir, 'qnetd'), join(state.etcDir, 'qdevice', 'net'),
+    ];
+    for (const dir of dirs) {
       mkdirSync(dir, { recursive: true });
     }
     if (host.nodeId === undefined) return;
     const options = this.state.options;
     writeFileSync(join(state.dir, 'corosync.conf'), renderCorosyncConf({
-      clusterName: `ql-${this.id}`,
+      clusterName: this.clusterName,
       nodes: this.nodeAddressing(),
       profile: options.profile,
       ...(options.qdevice === 'none' ? {} : { arbiterAddress: this.addressing('arbiter').address }),
@@ -403,7 +420,7 @@ export class Lab {
   }
 
   private inHost(host: HostName, argv: string[]): string[] {
-    return inHost(this.addressing(host).netns, this.hostState(host).runDir, argv);
+    return inHost(this.addressing(host).netns, this.hostState(host), argv);
   }
 
   private addressing(name: HostName): HostAddressing {
@@ -430,7 +447,9 @@ function initialState(options: ResolvedLabOptions, id: string): LabState {
   const hosts: LabState['hosts'] = {};
   for (const host of names.hosts) {
     const hostDir = join(workDir, host.name);
-    hosts[host.name] = { dir: hostDir, runDir: join(hostDir, 'run'), logDir: join(hostDir, 'log'), daemons: {}, poweredOn: true };
+    hosts[host.name] = {
+      dir: hostDir, runDir: join(hostDir, 'run'), etcDir: join(hostDir, 'etc'), logDir: join(hostDir, 'log'), daemons: {}, poweredOn: true,
+    };
   }
   if (options.arbiter === 'none') hosts.arbiter = { ...(hosts.arbiter as HostState), poweredOn: false };
   return {

@@ -62,9 +62,6 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     throw new LabOptionError(`invalid tie breaker ${JSON.stringify(tieBreaker)}: expected lowest, highest or a node id`);
   }
   const tls = oneOf('tls mode', options.tls, ['off', 'on', 'required'], 'off');
-  if (tls !== 'off') {
-    throw new LabOptionError(`tls ${tls} is not supported by the lab yet: it runs the quorum device without NSS certificates (tls off)`);
-  }
   const upTimeoutMs = options.upTimeoutMs ?? 60_000;
   if (!(upTimeoutMs > 0)) throw new LabOptionError(`invalid up timeout ${String(upTimeoutMs)}`);
   return {

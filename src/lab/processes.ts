@@ -3,17 +3,25 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 
 /**
  * Processes inside a lab host. Every host gets a private mount namespace with its own
- * directory bound over /run, because corosync, qdevice and qnetd keep pid locks and sockets
- * under /run and would otherwise collide between hosts. libqb's IPC sockets are abstract,
+ * directories bound over /run and /etc/corosync, because corosync, qdevice and qnetd keep pid
+ * locks and sockets under /run, and the TLS tools keep their NSS databases at fixed paths under
+ * /etc/corosync; hosts would otherwise share them. libqb's IPC sockets are abstract,
  * hence per network namespace, so tools and the addon only need to run in the host's netns.
  */
 
-/** argv that runs `argv` inside `netns` with `runDir` bound over /run. */
-export function inHost(netns: string, runDir: string, argv: string[]): string[] {
+/** The host's private directories, bound over the system's. */
+export interface HostMounts {
+  runDir: string;
+  etcDir: string;
+}
+
+/** argv that runs `argv` inside `netns` with the host's directories bound over /run and /etc/corosync. */
+export function inHost(netns: string, mounts: HostMounts, argv: string[]): string[] {
   return [
     'ip', 'netns', 'exec', netns,
     'unshare', '--mount', '--propagation', 'private',
-    'sh', '-c', 'mount --bind "$0" /run && exec "$@"', runDir,
+    'sh', '-c', 'mount --bind "$1" /run && mount --bind "$2" /etc/corosync && shift 2 && exec "$@"', 'sh',
+    mounts.runDir, mounts.etcDir,
     ...argv,
   ];
 }

@@ -14,6 +14,8 @@ export interface HostState {
   dir: string;
   /** Bound over /run inside the host. */
   runDir: string;
+  /** Bound over /etc/corosync inside the host (NSS databases for TLS live there). */
+  etcDir: string;
   logDir: string;
   /** Pids of the daemons the lab started on this host, by program. */
   daemons: Record<string, number>;

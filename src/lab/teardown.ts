@@ -12,14 +12,14 @@ import { labDir, listLabNames, readState, type LabState } from './state';
  */
 export function teardownSync(state: LabState): void {
   const namespaces = [...state.names.hosts.map((h) => h.netns), state.names.bridgeNetns];
-  const daemonPids = Object.values(state.hosts).flatMap((h) => Object.values(h?.daemons ?? {}));
-  killNamespacesSync(namespaces, [...state.pidsEverStarted, ...daemonPids]);
+  const daemonPids = Object.values(state.hosts ?? {}).flatMap((h) => Object.values(h?.daemons ?? {}));
+  killNamespacesSync(namespaces, [...(state.pidsEverStarted ?? []), ...daemonPids]);
   const existing = new Set(listNamespacesSync());
   for (const netns of namespaces) {
     if (existing.has(netns)) deleteNamespaceSync(netns);
   }
-  rmSync(state.workDir, { recursive: true, force: true });
-  rmSync(state.dir, { recursive: true, force: true });
+  // Older states may lack workDir; every directory the lab made goes.
+  for (const dir of [state.workDir, state.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Tolerates a namespace another cleaner removed first. */

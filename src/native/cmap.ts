@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type { RawCmapEntry, RawCmapEvent, RawCmapHandle, RawCmapValue } from './addon';
+import type { RawErrorEvent, RawCmapEntry, RawCmapEvent, RawCmapHandle, RawCmapValue } from './addon';
+import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import { requireName, requireUint32 } from './validate';
 
@@ -72,18 +72,11 @@ function changeKind(event: number): CmapChangeKind {
 }
 
 /** libcmap: corosync's configuration and runtime map. */
-export class Cmap extends EventEmitter<CmapEvents> {
-  private readonly raw: RawCmapHandle;
-
+export class Cmap extends LibraryConnection<CmapEvents, RawCmapHandle, Exclude<RawCmapEvent, RawErrorEvent>> {
   /** `stats` opens the statistics map instead of the configuration/runtime one. */
   static open(options: { stats?: boolean } = {}): Cmap {
     const addon = loadAddon();
     return new Cmap((onEvent) => new addon.CmapHandle(onEvent, options.stats ? 1 : 0));
-  }
-
-  constructor(connect: (onEvent: (event: RawCmapEvent) => void) => RawCmapHandle) {
-    super();
-    this.raw = connect((event) => this.route(event));
   }
 
   /** The entry of a key; CS_ERR_NOT_EXIST when absent. */
@@ -133,19 +126,7 @@ export class Cmap extends EventEmitter<CmapEvents> {
     this.raw.trackDelete(requireUint32('track id', trackId));
   }
 
-  setRef(ref: boolean): void {
-    this.raw.setRef(ref);
-  }
-
-  close(): void {
-    this.raw.close();
-  }
-
-  private route(event: RawCmapEvent): void {
-    if (event.type === 'error') {
-      this.emit('error', event.error);
-      return;
-    }
+  protected override route(event: Exclude<RawCmapEvent, RawErrorEvent>): void {
     this.emit('change', {
       trackId: event.trackId,
       kind: changeKind(event.event),

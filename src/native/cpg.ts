@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type { RawCpgAddress, RawCpgEvent, RawCpgHandle } from './addon';
+import type { RawErrorEvent, RawCpgAddress, RawCpgEvent, RawCpgHandle } from './addon';
+import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
 import { requireName } from './validate';
@@ -40,8 +40,7 @@ export interface CpgEvents {
 }
 
 /** A closed process group connection (libcpg): join one group, send and receive in agreed order. */
-export class Cpg extends EventEmitter<CpgEvents> {
-  private readonly raw: RawCpgHandle;
+export class Cpg extends LibraryConnection<CpgEvents, RawCpgHandle, Exclude<RawCpgEvent, RawErrorEvent>> {
   private group: string | null = null;
   private isClosed = false;
 
@@ -49,12 +48,6 @@ export class Cpg extends EventEmitter<CpgEvents> {
   static open(): Cpg {
     const addon = loadAddon();
     return new Cpg((onEvent) => new addon.CpgHandle(onEvent));
-  }
-
-  /** `connect` creates the raw handle (the addon's, or a test double) with the event sink. */
-  constructor(connect: (onEvent: (event: RawCpgEvent) => void) => RawCpgHandle) {
-    super();
-    this.raw = connect((event) => this.route(event));
   }
 
   get closed(): boolean {
@@ -109,18 +102,13 @@ export class Cpg extends EventEmitter<CpgEvents> {
     return this.raw.maxAtomicMsgSize();
   }
 
-  /** Whether an open handle keeps the process alive (default true). */
-  setRef(ref: boolean): void {
-    this.raw.setRef(ref);
-  }
-
   /** Finalizes the connection (leaving the group); further calls throw HandleClosedError. */
-  close(): void {
+  override close(): void {
     this.isClosed = true;
-    this.raw.close();
+    super.close();
   }
 
-  private route(event: RawCpgEvent): void {
+  protected override route(event: Exclude<RawCpgEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'deliver':
         this.emit('deliver', { group: event.group, nodeId: event.nodeId, pid: event.pid, data: event.data });
@@ -130,9 +118,6 @@ export class Cpg extends EventEmitter<CpgEvents> {
         break;
       case 'totemConfchg':
         this.emit('totemConfchg', { ringId: event.ringId, members: event.members });
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type { RawQuorumEvent, RawQuorumHandle } from './addon';
+import type { RawErrorEvent, RawQuorumEvent, RawQuorumHandle } from './addon';
+import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
 import { trackCurrentAndChanges } from './track-flags';
@@ -25,17 +25,10 @@ export interface QuorumEvents {
 }
 
 /** libquorum: whether this partition is quorate, with a notification on every change. */
-export class Quorum extends EventEmitter<QuorumEvents> {
-  private readonly raw: RawQuorumHandle;
-
+export class Quorum extends LibraryConnection<QuorumEvents, RawQuorumHandle, Exclude<RawQuorumEvent, RawErrorEvent>> {
   static open(): Quorum {
     const addon = loadAddon();
     return new Quorum((onEvent) => new addon.QuorumHandle(onEvent));
-  }
-
-  constructor(connect: (onEvent: (event: RawQuorumEvent) => void) => RawQuorumHandle) {
-    super();
-    this.raw = connect((event) => this.route(event));
   }
 
   quorate(): boolean {
@@ -56,24 +49,13 @@ export class Quorum extends EventEmitter<QuorumEvents> {
     this.raw.trackStop();
   }
 
-  setRef(ref: boolean): void {
-    this.raw.setRef(ref);
-  }
-
-  close(): void {
-    this.raw.close();
-  }
-
-  private route(event: RawQuorumEvent): void {
+  protected override route(event: Exclude<RawQuorumEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'quorum':
         this.emit('quorum', { quorate: event.quorate, ringId: event.ringId, members: event.members });
         break;
       case 'nodelist':
         this.emit('nodelist', { ringId: event.ringId, members: event.members, joined: event.joined, left: event.left });
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

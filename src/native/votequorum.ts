@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type { RawVotequorumEvent, RawVotequorumHandle, RawVotequorumInfo } from './addon';
+import type { RawErrorEvent, RawVotequorumEvent, RawVotequorumHandle, RawVotequorumInfo } from './addon';
+import { LibraryConnection } from './library-connection';
 import { loadAddon } from './loader';
 import type { RingId } from './ring-id';
 import { trackCurrentAndChanges } from './track-flags';
@@ -56,17 +56,10 @@ export function decodeVotequorumFlags(flags: number): Record<VotequorumFlagName,
 }
 
 /** libvotequorum: votes and quorum per node, and the calls of a quorum device. */
-export class Votequorum extends EventEmitter<VotequorumEvents> {
-  private readonly raw: RawVotequorumHandle;
-
+export class Votequorum extends LibraryConnection<VotequorumEvents, RawVotequorumHandle, Exclude<RawVotequorumEvent, RawErrorEvent>> {
   static open(): Votequorum {
     const addon = loadAddon();
     return new Votequorum((onEvent) => new addon.VotequorumHandle(onEvent));
-  }
-
-  constructor(connect: (onEvent: (event: RawVotequorumEvent) => void) => RawVotequorumHandle) {
-    super();
-    this.raw = connect((event) => this.route(event));
   }
 
   /** Info of one node (localNodeAlias for this node); CS_ERR_NOT_EXIST for an unknown node. */
@@ -117,15 +110,7 @@ export class Votequorum extends EventEmitter<VotequorumEvents> {
     this.raw.qdeviceMasterWins(requireName('quorum device name', name, qdeviceMaxNameBytes), allow);
   }
 
-  setRef(ref: boolean): void {
-    this.raw.setRef(ref);
-  }
-
-  close(): void {
-    this.raw.close();
-  }
-
-  private route(event: RawVotequorumEvent): void {
+  protected override route(event: Exclude<RawVotequorumEvent, RawErrorEvent>): void {
     switch (event.type) {
       case 'quorum':
         this.emit('quorum', { quorate: event.quorate, nodes: event.nodes });
@@ -135,9 +120,6 @@ export class Votequorum extends EventEmitter<VotequorumEvents> {
         break;
       case 'expectedVotes':
         this.emit('expectedVotes', event.expectedVotes);
-        break;
-      case 'error':
-        this.emit('error', event.error);
         break;
     }
   }

@@ -49,6 +49,7 @@ export class CorosyncMembership implements MembershipSource {
   private ringId: RingId | undefined;
   private snapshot: MembershipSnapshot | undefined;
   private isClosed = false;
+  private lostWith: Error | undefined;
 
   /** Connects in this network namespace and resolves once the ring id is known. */
   static async open(options: CorosyncMembershipOptions = {}): Promise<CorosyncMembership> {
@@ -88,6 +89,11 @@ export class CorosyncMembership implements MembershipSource {
     votequorum.trackStart();
   }
 
+  /** Why the connection to corosync broke, if it did; the snapshot then shows no quorum. */
+  get connectionError(): Error | undefined {
+    return this.lostWith;
+  }
+
   current(): MembershipSnapshot {
     if (this.isClosed) throw new Error('membership source is closed');
     this.snapshot ??= this.read();
@@ -123,17 +129,17 @@ export class CorosyncMembership implements MembershipSource {
   }
 
   private refresh(): void {
-    if (this.isClosed) return;
+    if (this.isClosed || this.lostWith !== undefined) return;
     this.snapshot = this.read();
     for (const listener of this.listeners) listener(this.snapshot);
   }
 
   private fail(err: Error): void {
     // The connection to corosync is gone: nobody may believe in quorum any more.
+    this.lostWith ??= err;
     if (this.isClosed || this.snapshot === undefined) return;
     this.snapshot = { ...this.snapshot, quorate: false, nodes: this.snapshot.nodes.map((n) => ({ ...n, member: false })) };
     for (const listener of this.listeners) listener(this.snapshot);
-    process.emitWarning(`membership: ${err.message}`);
   }
 
   private read(): MembershipSnapshot {

@@ -122,11 +122,20 @@ describe('lab faults (real corosync, fast profile)', function () {
     await lab.stopArbiter();
     const status = await lab.waitForQuorum('node1', (s) => s.totalVotes === 2);
     assert.equal(status.quorate, true);
+    await lab.waitQuorate({ deviceVote: false, timeoutMs: 5000 });
     console.log(`      votes 3 -> 2 ${since()} after stopArbiter`);
     assert.deepEqual(namespacePidsSync(lab.hosts.arbiter.netns), []);
     faultAt = monotonicClock.now();
     await lab.startArbiter();
     await lab.waitQuorate();
     console.log(`      device vote back ${since()} after startArbiter`);
+  });
+
+  it('powerOff(arbiter) drops the device vote; powerOn(arbiter) starts qnetd again', async () => {
+    await lab.powerOff('arbiter');
+    await lab.waitForQuorum('node2', (s) => s.quorate && s.totalVotes === 2);
+    await lab.powerOn('arbiter');
+    await lab.waitQuorate();
+    assert.equal((await lab.status()).hosts.find((h) => h.name === 'arbiter')?.daemons[0]?.alive, true);
   });
 });

@@ -28,6 +28,15 @@ describe('lab variants (real corosync)', function () {
     assert.match(await lab.arbiterClients(), /Node ID 3:/);
   });
 
+  it('tls required: certificates made with corosync\'s tools, qdevice talks TLS to qnetd', async () => {
+    lab = await Lab.up({ profile: 'fast', tls: 'required' });
+    console.log(`      TLS bring-up (certificates included): ${lab.upDurationMs} ms`);
+    for (const node of ['node1', 'node2'] as const) {
+      const tool = await lab.exec(node, ['corosync-qdevice-tool', '-sv']);
+      assert.match(tool.stdout, /^TLS active:\s+Yes \(client certificate sent\)$/m, tool.stderr);
+    }
+  });
+
   it('without a quorum device: two nodes, two expected votes, no arbiter process', async () => {
     lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
     const status = await lab.quorumStatus('node1');

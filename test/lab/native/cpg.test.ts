@@ -3,7 +3,8 @@ import { Lab } from '../../../src/lab/lab';
 import { monotonicClock } from '../../../src/util/clock';
 import type { CpgConfchg } from '../../../src/native/cpg';
 import { skipWithoutLab } from '../../support/lab';
-import { Probe } from './probe-client';
+import { stopProgram } from './host-programs';
+import { Probe, ProbeError } from './probe-client';
 
 interface Delivered {
   nodeId: number;
@@ -49,6 +50,7 @@ describe('native cpg (real corosync)', function () {
     // The senders really interleaved, or the test proves nothing about ordering.
     const switches = first.filter((t, i) => i > 0 && t.slice(0, 2) !== (first[i - 1] ?? '').slice(0, 2)).length;
     console.log(`      sender switches in the agreed stream: ${switches}`);
+    assert.ok(switches > 0, 'the two bursts overlapped in the agreed stream');
     // Each sender's own messages keep their order.
     for (const prefix of ['n1-', 'n2-']) {
       const own = first.filter((t) => t.startsWith(prefix));
@@ -65,5 +67,41 @@ describe('native cpg (real corosync)', function () {
     assert.deepEqual(change.members.map((m) => m.nodeId), [1]);
     // cpg_reason_t CPG_REASON_NODEDOWN: the node went away, not the process.
     assert.equal(change.left.find((a) => a.nodeId === 2)?.reason, 3);
+  });
+
+  it('a listener may close the handle: the rest of that dispatch round is dropped, nothing crashes', async () => {
+    const [node1] = probes;
+    const delivered = node1!.seen('cpg.deliver').length;
+    await node1!.call('cpg.closeOnNextDeliver');
+    // Five messages sent back to back (node1 is alone after the link cut) arrive in one round.
+    await node1!.call('cpg.burst', { prefix: 'closing-', count: 5 });
+    await node1!.waitFor('cpg.closedInCallback', () => true, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(node1!.seen('cpg.deliver').length, delivered + 1, 'only the delivery that closed the handle');
+    await assert.rejects(node1!.call('cpg.burst', { prefix: 'after-', count: 1 }), { name: 'HandleClosedError' });
+  });
+
+  it('finalizes unreferenced handles that are garbage collected without close()', async () => {
+    const node1 = probes[0]!;
+    const baseline = await node1.call<number>('fds');
+    const withAbandoned = await node1.call<number>('gc.abandon', { count: 20 });
+    assert.ok(withAbandoned >= baseline + 20, `20 open CPG connections hold fds (${baseline} -> ${withAbandoned})`);
+    const afterGc = await node1.call<number>('gc.collect');
+    console.log(`      probe fds: ${baseline} before, ${withAbandoned} with 20 abandoned handles, ${afterGc} after gc`);
+    assert.ok(afterGc <= baseline, 'every abandoned handle was finalized');
+  });
+
+  it('reports a stopped corosync as an error event and a clear error on the next call, without crashing', async () => {
+    const node2 = probes[1]!;
+    stopProgram(lab!, 'node2', 'corosync');
+    const error = await node2.waitFor<{ message: string }>('cpg.error', () => true, 10_000);
+    assert.match(error.message, /corosync|cpg_dispatch/);
+    const next = node2.call('cpg.burst', { prefix: 'late-', count: 1 });
+    await assert.rejects(next, (err: unknown) => {
+      assert.ok(err instanceof ProbeError);
+      assert.match(String(err.code), /^CS_ERR_|^ERR_HANDLE_CLOSED$/);
+      console.log(`      after corosync stopped: event "${error.message}", next call "${err.message}"`);
+      return true;
+    });
   });
 });

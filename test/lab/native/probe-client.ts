@@ -56,7 +56,7 @@ export class Probe {
   }
 
   static async start(lab: Lab, host: NodeHost): Promise<Probe> {
-    const child = lab.spawn(host, [process.execPath, probeScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = lab.spawn(host, [process.execPath, '--expose-gc', probeScript], { stdio: ['pipe', 'pipe', 'inherit'] });
     const probe = new Probe(host, child);
     await probe.waitFor('ready', () => true, 10_000);
     return probe;
@@ -76,11 +76,14 @@ export class Probe {
     return this.events.filter((e) => e.event === event).map((e) => e.data as T);
   }
 
-  /** Resolves with the first event (already seen or coming) of that kind matching `predicate`. */
-  waitFor<T>(event: string, predicate: (data: T) => boolean, timeoutMs: number): Promise<T> {
+  /**
+   * Resolves with the first event of that kind matching `predicate`, among those seen from
+   * index `from` of that kind on (default: all, including the ones already seen).
+   */
+  waitFor<T>(event: string, predicate: (data: T) => boolean, timeoutMs: number, from = 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = (): boolean => {
-        const found = this.seen<T>(event).find(predicate);
+        const found = this.seen<T>(event).slice(from).find(predicate);
         if (found !== undefined) {
           finish();
           resolve(found);

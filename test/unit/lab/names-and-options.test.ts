@@ -34,7 +34,7 @@ describe('lab names and options', () => {
     ['2nodelms on three nodes', { algorithm: '2nodelms', nodes: 3 }, /2nodelms needs exactly 2 nodes/],
     ['a bad tie breaker', { tieBreaker: 'middle' as 'lowest' }, /invalid tie breaker/],
     ['an empty arbiter command', { arbiter: { command: [] } }, /invalid arbiter/],
-    ['tls on', { tls: 'on' }, /tls on is not supported/],
+    ['an unknown tls mode', { tls: 'maybe' as 'on' }, /invalid tls mode "maybe"/],
   ];
   for (const [what, options, message] of bad) {
     it(`rejects ${what} with a clear error`, () => {

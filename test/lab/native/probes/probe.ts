@@ -6,7 +6,9 @@
  *           {"event": "cpg.deliver", "data": {...}}   (asynchronous library events)
  * bigints travel as strings.
  */
+import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Cmap } from '../../../../src/native/cmap';
 import { Cpg } from '../../../../src/native/cpg';
 import { Quorum } from '../../../../src/native/quorum';
@@ -43,10 +45,14 @@ const ops: Record<string, (args: Args) => unknown> = {
     cpg.join(String(group));
     return cpg.localNodeId();
   },
-  /** Sends count messages "<prefix><i>" back to back (retrying while corosync says TRY_AGAIN). */
+  /**
+   * Sends count messages "<prefix><i>", yielding briefly after every ten so that bursts from two
+   * nodes overlap in time (retrying while corosync says TRY_AGAIN).
+   */
   'cpg.burst': async ({ prefix, count }) => {
     const handle = need(cpg, 'cpg');
     for (let i = 0; i < Number(count); i++) {
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
       for (;;) {
         try {
           handle.send(`${String(prefix)}${i}`);
@@ -58,6 +64,15 @@ const ops: Record<string, (args: Args) => unknown> = {
       }
     }
     return count;
+  },
+  /** The next delivery closes the handle from inside the deliver listener. */
+  'cpg.closeOnNextDeliver': () => {
+    const handle = need(cpg, 'cpg');
+    handle.once('deliver', () => {
+      handle.close();
+      event('cpg.closedInCallback')({ closed: handle.closed });
+    });
+    return true;
   },
   'quorum.open': () => {
     quorum = Quorum.open();
@@ -77,6 +92,8 @@ const ops: Record<string, (args: Args) => unknown> = {
   'votequorum.getInfo': ({ nodeId }) => need(votequorum, 'votequorum').getInfo(Number(nodeId)),
   'votequorum.register': ({ name }) => need(votequorum, 'votequorum').qdeviceRegister(String(name)),
   'votequorum.unregister': ({ name }) => need(votequorum, 'votequorum').qdeviceUnregister(String(name)),
+  'votequorum.update': ({ oldName, newName }) => need(votequorum, 'votequorum').qdeviceUpdate(String(oldName), String(newName)),
+  'votequorum.masterWins': ({ name, allow }) => need(votequorum, 'votequorum').qdeviceMasterWins(String(name), allow === true),
   'votequorum.poll': ({ name, castVote }) =>
     need(votequorum, 'votequorum').qdevicePoll(String(name), castVote === true, need(ringId, 'ring id')),
   'cmap.open': () => {
@@ -87,6 +104,25 @@ const ops: Record<string, (args: Args) => unknown> = {
   'cmap.get': ({ key }) => need(cmap, 'cmap').get(String(key)),
   'cmap.iterate': ({ prefix }) => need(cmap, 'cmap').iterate(String(prefix)),
   'cmap.track': ({ key }) => need(cmap, 'cmap').track(String(key)),
+  /**
+   * Opens CPG handles, unrefs them and drops them without close(): garbage collection must
+   * finalize them. A referenced handle stays alive like a socket (it keeps the process alive).
+   */
+  'gc.abandon': ({ count }) => {
+    for (let i = 0; i < Number(count); i++) Cpg.open().setRef(false);
+    return openFds();
+  },
+  /** Collects garbage (the probe runs with --expose-gc) and reports the open fds afterwards. */
+  'gc.collect': async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) throw new Error('the probe runs without --expose-gc');
+    for (let round = 0; round < 3; round++) {
+      gc();
+      await nextTurn();
+    }
+    return openFds();
+  },
+  'fds': () => openFds(),
   'membership.snapshot': async () => {
     const membership = await CorosyncMembership.open();
     try {
@@ -96,6 +132,10 @@ const ops: Record<string, (args: Args) => unknown> = {
     }
   },
 };
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
 
 async function handle(line: string): Promise<void> {
   let id: unknown;
