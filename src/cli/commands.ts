@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerLabCommands } from './lab';
 import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
+import { registerWatchdogCommands } from './watchdog';
 
 /**
  * One place that lists the verb families; each lives in its own module under src/cli/ and
@@ -10,6 +11,7 @@ import { registerStatusCommands } from './status';
 export function registerCommands(program: Command): void {
   registerLabCommands(program);
   registerStatusCommands(program);
+  registerWatchdogCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
   registerSimCommands(program);
 }

@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLabWatchdog } from '../src/watchdog/lab-device';
+import { LabWatchdogTimer } from '../src/watchdog/lab-timer';
+import { openWatchdogLease } from '../src/watchdog/mux-client';
+import { startWatchdogMux } from '../src/watchdog/mux-daemon';
+
+const nowMs = () => Number(process.hrtime.bigint() / 1_000_000n);
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * `npm run bench -- watchdog [RUNS] [TIMEOUT_S]`: the lab watchdog path without namespaces (no
+ * root): a client checks in through the multiplexer's socket, falls silent, and the lab timer
+ * fires. Prints last check-in → feeding stopped and → reset per run, and min/median/max.
+ */
+export async function run(args: string[]): Promise<void> {
+  const runs = Number(args[0] ?? 5);
+  const timeoutSeconds = Number(args[1] ?? 1);
+  const deadlineMs = Math.floor(timeoutSeconds * 1000 * 0.5);
+  const totals: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'quorate-wdbench-'));
+    let markReset: (at: number) => void = () => undefined;
+    const resetAt = new Promise<number>((resolve) => { markReset = resolve; });
+    const timer = await LabWatchdogTimer.start({ host: 'bench', socketPath: join(dir, 't.sock'), log: quiet, reset: async () => markReset(nowMs()) });
+    const mux = await startWatchdogMux({
+      socketPath: join(dir, 'm.sock'), markerPath: join(dir, 'armed'), timeoutSeconds, deviceName: 'lab:bench',
+      openDevice: () => openLabWatchdog(join(dir, 't.sock')), log: quiet,
+    });
+    const lease = await openWatchdogLease({ client: 'bench', deadlineMs }, join(dir, 'm.sock'));
+    for (let n = 0; n < 4; n++) {
+      await new Promise((r) => setTimeout(r, deadlineMs / 4));
+      await lease.checkIn();
+    }
+    const last = nowMs();
+    const total = (await resetAt) - last;
+    totals.push(total);
+    process.stdout.write(`run ${i + 1}: last check-in → reset ${total} ms (${mux.core.status().tripped ?? 'feeding not stopped'})\n`);
+    lease.abandon();
+    mux.core.dispose();
+    await mux.server.close();
+    await timer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const sorted = [...totals].sort((a, b) => a - b);
+  process.stdout.write(`lab watchdog, timeout ${timeoutSeconds * 1000} ms, deadline ${deadlineMs} ms: ` +
+    `min ${sorted[0]} / median ${sorted[Math.floor(sorted.length / 2)]} / max ${sorted.at(-1)} ms over ${runs} runs\n`);
+}

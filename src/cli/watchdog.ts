@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { createLogger } from '../util/logger';
+import { CliError, exitCodes } from './errors';
+import { printResult, table } from './output';
+import { openKernelWatchdog } from '../watchdog/kernel-device';
+import { openLabWatchdog } from '../watchdog/lab-device';
+import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
+import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
+import type { MuxStatus } from '../watchdog/mux-core';
+import type { WatchdogDeviceOpener } from '../watchdog/mux-core';
+
+interface MuxCommandOptions {
+  socket: string;
+  marker: string;
+  timeout: string;
+  device: string;
+  module: string;
+  labTimer?: string;
+}
+
+function parseTimeoutSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new CliError(`--timeout must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(text)}`, exitCodes.usage);
+  }
+  return seconds;
+}
+
+function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDevice: WatchdogDeviceOpener } {
+  const labTimer = options.labTimer;
+  if (labTimer !== undefined) return { deviceName: `lab:${labTimer}`, openDevice: () => openLabWatchdog(labTimer) };
+  return { deviceName: options.device, openDevice: () => openKernelWatchdog(options.device, options.module) };
+}
+
+function renderStatus(status: MuxStatus): string {
+  const head = [
+    `device:       ${status.device}${status.identity === null ? ' (not armed)' : ` (${status.identity})`}`,
+    `timeout:      ${status.timeoutMs === null ? '-' : `${status.timeoutMs} ms (in force, read back from the device)`}`,
+    `reset bound:  ${status.resetBoundMs === null ? '-' : `${status.resetBoundMs} ms after a client's last check-in`}`,
+    `feeding:      ${status.tripped === null ? (status.armed ? 'yes' : 'no (disarmed)') : `STOPPED: ${status.tripped}`}`,
+    `last feed:    ${status.lastFeedAgoMs === null ? '-' : `${status.lastFeedAgoMs} ms ago`}`,
+  ];
+  if (status.leases.length === 0) return [...head, 'leases:       none'].join('\n');
+  const rows = status.leases.map((l) => [l.client, `${l.deadlineMs}`, `${l.silentMs}`]);
+  return [...head, '', table(['CLIENT', 'DEADLINE_MS', 'SILENT_MS'], rows)].join('\n');
+}
+
+export function registerWatchdogCommands(program: Command): void {
+  program
+    .command('watchdog-mux')
+    .description('run the watchdog multiplexer: owns the device, feeds it only after fresh check-ins of every lease')
+    .option('--socket <path>', 'unix socket for clients (root only)', defaultMuxSocketPath)
+    .option('--marker <dir>', 'restart guard: present while the device is armed', defaultMarkerPath)
+    .option('--timeout <seconds>', 'device timeout to ask for (the one in force is read back)', '10')
+    .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
+    .option('--module <name>', 'driver to load when the device is missing', 'softdog')
+    .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
+    .action(async (options: MuxCommandOptions) => {
+      const log = createLogger('watchdog-mux');
+      const timeoutSeconds = parseTimeoutSeconds(options.timeout);
+      const device = deviceOpener(options);
+      let mux;
+      try {
+        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
+      }
+      const running = mux;
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void stopWatchdogMux(running, log).then((code) => {
+            process.exitCode = code;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+
+  program
+    .command('watchdog')
+    .description('watchdog multiplexer')
+    .command('status')
+    .description('device, timeout in force, leases and whether feeding stopped')
+    .option('--socket <path>', "the multiplexer's socket", defaultMuxSocketPath)
+    .option('--json', 'print JSON')
+    .action(async (options: { socket: string; json?: boolean }) => {
+      let status: MuxStatus;
+      try {
+        status = await readMuxStatus(options.socket);
+      } catch (err) {
+        throw new CliError(`watchdog multiplexer not reachable: ${err instanceof Error ? err.message : String(err)}`, exitCodes.unavailable);
+      }
+      printResult(status, options, renderStatus);
+    });
+}

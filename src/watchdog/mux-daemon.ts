@@ -1,0 +1,50 @@
+import { writeFile } from 'node:fs/promises';
+import { monotonicClock } from '../util/clock';
+import type { LogSink } from './log-sink';
+import { MuxCore, type WatchdogDeviceOpener } from './mux-core';
+import { startMuxServer, type MuxServer } from './mux-server';
+import { assertNotArmed, directoryMarker } from './restart-guard';
+
+export const defaultMarkerPath = '/run/quorate/watchdog-mux.active';
+
+export interface MuxDaemonOptions {
+  socketPath: string;
+  markerPath: string;
+  timeoutSeconds: number;
+  openDevice: WatchdogDeviceOpener;
+  deviceName: string;
+  log: LogSink;
+}
+
+export interface RunningMux {
+  core: MuxCore;
+  server: MuxServer;
+}
+
+/**
+ * Starts the multiplexer in this process: refuses while a previous one left the device armed,
+ * then serves leases. A stop with leases open exits without the magic close, so the host resets:
+ * a multiplexer that goes away must never look like a clean disarm.
+ */
+export async function startWatchdogMux(options: MuxDaemonOptions): Promise<RunningMux> {
+  const marker = directoryMarker(options.markerPath);
+  await assertNotArmed(marker);
+  // The kernel's OOM killer must pick anything but the process that keeps the host alive.
+  await writeFile('/proc/self/oom_score_adj', '-1000').catch(() => options.log.warn('could not set oom_score_adj to -1000'));
+  const core = new MuxCore({ openDevice: options.openDevice, deviceName: options.deviceName, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log: options.log, marker });
+  const server = await startMuxServer(core, options.socketPath, options.log);
+  return { core, server };
+}
+
+/** What the daemon does on SIGTERM/SIGINT; returns the exit code. */
+export async function stopWatchdogMux(mux: RunningMux, log: LogSink): Promise<number> {
+  const { leases, armed } = mux.core.status();
+  mux.core.dispose();
+  await mux.server.close();
+  if (leases.length > 0 || armed) {
+    log.error(`stopping with ${leases.length} lease(s) open: no magic close, the watchdog resets this host`);
+    return 1;
+  }
+  log.info('stopped: no lease open, device disarmed');
+  return 0;
+}

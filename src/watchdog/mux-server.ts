@@ -1,0 +1,102 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { unlink } from 'node:fs/promises';
+import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
+import { parseMuxRequest, type MuxRequest } from './mux-protocol';
+import type { MuxCore } from './mux-core';
+import type { LogSink } from './log-sink';
+import { listenOwnerOnly } from './unix-socket';
+
+/** As many connections as any node needs (LRM, CRM, quorum device client, status readers). */
+const maxConnections = 64;
+
+export interface MuxServer {
+  readonly socketPath: string;
+  close(): Promise<void>;
+}
+
+/** Serves the multiplexer's socket: one lease per connection, requests answered in order. */
+export async function startMuxServer(core: MuxCore, socketPath: string, log: LogSink): Promise<MuxServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    if (sockets.size >= maxConnections) {
+      writeJsonLine(socket, { ok: false, error: `too many connections (at most ${maxConnections})` } satisfies Reply);
+      socket.end();
+      return;
+    }
+    sockets.add(socket);
+    serveConnection(core, socket, log, () => sockets.delete(socket));
+  });
+  await listenOwnerOnly(server, socketPath);
+  log.info(`watchdog multiplexer listening on ${socketPath}`);
+  return {
+    socketPath,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      await unlink(socketPath).catch(() => undefined);
+    },
+  };
+}
+
+function serveConnection(core: MuxCore, socket: Socket, log: LogSink, forget: () => void): void {
+  let client: string | null = null;
+  // Replies leave in request order even though the core answers asynchronously.
+  let replies: Promise<void> = Promise.resolve();
+  const answer = (work: () => Promise<unknown>) => {
+    replies = replies.then(async () => {
+      let reply: Reply;
+      try {
+        reply = { ok: true, result: await work() };
+      } catch (err) {
+        reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      writeJsonLine(socket, reply);
+    });
+  };
+  const handle = async (request: MuxRequest): Promise<unknown> => {
+    switch (request.op) {
+      case 'open': {
+        if (client !== null) throw new Error(`this connection already holds the lease of client ${client}`);
+        const grant = await core.openLease({ client: request.client, deadlineMs: request.deadlineMs });
+        client = grant.client;
+        return grant;
+      }
+      case 'checkin':
+        return core.checkIn(requireClient());
+      case 'loss':
+        return core.reportLoss(requireClient(), request.reason);
+      case 'close': {
+        await core.closeLease(requireClient());
+        client = null;
+        return null;
+      }
+      case 'status':
+        return core.status();
+    }
+  };
+  const requireClient = (): string => {
+    if (client === null) throw new Error('this connection holds no lease: send "open" first');
+    return client;
+  };
+  readJsonLines(
+    socket,
+    (message) => {
+      const request = parseMuxRequest(message);
+      answer(async () => {
+        if (typeof request === 'string') throw new Error(request);
+        return handle(request);
+      });
+    },
+    (problem) => answer(async () => { throw new Error(problem); }),
+  );
+  socket.on('error', (err) => log.warn(`multiplexer connection error: ${err.message}`));
+  socket.on('close', () => {
+    forget();
+    // Wait for queued requests: a close sent just before hanging up still counts.
+    void replies.then(() => {
+      if (client !== null) void core.disconnected(client);
+    });
+  });
+}
