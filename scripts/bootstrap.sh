@@ -11,6 +11,7 @@ packages=(
   libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libqb-dev
   iproute2 procps psmisc util-linux openssl libnss3-tools
   python3 make g++
+  nftables
 )
 missing=()
 for p in "${packages[@]}"; do

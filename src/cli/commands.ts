@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDiagCommands } from './diag';
 import { registerLabCommands } from './lab';
 import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerLabCommands(program);
   registerStatusCommands(program);
   registerWatchdogCommands(program);
+  registerDiagCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
   registerSimCommands(program);
 }
