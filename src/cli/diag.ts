@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { knetLinks } from '../diag/knet-links';
+import { linksReport, renderLinksReport } from '../diag/links-report';
 import { readQuorumConfig } from '../diag/quorum-device';
 import { quorumReport, renderQuorumReport } from '../diag/quorum-report';
 import { Cmap } from '../native/cmap';
 import { CorosyncError } from '../native/errors';
 import { AddonNotBuiltError } from '../native/loader';
-import { CorosyncMembership } from '../quorum/corosync-membership';
+import { Votequorum } from '../native/votequorum';
+import { CorosyncMembership, configuredNodes } from '../quorum/corosync-membership';
 import { CliError, exitCodes } from './errors';
 import { printResult, type OutputOptions } from './output';
 
@@ -35,6 +38,23 @@ async function diagQuorum(options: OutputOptions): Promise<void> {
   }, (membership) => membership.close());
 }
 
+async function diagLinks(options: OutputOptions): Promise<void> {
+  await withCorosync(() => Cmap.open(), (cmap) => {
+    const stats = Cmap.open({ stats: true });
+    const votequorum = Votequorum.open();
+    try {
+      const names = new Map(configuredNodes(cmap).map((n) => [n.nodeId, n.name]));
+      const localNodeId = votequorum.getInfo(0).nodeId;
+      const report = linksReport(localNodeId, knetLinks(stats.iterate('stats.knet.node'), names, localNodeId));
+      printResult(report, options, renderLinksReport);
+      if (!report.allUp) process.exitCode = exitCodes.failure;
+    } finally {
+      stats.close();
+      votequorum.close();
+    }
+  }, (cmap) => cmap.close());
+}
+
 export function registerDiagCommands(program: Command): void {
   const diag = program.command('diag').description('diagnostics for operators: quorum, knet links, configuration, network');
   diag
@@ -42,4 +62,9 @@ export function registerDiagCommands(program: Command): void {
     .description('votes, quorum, the arbiter vote, and what each single failure would do to quorum (run inside a node)')
     .option('--json', 'print JSON')
     .action((options: OutputOptions) => diagQuorum(options));
+  diag
+    .command('links')
+    .description('knet link status and latency per node and link from corosync statistics; exit 1 when a link is down (run inside a node)')
+    .option('--json', 'print JSON')
+    .action((options: OutputOptions) => diagLinks(options));
 }
