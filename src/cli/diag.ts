@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkConfig } from '../diag/config-checks';
+import { renderConfigReport } from '../diag/config-report';
+import { ConfParseError, parseCorosyncConf } from '../diag/corosync-conf';
+import { defaultTimings, mergeTimings, type HaTimings } from '../ha/timings';
 import { knetLinks } from '../diag/knet-links';
 import { linksReport, renderLinksReport } from '../diag/links-report';
 import { readQuorumConfig } from '../diag/quorum-device';
@@ -55,6 +60,45 @@ async function diagLinks(options: OutputOptions): Promise<void> {
   }, (cmap) => cmap.close());
 }
 
+interface ConfigOptions extends OutputOptions {
+  file: string;
+  timings?: string;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${what} ${path}: ${(err as Error).message}`, exitCodes.unavailable);
+  }
+}
+
+function readTimings(path: string | undefined): HaTimings {
+  if (path === undefined) return defaultTimings;
+  try {
+    const overrides: unknown = JSON.parse(readText(path, 'timings file'));
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error('expected a JSON object of timings in ms');
+    return mergeTimings(overrides as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`timings file ${path}: ${(err as Error).message}`, exitCodes.usage);
+  }
+}
+
+function diagConfig(options: ConfigOptions): void {
+  const timings = readTimings(options.timings);
+  let root;
+  try {
+    root = parseCorosyncConf(readText(options.file, 'corosync configuration'));
+  } catch (err) {
+    if (err instanceof ConfParseError) throw new CliError(`${options.file}: ${err.message}`);
+    throw err;
+  }
+  const report = checkConfig(root, timings);
+  printResult(report, options, renderConfigReport);
+  if (!report.ok) process.exitCode = exitCodes.failure;
+}
+
 export function registerDiagCommands(program: Command): void {
   const diag = program.command('diag').description('diagnostics for operators: quorum, knet links, configuration, network');
   diag
@@ -67,4 +111,11 @@ export function registerDiagCommands(program: Command): void {
     .description('knet link status and latency per node and link from corosync statistics; exit 1 when a link is down (run inside a node)')
     .option('--json', 'print JSON')
     .action((options: OutputOptions) => diagLinks(options));
+  diag
+    .command('config')
+    .description('check corosync.conf for quorate (two_node, token/consensus, nodelist, Q_stale) and the safety bound with each term; exit 1 on a failed check')
+    .option('--file <path>', 'corosync.conf to check', '/etc/corosync/corosync.conf')
+    .option('--timings <path>', 'JSON object of HA timing overrides in ms (default: the built-in timings)')
+    .option('--json', 'print JSON')
+    .action((options: ConfigOptions) => diagConfig(options));
 }
