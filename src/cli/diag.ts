@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { NetProbe, netLimits, type NetHost } from '../diag/net-probe';
+import { renderNetReport } from '../diag/net-report';
 import { checkConfig } from '../diag/config-checks';
 import { renderConfigReport } from '../diag/config-report';
 import { ConfParseError, parseCorosyncConf } from '../diag/corosync-conf';
@@ -99,6 +101,48 @@ function diagConfig(options: ConfigOptions): void {
   if (!report.ok) process.exitCode = exitCodes.failure;
 }
 
+interface NetOptions extends OutputOptions {
+  self: string;
+  peer: string[];
+  port: string;
+  group: string;
+  count: string;
+  interval: string;
+  mtu: string;
+  wait: string;
+}
+
+function netHost(flag: string, text: string): NetHost {
+  const match = /^([\w.-]+)=(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (!match) throw new CliError(`${flag} ${JSON.stringify(text)}: expected NAME=IPV4ADDRESS`, exitCodes.usage);
+  return { name: match[1] ?? '', address: match[2] ?? '' };
+}
+
+function bounded(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} ${JSON.stringify(text)}: expected an integer from ${min} to ${max}`, exitCodes.usage);
+  return n;
+}
+
+async function diagNet(options: NetOptions): Promise<void> {
+  const self = netHost('--self', options.self);
+  const peers = options.peer.map((p) => netHost('--peer', p));
+  if (peers.length === 0) throw new CliError('name at least one --peer NAME=ADDRESS', exitCodes.usage);
+  if (!/^2(?:2[4-9]|3\d)(?:\.\d{1,3}){3}$/.test(options.group)) throw new CliError(`--group ${options.group}: expected an IPv4 multicast address (224.0.0.0-239.255.255.255)`, exitCodes.usage);
+  const report = await NetProbe.run({
+    self,
+    peers,
+    port: bounded('--port', options.port, 1, 65535),
+    group: options.group,
+    count: bounded('--count', options.count, 1, netLimits.maxCount),
+    intervalMs: bounded('--interval', options.interval, netLimits.minIntervalMs, 10_000),
+    mtuBytes: bounded('--mtu', options.mtu, netLimits.minMtu, netLimits.maxMtu),
+    waitMs: bounded('--wait', options.wait, 0, netLimits.maxWaitMs),
+  });
+  printResult(report, options, renderNetReport);
+  if (!report.ok) process.exitCode = exitCodes.failure;
+}
+
 export function registerDiagCommands(program: Command): void {
   const diag = program.command('diag').description('diagnostics for operators: quorum, knet links, configuration, network');
   diag
@@ -118,4 +162,17 @@ export function registerDiagCommands(program: Command): void {
     .option('--timings <path>', 'JSON object of HA timing overrides in ms (default: the built-in timings)')
     .option('--json', 'print JSON')
     .action((options: ConfigOptions) => diagConfig(options));
+  diag
+    .command('net')
+    .description('omping-like UDP unicast, multicast and MTU probes: run on every host at once; loss, latency and jitter per pair and a verdict; exit 1 on a problem')
+    .requiredOption('--self <name=address>', 'this host')
+    .option('--peer <name=address>', 'another host (repeat)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--port <n>', 'UDP port of the probes', '5409')
+    .option('--group <address>', 'IPv4 multicast group', '239.192.72.9')
+    .option('--count <n>', 'probes of each kind per peer', '20')
+    .option('--interval <ms>', 'time between probe rounds', '100')
+    .option('--mtu <bytes>', 'IP packet size of the MTU probes', '1500')
+    .option('--wait <ms>', 'how long to wait for the peers to start', '10000')
+    .option('--json', 'print JSON')
+    .action((options: NetOptions) => diagNet(options));
 }
