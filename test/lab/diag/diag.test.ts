@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConfigReport } from '../../../src/diag/config-checks';
 import type { LinksReport } from '../../../src/diag/links-report';
 import type { NetReport } from '../../../src/diag/net-probe';
+import type { PairResult } from '../../../src/diag/net-verdict';
 import type { QuorumReport } from '../../../src/diag/quorum-report';
 import { Lab } from '../../../src/lab/lab';
 import type { HostName } from '../../../src/lab/names';
@@ -31,6 +32,22 @@ describe('quorate diag (real corosync)', function () {
     return JSON.parse(result.stdout) as T;
   }
 
+  /** `diag net` on all three hosts at once; `failing` are the hosts expected to exit 1. Prints the figures. */
+  async function netEverywhere(failing: HostName[]): Promise<PairResult[]> {
+    const hosts = (['node1', 'node2', 'arbiter'] as const).map((name) => ({ name, address: lab!.hosts[name].address }));
+    const started = monotonicClock.now();
+    const reports = await Promise.all(hosts.map((self) => diag<NetReport>(self.name, [
+      'net', '--self', `${self.name}=${self.address}`, '--count', '20', '--interval', '50',
+      ...hosts.filter((h) => h !== self).flatMap((h) => ['--peer', `${h.name}=${h.address}`]),
+    ], failing.includes(self.name) ? 1 : 0)));
+    console.log(`      three probes at once: ${monotonicClock.now() - started} ms`);
+    for (const p of reports.flatMap((r) => r.pairs)) {
+      console.log(`      ${p.from} -> ${p.to}: unicast ${p.unicast.lossPercent}% loss, rtt ${p.unicast.rttMinMs}/${p.unicast.rttAvgMs}/${p.unicast.rttMaxMs} ms, jitter ${p.unicast.jitterMs} ms; `
+        + `multicast ${p.multicast?.lossPercent}% loss; mtu ${p.mtuBytes} ${p.mtu.lossPercent}% loss`);
+    }
+    return reports.flatMap((r) => r.pairs);
+  }
+
   it('quorum: 3 votes with the arbiter voting, and every single failure leaves a quorate side', async () => {
     const r = await diag<QuorumReport>('node1', ['quorum']);
     assert.deepEqual([r.quorate, r.totalVotes, r.expectedVotes, r.quorum], [true, 3, 3, 2]);
@@ -53,32 +70,33 @@ describe('quorate diag (real corosync)', function () {
       console.log('      skipped: nft (Debian nftables, in scripts/bootstrap.sh) is not installed');
       this.skip();
     }
-    const hosts = (['node1', 'node2', 'arbiter'] as const).map((name) => ({ name, address: lab!.hosts[name].address }));
     const drop = [
       'table ip qdiag {', '  chain input {', '    type filter hook input priority 0; policy accept;',
       `    ip saddr ${lab!.hosts.node1.address} ip daddr 224.0.0.0/4 drop`, '  }', '}', '',
     ].join('\n');
     const nft = await lab!.exec('node2', ['nft', '-f', '-'], { input: drop });
     assert.equal(nft.code, 0, nft.stderr);
-    const started = monotonicClock.now();
-    const reports = await Promise.all(hosts.map((self) => diag<NetReport>(self.name, [
-      'net', '--self', `${self.name}=${self.address}`, '--count', '20', '--interval', '50',
-      ...hosts.filter((h) => h !== self).flatMap((h) => ['--peer', `${h.name}=${h.address}`]),
-    ], self.name === 'node1' ? 1 : 0)));
-    console.log(`      three probes at once: ${monotonicClock.now() - started} ms`);
-    for (const r of reports) {
-      for (const p of r.pairs) {
-        console.log(`      ${p.from} -> ${p.to}: unicast ${p.unicast.lossPercent}% loss, rtt ${p.unicast.rttMinMs}/${p.unicast.rttAvgMs}/${p.unicast.rttMaxMs} ms, jitter ${p.unicast.jitterMs} ms; `
-          + `multicast ${p.multicast?.lossPercent}% loss; mtu ${p.mtuBytes} ${p.mtu.lossPercent}% loss`);
-      }
-    }
-    const pairs = reports.flatMap((r) => r.pairs);
+    const pairs = await netEverywhere(['node1']);
     const blocked = pairs.filter((p) => !p.ok);
     assert.deepEqual(blocked.map((p) => p.verdict), ['multicast blocked between node1 and node2: use knet unicast or enable IGMP snooping querier']);
     assert.equal(blocked[0]?.unicast.lossPercent, 0);
     assert.equal(pairs.length, 6);
     for (const p of pairs.filter((x) => x.ok)) assert.equal(p.multicast?.lossPercent, 0, `${p.from} -> ${p.to}`);
     await lab!.exec('node2', ['nft', 'delete', 'table', 'ip', 'qdiag']);
+  });
+
+  it('net: node2 taking no frames above 1400 bytes is an MTU mismatch for both directions of its pairs', async () => {
+    const ifname = (await lab!.exec('node2', ['ip', '-o', '-4', 'addr', 'show', 'scope', 'global'])).stdout.split(/\s+/)[1] ?? '';
+    const lower = await lab!.exec('node2', ['ip', 'link', 'set', 'dev', ifname, 'mtu', '1400']);
+    assert.equal(lower.code, 0, lower.stderr);
+    try {
+      const pairs = await netEverywhere(['node1', 'node2', 'arbiter']);
+      const mtuProblems = pairs.filter((p) => /^1500-byte packets do not pass/.test(p.verdict)).map((p) => `${p.from}-${p.to}`);
+      assert.deepEqual(mtuProblems.sort(), ['arbiter-node2', 'node1-node2', 'node2-arbiter', 'node2-node1']);
+      assert.ok(pairs.every((p) => p.unicast.lossPercent === 0), 'small probes pass everywhere');
+    } finally {
+      await lab!.exec('node2', ['ip', 'link', 'set', 'dev', ifname, 'mtu', '1500']);
+    }
   });
 
   it('links: node2 up with a latency, then down after its link is cut (exit 1)', async () => {
