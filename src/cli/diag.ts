@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
+import { netHostsFromConf } from '../diag/net-hosts';
 import { NetProbe, netLimits, type NetHost } from '../diag/net-probe';
 import { renderNetReport } from '../diag/net-report';
 import { checkConfig } from '../diag/config-checks';
 import { renderConfigReport } from '../diag/config-report';
-import { ConfParseError, parseCorosyncConf } from '../diag/corosync-conf';
+import { ConfParseError, parseCorosyncConf, type ConfSection } from '../diag/corosync-conf';
 import { defaultTimings, mergeTimings, type HaTimings } from '../ha/timings';
 import { knetLinks } from '../diag/knet-links';
 import { linksReport, renderLinksReport } from '../diag/links-report';
@@ -87,22 +89,25 @@ function readTimings(path: string | undefined): HaTimings {
   }
 }
 
-function diagConfig(options: ConfigOptions): void {
-  const timings = readTimings(options.timings);
-  let root;
+function readCorosyncConf(path: string): ConfSection {
   try {
-    root = parseCorosyncConf(readText(options.file, 'corosync configuration'));
+    return parseCorosyncConf(readText(path, 'corosync configuration'));
   } catch (err) {
-    if (err instanceof ConfParseError) throw new CliError(`${options.file}: ${err.message}`);
+    if (err instanceof ConfParseError) throw new CliError(`${path}: ${err.message}`);
     throw err;
   }
-  const report = checkConfig(root, timings);
+}
+
+function diagConfig(options: ConfigOptions): void {
+  const timings = readTimings(options.timings);
+  const report = checkConfig(readCorosyncConf(options.file), timings);
   printResult(report, options, renderConfigReport);
   if (!report.ok) process.exitCode = exitCodes.failure;
 }
 
 interface NetOptions extends OutputOptions {
-  self: string;
+  self?: string;
+  file: string;
   peer: string[];
   port: string;
   group: string;
@@ -124,9 +129,21 @@ function bounded(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
+function netHostsFromLocalConf(file: string): { self: NetHost; peers: NetHost[] } {
+  const local = Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address));
+  try {
+    return netHostsFromConf(readCorosyncConf(file), local);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${file}: ${(err as Error).message}`, exitCodes.usage);
+  }
+}
+
 async function diagNet(options: NetOptions): Promise<void> {
-  const self = netHost('--self', options.self);
-  const peers = options.peer.map((p) => netHost('--peer', p));
+  const { self, peers } = options.self === undefined ? netHostsFromLocalConf(options.file) : {
+    self: netHost('--self', options.self),
+    peers: options.peer.map((p) => netHost('--peer', p)),
+  };
   if (peers.length === 0) throw new CliError('name at least one --peer NAME=ADDRESS', exitCodes.usage);
   if (!/^2(?:2[4-9]|3\d)(?:\.\d{1,3}){3}$/.test(options.group)) throw new CliError(`--group ${options.group}: expected an IPv4 multicast address (224.0.0.0-239.255.255.255)`, exitCodes.usage);
   const report = await NetProbe.run({
@@ -165,8 +182,9 @@ export function registerDiagCommands(program: Command): void {
   diag
     .command('net')
     .description('omping-like UDP unicast, multicast and MTU probes: run on every host at once; loss, latency and jitter per pair and a verdict; exit 1 on a problem')
-    .requiredOption('--self <name=address>', 'this host')
-    .option('--peer <name=address>', 'another host (repeat)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--self <name=address>', 'this host (default: the nodes and the arbiter of --file, this host found by its address)')
+    .option('--peer <name=address>', 'another host (repeat; with --self)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--file <path>', 'corosync.conf naming the hosts when --self is not given', '/etc/corosync/corosync.conf')
     .option('--port <n>', 'UDP port of the probes', '5409')
     .option('--group <address>', 'IPv4 multicast group', '239.192.72.9')
     .option('--count <n>', 'probes of each kind per peer', '20')

@@ -32,13 +32,18 @@ describe('quorate diag (real corosync)', function () {
     return JSON.parse(result.stdout) as T;
   }
 
-  /** `diag net` on all three hosts at once; `failing` are the hosts expected to exit 1. Prints the figures. */
-  async function netEverywhere(failing: HostName[]): Promise<PairResult[]> {
+  /**
+   * `diag net` on all three hosts at once, naming the hosts on the command line or (fromConf)
+   * through node1's corosync.conf; `failing` are the hosts expected to exit 1. Prints the figures.
+   */
+  async function netEverywhere(failing: HostName[], fromConf = false): Promise<PairResult[]> {
     const hosts = (['node1', 'node2', 'arbiter'] as const).map((name) => ({ name, address: lab!.hosts[name].address }));
     const started = monotonicClock.now();
     const reports = await Promise.all(hosts.map((self) => diag<NetReport>(self.name, [
-      'net', '--self', `${self.name}=${self.address}`, '--count', '20', '--interval', '50',
-      ...hosts.filter((h) => h !== self).flatMap((h) => ['--peer', `${h.name}=${h.address}`]),
+      'net', '--count', '20', '--interval', '50',
+      ...(fromConf ? ['--file', join(lab!.hosts.node1.dir, 'corosync.conf')] : [
+        '--self', `${self.name}=${self.address}`, ...hosts.filter((h) => h !== self).flatMap((h) => ['--peer', `${h.name}=${h.address}`]),
+      ]),
     ], failing.includes(self.name) ? 1 : 0)));
     console.log(`      three probes at once: ${monotonicClock.now() - started} ms`);
     for (const p of reports.flatMap((r) => r.pairs)) {
@@ -85,12 +90,12 @@ describe('quorate diag (real corosync)', function () {
     await lab!.exec('node2', ['nft', 'delete', 'table', 'ip', 'qdiag']);
   });
 
-  it('net: node2 taking no frames above 1400 bytes is an MTU mismatch for both directions of its pairs', async () => {
+  it('net (hosts from corosync.conf): node2 taking no frames above 1400 bytes is an MTU mismatch for both directions of its pairs', async () => {
     const ifname = (await lab!.exec('node2', ['ip', '-o', '-4', 'addr', 'show', 'scope', 'global'])).stdout.split(/\s+/)[1] ?? '';
     const lower = await lab!.exec('node2', ['ip', 'link', 'set', 'dev', ifname, 'mtu', '1400']);
     assert.equal(lower.code, 0, lower.stderr);
     try {
-      const pairs = await netEverywhere(['node1', 'node2', 'arbiter']);
+      const pairs = await netEverywhere(['node1', 'node2', 'arbiter'], true);
       const mtuProblems = pairs.filter((p) => /^1500-byte packets do not pass/.test(p.verdict)).map((p) => `${p.from}-${p.to}`);
       assert.deepEqual(mtuProblems.sort(), ['arbiter-node2', 'node1-node2', 'node2-arbiter', 'node2-node1']);
       assert.ok(pairs.every((p) => p.unicast.lossPercent === 0), 'small probes pass everywhere');

@@ -42,9 +42,10 @@ describe('diag net: messages, statistics and verdicts', () => {
       assert.equal(await main(['diag', 'net', '--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--count', '5000']), 2);
       assert.equal(await main(['diag', 'net', '--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--group', '10.1.1.1']), 2);
       assert.equal(await main(['diag', 'config', '--file', '/nonexistent/corosync.conf']), 3);
+      assert.equal(await main(['diag', 'net', '--file', '/nonexistent/corosync.conf']), 3);
     } finally {
       process.stderr.write = write;
     }
-    assert.deepEqual(stderr.map((l) => l.split(':')[1]?.trim()), ['--self "node1"', 'name at least one --peer NAME=ADDRESS', '--count "5000"', '--group 10.1.1.1', 'cannot read corosync configuration /nonexistent/corosync.conf']);
+    assert.deepEqual(stderr.map((l) => l.split(':')[1]?.trim()), ['--self "node1"', 'name at least one --peer NAME=ADDRESS', '--count "5000"', '--group 10.1.1.1', 'cannot read corosync configuration /nonexistent/corosync.conf', 'cannot read corosync configuration /nonexistent/corosync.conf']);
   });
 });
