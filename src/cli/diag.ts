@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { netHostsFromConf } from '../diag/net-hosts';
-import { NetProbe, netLimits, type NetHost } from '../diag/net-probe';
+import { NetProbe, NetProbeError, netLimits, type NetHost } from '../diag/net-probe';
 import { renderNetReport } from '../diag/net-report';
 import { checkConfig } from '../diag/config-checks';
 import { renderConfigReport } from '../diag/config-report';
@@ -155,6 +155,8 @@ async function diagNet(options: NetOptions): Promise<void> {
     intervalMs: bounded('--interval', options.interval, netLimits.minIntervalMs, 10_000),
     mtuBytes: bounded('--mtu', options.mtu, netLimits.minMtu, netLimits.maxMtu),
     waitMs: bounded('--wait', options.wait, 0, netLimits.maxWaitMs),
+  }).catch((err: unknown) => {
+    throw err instanceof NetProbeError ? new CliError(err.message, exitCodes.unavailable) : err;
   });
   printResult(report, options, renderNetReport);
   if (!report.ok) process.exitCode = exitCodes.failure;

@@ -35,6 +35,11 @@ export interface NetReport {
   ok: boolean;
 }
 
+/** The probe cannot run on this host (its port is taken, …). */
+export class NetProbeError extends Error {
+  override readonly name = 'NetProbeError';
+}
+
 /** Explicit limits: a diagnosis must end soon and stay small on the wire. */
 export const netLimits = { maxCount: 1000, minIntervalMs: 10, maxWaitMs: 60_000, minMtu: 576, maxMtu: 9000 } as const;
 const ipUdpHeaderBytes = 28;
@@ -63,10 +68,11 @@ export class NetProbe {
 
   static async run(options: NetProbeOptions): Promise<NetReport> {
     const started = monotonicClock.now();
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
+    // No SO_REUSEADDR: a second instance on the same host would silently take half of the answers.
+    const socket = createSocket({ type: 'udp4' });
     try {
       await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
+        socket.once('error', (err) => reject(new NetProbeError(`cannot bind UDP port ${options.port}: ${err.message}`)));
         // The wildcard address, so that multicast to the group arrives too; answers leave from the host's address.
         socket.bind(options.port, () => { socket.off('error', reject); resolve(); });
       });

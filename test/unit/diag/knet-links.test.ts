@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { knetLinks } from '../../../src/diag/knet-links';
+import { linksReport, renderLinksReport } from '../../../src/diag/links-report';
 import type { CmapEntry } from '../../../src/native/cmap';
 
 function entries(node: number, values: Record<string, number | bigint>): CmapEntry[] {
@@ -29,5 +30,13 @@ describe('diag links: knet statistics', () => {
   it('names a node missing from the nodelist by its id', () => {
     assert.equal(knetLinks(stats, new Map(), 1)[1]?.name, 'node2');
     assert.equal(knetLinks(entries(7, { connected: 1, enabled: 1 }), new Map(), 1)[0]?.name, 'node7');
+  });
+});
+
+describe('diag links: the report', () => {
+  it('is not "all up" when corosync reports no knet links at all', () => {
+    const report = linksReport(1, []);
+    assert.equal(report.allUp, false);
+    assert.match(renderLinksReport(report), /no knet links \(is totem.transport knet\?\)/);
   });
 });

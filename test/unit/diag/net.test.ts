@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { main } from '../../../src/cli/main';
 import { decodeProbe, encodeProbe } from '../../../src/diag/net-messages';
 import { probeStats } from '../../../src/diag/net-stats';
 import { pairVerdict } from '../../../src/diag/net-verdict';
+
+/** Runs the CLI and returns its exit code and what it wrote to stderr. */
+async function runCli(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const chunks: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => { chunks.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stderr: chunks.join('') };
+  } finally {
+    process.stderr.write = write;
+  }
+}
 
 describe('diag net: messages, statistics and verdicts', () => {
   it('pads MTU probes to the requested size and decodes only probe messages', () => {
@@ -32,20 +45,33 @@ describe('diag net: messages, statistics and verdicts', () => {
     assert.equal(pairVerdict({ ...pair, multicast: null }).ok, true, 'no multicast on this host is not a path problem');
   });
 
-  it('rejects bad arguments with a usage error naming the flag', async () => {
-    const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => { stderr.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  it('a taken UDP port is exit 3 naming the port, not a crash', async () => {
+    const blocker = createSocket('udp4');
+    await new Promise<void>((resolve) => blocker.bind(0, '127.0.0.1', resolve));
     try {
-      assert.equal(await main(['diag', 'net', '--self', 'node1', '--peer', 'node2=10.0.0.2']), 2);
-      assert.equal(await main(['diag', 'net', '--self', 'node1=10.0.0.1']), 2);
-      assert.equal(await main(['diag', 'net', '--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--count', '5000']), 2);
-      assert.equal(await main(['diag', 'net', '--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--group', '10.1.1.1']), 2);
-      assert.equal(await main(['diag', 'config', '--file', '/nonexistent/corosync.conf']), 3);
-      assert.equal(await main(['diag', 'net', '--file', '/nonexistent/corosync.conf']), 3);
+      const port = String(blocker.address().port);
+      const result = await runCli(['diag', 'net', '--self', 'a=127.0.0.1', '--peer', 'b=127.0.0.2', '--port', port, '--wait', '0', '--count', '1']);
+      assert.equal(result.code, 3);
+      assert.match(result.stderr, new RegExp(`cannot bind UDP port ${port}: bind EADDRINUSE`));
     } finally {
-      process.stderr.write = write;
+      blocker.close();
     }
-    assert.deepEqual(stderr.map((l) => l.split(':')[1]?.trim()), ['--self "node1"', 'name at least one --peer NAME=ADDRESS', '--count "5000"', '--group 10.1.1.1', 'cannot read corosync configuration /nonexistent/corosync.conf', 'cannot read corosync configuration /nonexistent/corosync.conf']);
+  });
+
+  it('rejects bad arguments with a usage error naming the flag', async () => {
+    const cases: [string[], number, string][] = [
+      [['--self', 'node1', '--peer', 'node2=10.0.0.2'], 2, '--self "node1"'],
+      [['--self', 'node1=10.0.0.1'], 2, 'name at least one --peer NAME=ADDRESS'],
+      [['--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--count', '5000'], 2, '--count "5000"'],
+      [['--self', 'node1=10.0.0.1', '--peer', 'node2=10.0.0.2', '--group', '10.1.1.1'], 2, '--group 10.1.1.1'],
+      [['--file', '/nonexistent/corosync.conf'], 3, 'cannot read corosync configuration /nonexistent/corosync.conf'],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await runCli(['diag', 'net', ...args]);
+      assert.equal(result.code, code, args.join(' '));
+      assert.equal(result.stderr.split(':')[1]?.trim(), message);
+    }
+    const config = await runCli(['diag', 'config', '--file', '/nonexistent/corosync.conf']);
+    assert.deepEqual([config.code, config.stderr.split(':')[1]?.trim()], [3, 'cannot read corosync configuration /nonexistent/corosync.conf']);
   });
 });
