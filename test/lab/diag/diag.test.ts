@@ -63,6 +63,23 @@ describe('quorate diag (real corosync)', function () {
     ]);
   });
 
+  it('quorum: the predicted outcome of a cut node1-node2 link is what corosync does when the nodes are isolated', async () => {
+    const predicted = (await diag<QuorumReport>('node2', ['quorum'])).failures.find((f) => f.failure === 'link node1-node2');
+    const expected = Object.fromEntries((predicted?.outcomes[0] ?? []).map((p) => [p.nodes.join('+'), p.quorate]));
+    assert.deepEqual(expected, { node1: true, node2: false });
+    await lab!.isolateNodes();
+    const isolated = monotonicClock.now();
+    try {
+      const node2 = await lab!.waitForQuorum('node2', (s) => !s.quorate, 20_000);
+      const node1 = await lab!.waitForQuorum('node1', (s) => s.nodes === 1, 20_000);
+      console.log(`      after isolation: node2 lost quorum within ${monotonicClock.now() - isolated} ms, node1 quorate alone: ${node1.quorate}`);
+      assert.deepEqual({ node1: node1.quorate, node2: node2.quorate }, expected);
+    } finally {
+      await lab!.healIsolation();
+      await lab!.waitQuorate({ timeoutMs: 30_000 });
+    }
+  });
+
   it('config: the lab corosync.conf passes, with the safety terms', async () => {
     const r = await diag<ConfigReport>('node1', ['config', '--file', join(lab!.hosts.node1.dir, 'corosync.conf')]);
     assert.equal(r.ok, true, JSON.stringify(r.checks));
