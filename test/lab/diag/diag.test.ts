@@ -143,3 +143,26 @@ describe('quorate diag (real corosync)', function () {
     assert.match(down?.links.find((l) => l.name === 'node2')?.verdict ?? '', /^DOWN: no knet pongs from node2/);
   });
 });
+
+describe('quorate diag quorum on three nodes with an lms arbiter (real corosync)', function () {
+  let lab: Lab | undefined;
+
+  before(async function () {
+    skipWithoutLab(this);
+    lab = await Lab.up({ profile: 'fast', nodes: 3, algorithm: 'lms' });
+  });
+
+  after(async () => {
+    await lab?.down();
+  });
+
+  it('reads 5 expected votes, quorum 3, the arbiter with 2 votes, and survives every single failure', async () => {
+    const result = await lab!.exec('node3', ['node', cli, 'diag', 'quorum', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const r = JSON.parse(result.stdout) as QuorumReport;
+    assert.deepEqual([r.quorate, r.totalVotes, r.expectedVotes, r.quorum], [true, 5, 5, 3]);
+    assert.deepEqual([r.arbiter?.algorithm, r.arbiter?.votes, r.arbiter?.voting], ['lms', 2, true]);
+    assert.equal(r.failures.length, 3 + 1 + 3 + 3);
+    assert.deepEqual(r.failures.filter((f) => !f.survives).map((f) => f.verdict), []);
+  });
+});
