@@ -80,6 +80,14 @@ describe('quorate diag (real corosync)', function () {
     }
   });
 
+  it('quorum and links where no corosync runs (the arbiter host) say so and exit 3', async () => {
+    for (const verb of ['quorum', 'links']) {
+      const result = await lab!.exec('arbiter', ['node', cli, 'diag', verb]);
+      assert.equal(result.code, 3, verb);
+      assert.match(result.stderr.trim(), /^quorate: corosync is not running in this network namespace \(CS_ERR_LIBRARY from cmap_initialize_map\)$/, verb);
+    }
+  });
+
   it('config: the lab corosync.conf passes, with the safety terms', async () => {
     const r = await diag<ConfigReport>('node1', ['config', '--file', join(lab!.hosts.node1.dir, 'corosync.conf')]);
     assert.equal(r.ok, true, JSON.stringify(r.checks));
