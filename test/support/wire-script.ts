@@ -13,7 +13,11 @@ export interface WireTranscript {
  * Plays a script against a server and records what comes back, so that our arbiter and real
  * corosync-qnetd can be compared byte for byte on the same input.
  */
-export async function playScript(host: string, port: number, connections: number, steps: WireStep[], settleMs = 150): Promise<WireTranscript> {
+export async function playScript(
+  host: string, port: number, connections: number, steps: WireStep[], settleMs = 150,
+  /** Runs while the connections are still open (to query the server's status). */
+  whileOpen?: () => Promise<void>,
+): Promise<WireTranscript> {
   const received = Array.from({ length: connections }, () => [] as Buffer[]);
   const closed = Array.from({ length: connections }, () => false);
   const sockets = await Promise.all(Array.from({ length: connections }, (_, i) => new Promise<net.Socket>((resolve, reject) => {
@@ -31,6 +35,7 @@ export async function playScript(host: string, port: number, connections: number
     }
   }
   await new Promise((r) => setTimeout(r, settleMs));
+  await whileOpen?.();
   const transcript = { received: received.map((r) => Buffer.concat(r).toString('hex')), closed: [...closed] };
   for (const s of sockets) s.destroy();
   return transcript;

@@ -6,6 +6,12 @@ import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType, NodeListType, Opt } from '../.
 import { frame } from '../../../src/qdevice/protocol/framing';
 import { InitFields } from '../../../src/qdevice/protocol/builders';
 import { TlvWriter } from '../../../src/qdevice/protocol/tlv';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ArbiterIpcServer } from '../../../src/qdevice/arbiter/ipc';
 import { haveQnetd, QnetdProcess } from '../../support/qnetd-process';
 import { playScript, WireStep } from '../../support/wire-script';
 
@@ -108,15 +114,22 @@ const cases: Case[] = [
 describe('arbiter ⇄ real corosync-qnetd: identical answers (differential)', function () {
   let qnetd: QnetdProcess | null = null;
   let ours: ArbiterServer | null = null;
+  let ipc: ArbiterIpcServer | null = null;
+  const ipcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-arbiter-ipc-'));
 
   before(async function () {
     if (!haveQnetd()) this.skip();
     qnetd = new QnetdProcess(HOST, QNETD_PORT);
     await qnetd.start();
-    ours = await startArbiter({ host: HOST, port: OURS_PORT }, createLogger('arbiter', 'error'));
+    const log = createLogger('arbiter', 'error');
+    ours = await startArbiter({ host: HOST, port: OURS_PORT }, log);
+    ipc = new ArbiterIpcServer(ours.core, path.join(ipcDir, 'arbiter.sock'), log, () => undefined);
+    await ipc.listen();
   });
 
   after(async () => {
+    await ipc?.close();
+    fs.rmSync(ipcDir, { recursive: true, force: true });
     await ours?.close();
     await qnetd?.stop();
   });
@@ -136,5 +149,29 @@ describe('arbiter ⇄ real corosync-qnetd: identical answers (differential)', fu
     const [theirs, mine] = await Promise.all([playScript(HOST, QNETD_PORT, 1, steps, 0), playScript(HOST, OURS_PORT, 1, steps, 0)]);
     assert.deepEqual(mine, theirs);
     assert.equal(mine.closed[0], true);
+  });
+
+  it('corosync-qnetd-tool prints the same status and list for both (ports masked)', async () => {
+    const steps = [...hello(0, 'kap'), ...hello(1, 'kap', { nodeId: 2 }), ...hello(2, 'other', { nodeId: 7, tieBreaker: { mode: 3, nodeId: 7 } }),
+      ...lists(0, [1], 12n), ...lists(1, [2], 12n), s(1, b.voteInfoReply(1)), s(0, b.voteInfoReply(1)),
+      s(2, b.nodeList({ seq: 4, listType: 0, configVersion: 9n, nodes: [{ nodeId: 7, dataCenterId: 3, nodeState: 0 }, node(8)] })),
+      s(2, b.nodeList({ seq: 5, listType: 2, ringId: { nodeId: 7, seq: 0x1b40n }, nodes: [node(7)], heuristics: 1 }))];
+    const run = promisify(execFile);
+    const tool = async (sock: string): Promise<string> => {
+      let out = '';
+      for (const args of ['-s', '-s -v', '-l', '-l -v', '-l -c kap', '-l -c none']) {
+        const { stdout } = await run('corosync-qnetd-tool', [...args.split(' '), '-p', sock], { encoding: 'latin1' });
+        out += `$ ${args}\n${stdout}`;
+      }
+      return out.replace(/:\d+\n/g, ':PORT\n');
+    };
+    let theirs = '';
+    let mine = '';
+    await Promise.all([
+      playScript(HOST, QNETD_PORT, 3, steps, 100, async () => { theirs = await tool(qnetd!.socketPath); }),
+      playScript(HOST, OURS_PORT, 3, steps, 100, async () => { mine = await tool(ipc!.socketPath); }),
+    ]);
+    assert.match(mine, /Cluster "kap":[^]*Vote:\t\t\tACK \(ACK\)/);
+    assert.equal(mine, theirs);
   });
 });
