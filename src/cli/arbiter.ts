@@ -1,4 +1,8 @@
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { initArbiterCerts, signClusterCertificate } from '../qdevice/certs/arbiter-certs';
+import { CertToolError } from '../qdevice/certs/run-tool';
+import type { ArbiterTlsMaterial } from '../qdevice/arbiter/tls';
 import { startArbiter } from '../qdevice/arbiter';
 import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsFromConfig } from '../qdevice/arbiter/config';
 import { ArbiterIpcServer, queryArbiter } from '../qdevice/arbiter/ipc';
@@ -7,6 +11,8 @@ import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
+
+const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
 
 interface QueryOptions { socket: string; verbose?: boolean; json?: boolean; cluster?: string }
 
@@ -27,6 +33,7 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
     config = loadArbiterConfig(opts.config, {
       listen: opts.listen, port: opts.port === undefined ? undefined : Number(opts.port), tls: opts.tls,
       statusSocket: opts.statusSocket, logLevel: opts.logLevel,
+      certificate: opts.certDir && `${opts.certDir}/server.crt`, key: opts.certDir && `${opts.certDir}/server.key`, ca: opts.certDir && `${opts.certDir}/ca.crt`,
     });
   } catch (err) {
     if (err instanceof ArbiterConfigError) throw new CliError(err.message, exitCodes.usage);
@@ -34,8 +41,15 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
   }
   const log = createLogger('arbiter', config.logLevel);
   const settings = settingsFromConfig(config);
-  if (config.tls !== 'off') throw new CliError('tls: only "off" is implemented so far', exitCodes.usage);
-  const server = await startArbiter(settings, log).catch((err: Error) => {
+  let material: ArbiterTlsMaterial | undefined;
+  if (config.tls !== 'off') {
+    try {
+      material = { cert: fs.readFileSync(config.certificate), key: fs.readFileSync(config.key), ca: fs.readFileSync(config.ca) };
+    } catch (err) {
+      throw new CliError(`tls is ${config.tls} but the certificate files cannot be read (certificate/key/ca; make them with 'quorate arbiter certs init'): ${err instanceof Error ? err.message : String(err)}`, exitCodes.usage);
+    }
+  }
+  const server = await startArbiter(settings, log, material).catch((err: Error) => {
     throw new CliError(`cannot listen on [${settings.host}]:${settings.port}: ${err.message}`, exitCodes.unavailable);
   });
   let resolveStopped!: () => void;
@@ -68,6 +82,7 @@ export function registerArbiterCommands(program: Command): void {
     .option('--port <port>', 'TCP port (default 5403)')
     .option('--tls <mode>', 'off, on or required')
     .option('--status-socket <path>', 'unix socket for status and list')
+    .option('--cert-dir <dir>', 'directory made by "quorate arbiter certs init" (server.crt, server.key, ca.crt)')
     .option('--log-level <level>', 'error, warn, info or debug')
     .action(async (opts: Record<string, string | undefined>) => runArbiter(opts));
 
@@ -93,4 +108,29 @@ export function registerArbiterCommands(program: Command): void {
       const clusters = st.clusters.filter((c) => opts.cluster === undefined || c.name === opts.cluster);
       printResult(clusters, opts, () => formatList(st, Boolean(opts.verbose), opts.cluster).trimEnd());
     });
+
+  const certs = arbiter.command('certs').description('the arbiter\'s certificates (replaces corosync-qnetd-certutil)');
+  const certAction = (fn: () => string) => () => {
+    try {
+      process.stdout.write(`${fn()}\n`);
+    } catch (err) {
+      if (err instanceof CertToolError) throw new CliError(err.message);
+      throw err;
+    }
+  };
+  certs.command('init')
+    .description('create the CA and the server certificate (CN "Qnetd Server")')
+    .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
+    .action((opts: { dir: string }) => certAction(() => {
+      const p = initArbiterCerts(opts.dir);
+      return `CA certificate for the nodes: ${p.exportedCa}`;
+    })());
+  certs.command('sign')
+    .description('sign a node\'s certificate request for a cluster (the result goes back to the node)')
+    .requiredOption('--csr <file>', 'request made on a node (quorate qdevice certs request)')
+    .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
+    .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
+    .option('-o, --out <file>', 'where to write the certificate')
+    .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => certAction(
+      () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out))());
 }

@@ -37,7 +37,27 @@ export class QdeviceBed {
   private readonly procs = new Map<string, ChildProcess>();
   private namespacesMade: string[] = [];
 
-  constructor(readonly arbiter: ArbiterKind, private readonly arbiterCli: string) {}
+  constructor(readonly arbiter: ArbiterKind, private readonly arbiterCli: string, readonly tls: 'off' | 'on' | 'required' = 'off') {}
+
+  private get certDir(): string {
+    return path.join(this.dir, 'arbiter-certs');
+  }
+
+  private nodeDb(i: number): string {
+    return path.join(this.dir, `n${i + 1}`, 'nssdb');
+  }
+
+  /** Certificates made with our commands only: the arbiter's CA and server cert, both nodes' NSS databases. */
+  private makeCertificates(): void {
+    const q = (...args: string[]) => sh('node', [this.arbiterCli, ...args]);
+    q('arbiter', 'certs', 'init', '-d', this.certDir);
+    const ca = path.join(this.certDir, 'qnetd-cacert.crt');
+    q('qdevice', 'certs', 'init', '--ca', ca, '-d', this.nodeDb(0));
+    const csr = q('qdevice', 'certs', 'request', '-n', 'qbed', '-d', this.nodeDb(0)).trim();
+    const crt = q('arbiter', 'certs', 'sign', '--csr', csr, '-n', 'qbed', '-d', this.certDir).trim();
+    const p12 = q('qdevice', 'certs', 'import', '--cert', crt, '-d', this.nodeDb(0)).trim();
+    q('qdevice', 'certs', 'import-bundle', '--ca', ca, '--p12', p12, '-d', this.nodeDb(1));
+  }
 
   get arbiterAddress(): string {
     return `${this.subnet}.254`;
@@ -59,6 +79,7 @@ export class QdeviceBed {
       sh('ip', ['-n', ns, 'addr', 'add', `${this.subnet}.${i + 1}/24`, 'dev', 'eth0']);
       sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
     });
+    if (this.tls !== 'off') this.makeCertificates();
     this.startArbiter();
     for (let i = 0; i < 2; i++) this.startCorosync(i);
     await this.waitFor('both corosyncs answer', 15000, () => this.nodeNs.every((_, i) => this.quorum(i) !== null));
@@ -70,8 +91,13 @@ export class QdeviceBed {
     fs.mkdirSync(d, { recursive: true });
     const cmd = this.arbiter === 'qnetd'
       ? ['corosync-qnetd', '-f', '-s', 'off', '-l', this.arbiterAddress, '-S', `lock_file=${d}/qnetd.pid,local_socket_file=${d}/qnetd.sock`]
-      : ['node', this.arbiterCli, 'arbiter', 'run', '--listen', this.arbiterAddress, '--status-socket', `${d}/arbiter.sock`, '--log-level', 'warn'];
+      : ['node', this.arbiterCli, 'arbiter', 'run', '--listen', this.arbiterAddress, '--status-socket', this.statusSocket, '--log-level', 'warn',
+        '--tls', this.tls, '--cert-dir', this.certDir];
     this.spawn('arbiter', ['ip', 'netns', 'exec', this.arbiterNs, ...cmd]);
+  }
+
+  get statusSocket(): string {
+    return path.join(this.dir, 'arbiter', 'arbiter.sock');
   }
 
   async stopArbiter(): Promise<void> {
@@ -110,7 +136,7 @@ quorum {
     net {
       host: ${this.arbiterAddress}
       algorithm: ffsplit
-      tls: off
+      tls: ${this.tls}
     }
   }
 }
@@ -131,7 +157,7 @@ system {
   private startQdevice(i: number): void {
     const d = path.join(this.dir, `n${i + 1}`);
     this.spawn(`qdevice${i}`, ['ip', 'netns', 'exec', this.nodeNs[i]!, 'corosync-qdevice', '-f',
-      '-S', `lock_file=${d}/qdevice.pid,local_socket_file=${d}/qdevice.sock`]);
+      '-S', `lock_file=${d}/qdevice.pid,local_socket_file=${d}/qdevice.sock,net_nss_db_dir=${this.nodeDb(i)}`]);
   }
 
   /** corosync-quorumtool's view from node i, or null when corosync does not answer. */

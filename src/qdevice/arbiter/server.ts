@@ -5,6 +5,7 @@ import { Framer } from '../protocol/framing';
 import { ArbiterClient } from './client';
 import { ArbiterCore } from './core';
 import { ArbiterSettings } from './settings';
+import type { ArbiterTls } from './tls';
 
 /** Formats a peer address as qnetd does: IPv4 on a dual-stack socket shows as ::ffff:a.b.c.d. */
 function peerAddress(socket: net.Socket): string {
@@ -22,6 +23,7 @@ export class Connection {
   private closed = false;
   /** True from STARTTLS until the TLS stream is attached: stop taking frames off the framer. */
   private switching = false;
+  private detach: () => void = () => undefined;
 
   constructor(readonly socket: net.Socket, private readonly core: ArbiterCore, private readonly settings: ArbiterSettings) {
     this.stream = socket;
@@ -40,25 +42,32 @@ export class Connection {
   attach(stream: Duplex): void {
     this.stream = stream;
     this.switching = false;
-    stream.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       this.framer.push(chunk);
       this.pump();
-    });
-    stream.on('error', (err) => {
+    };
+    const onError = (err: Error) => {
       this.core.log.debug('connection error', { client: this.client.address, error: err.message });
       this.close();
-    });
-    stream.on('close', () => this.close());
-    stream.on('end', () => this.close());
+    };
+    const onClose = () => this.close();
+    stream.on('data', onData);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    stream.on('end', onClose);
+    this.detach = () => {
+      stream.off('data', onData);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      stream.off('end', onClose);
+    };
   }
 
-  /** Called by STARTTLS: the caller takes the unread bytes and attaches the TLS stream. */
+  /** Called by STARTTLS: stops reading frames and returns the bytes read past STARTTLS. */
   beginSwitch(): Buffer {
     this.switching = true;
-    this.stream.removeAllListeners('data');
-    this.stream.removeAllListeners('end');
-    this.stream.removeAllListeners('close');
-    this.stream.removeAllListeners('error');
+    this.socket.pause();
+    this.detach();
     return this.framer.takeRemainder();
   }
 
@@ -91,8 +100,8 @@ export class Connection {
 export class ArbiterServer {
   private readonly server: net.Server;
   readonly connections = new Set<Connection>();
-  /** Optional TLS wiring: called for every new connection. */
-  onConnection: ((conn: Connection) => void) | null = null;
+  /** TLS wiring (STARTTLS); null when the arbiter runs without certificates. */
+  tls: ArbiterTls | null = null;
 
   constructor(readonly core: ArbiterCore, private readonly log: winston.Logger) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -133,7 +142,7 @@ export class ArbiterServer {
     const conn = new Connection(socket, this.core, this.settings);
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
-    this.onConnection?.(conn);
     conn.start();
+    this.tls?.track(conn, conn.client);
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { queryArbiter } from '../../../src/qdevice/arbiter/ipc';
 import { ArbiterKind, canRunNamespaces, QdeviceBed } from '../../support/qdevice-netns';
 
 /*
@@ -96,4 +97,31 @@ describe('real corosync-qdevice ⇄ arbiter in network namespaces (ffsplit, fast
     if (outcomes.size < 2) this.skip();
     assert.deepEqual(outcomes.get('ours'), outcomes.get('qnetd'));
   });
+});
+
+describe('real corosync-qdevice ⇄ our arbiter over TLS, certificates made by our commands', function () {
+  this.timeout(120000);
+
+  before(function () {
+    const reason = canRunNamespaces();
+    if (reason) {
+      this.test!.title += ` (skipped: ${reason})`;
+      this.skip();
+    }
+  });
+
+  for (const mode of ['on', 'required'] as const) {
+    it(`tls ${mode} on both sides: quorate with 3 votes, client certificates verified`, async () => {
+      const bed = new QdeviceBed('ours', CLI, mode);
+      try {
+        await bed.up();
+        const t = await bed.waitFor('both quorate with 3 votes', 30000, () => [0, 1].every((i) => bed.quorum(i)?.totalVotes === 3));
+        const list = await queryArbiter(bed.statusSocket, 'list verbose');
+        process.stdout.write(`      tls ${mode}: quorate with the device vote after ${(t / 1000).toFixed(1)} s\n`);
+        assert.equal(list.text.match(/TLS active:\t\tYes \(client certificate verified\)/g)?.length, 2, list.text);
+      } finally {
+        await bed.down();
+      }
+    });
+  }
 });
