@@ -27,16 +27,19 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   readonly clients = new Set<ArbiterClient>();
   private readonly algorithms: Map<DecisionAlgorithm, DecisionAlgorithmImpl>;
   tlsHooks: TlsHooks | null = null;
+  /** winston pushes every call through its stream even below the level: skip debug lines cheaply. */
+  private readonly debugOn: boolean;
 
   constructor(readonly settings: ArbiterSettings, readonly log: winston.Logger) {
     this.algorithms = createAlgorithms(this);
+    this.debugOn = log.isDebugEnabled();
   }
 
   connect(address: string, transport: ClientTransport): ArbiterClient {
     const client = new ArbiterClient(address, transport);
     this.clients.add(client);
     this.retimeDpd(client);
-    this.log.debug('client connected', { client: address });
+    if (this.debugOn) this.log.debug('client connected', { client: address });
     return client;
   }
 
@@ -61,7 +64,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
     if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
     this.registry.leave(client);
     this.clients.delete(client);
-    this.log.debug('client disconnected', { client: client.address });
+    if (this.debugOn) this.log.debug('client disconnected', { client: client.address });
   }
 
   algorithmOf(client: ArbiterClient): DecisionAlgorithmImpl {
@@ -106,7 +109,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   }
 
   debug(message: string): void {
-    this.log.debug(message);
+    if (this.debugOn) this.log.debug(message);
   }
 
   startTls(client: ArbiterClient): boolean {

@@ -24,6 +24,7 @@ export class Connection {
   /** True from STARTTLS until the TLS stream is attached: stop taking frames off the framer. */
   private switching = false;
   private detach: () => void = () => undefined;
+  private corked = false;
 
   constructor(readonly socket: net.Socket, private readonly core: ArbiterCore, private readonly settings: ArbiterSettings) {
     this.stream = socket;
@@ -83,6 +84,15 @@ export class Connection {
       this.core.log.warn('client does not read its replies, disconnecting', { client: this.client.address });
       this.close();
       return;
+    }
+    // Replies and pushed votes of one event-loop turn leave in one write (writev), not one syscall each.
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
     }
     this.stream.write(message);
   }
