@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerArbiterCommands } from './arbiter';
+import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
+import { registerSimCommands } from './sim';
 
 /**
  * One place that lists the verb families; each lives in its own module under src/cli/ and
@@ -9,5 +11,7 @@ import { registerQdeviceCommands } from './qdevice';
 export function registerCommands(program: Command): void {
   registerArbiterCommands(program);
   registerQdeviceCommands(program);
+  registerLabCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
+  registerSimCommands(program);
 }
