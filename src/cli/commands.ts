@@ -3,6 +3,7 @@ import { registerArbiterCommands } from './arbiter';
 import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
 import { registerSimCommands } from './sim';
+import { registerStatusCommands } from './status';
 
 /**
  * One place that lists the verb families; each lives in its own module under src/cli/ and
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerArbiterCommands(program);
   registerQdeviceCommands(program);
   registerLabCommands(program);
+  registerStatusCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
   registerSimCommands(program);
 }
