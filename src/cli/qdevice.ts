@@ -1,7 +1,36 @@
 import { Command } from 'commander';
 import { CertToolError } from '../qdevice/certs/run-tool';
 import { DEFAULT_NODE_NSSDB, importClusterCertificate, importNodeBundle, initNodeDb, requestClusterCertificate } from '../qdevice/certs/node-certs';
-import { CliError } from './errors';
+import { Cmap } from '../native/cmap';
+import { openQuorumDevice } from '../qdevice/client';
+import { QdeviceConfigError, readQuorumDeviceConfig } from '../qdevice/client/cmap-config';
+import { createLogger } from '../util/logger';
+import { CliError, exitCodes } from './errors';
+
+/** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT. */
+async function runQdevice(logLevel: string): Promise<void> {
+  const log = createLogger('qdevice', logLevel);
+  const cmap = Cmap.open();
+  let config;
+  try {
+    config = readQuorumDeviceConfig(cmap);
+  } catch (err) {
+    if (err instanceof QdeviceConfigError) throw new CliError(err.message, exitCodes.usage);
+    throw err;
+  } finally {
+    cmap.close();
+  }
+  const { device, close } = openQuorumDevice(config);
+  device.on('state', (s) => log.info('vote state', { connected: s.connected, vote: s.vote }));
+  device.on('warning', (w) => log.warn(w));
+  device.start();
+  log.info('quorum device started', { arbiter: `${config.host}:${config.port}`, cluster: config.clusterName, nodeId: config.nodeId });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  close();
+}
 
 function certStep(fn: () => string): void {
   try {
@@ -15,6 +44,11 @@ function certStep(fn: () => string): void {
 /** `quorate qdevice certs …`: the node's NSS database for corosync-qdevice (replaces corosync-qdevice-net-certutil). */
 export function registerQdeviceCommands(program: Command): void {
   const qdevice = program.command('qdevice').description('the node side of the quorum device');
+  qdevice.command('run')
+    .description('run the quorum device client on this node (reads quorum.device.* from corosync)')
+    .option('--log-level <level>', 'error, warn, info or debug', 'info')
+    .action((o: { logLevel: string }) => runQdevice(o.logLevel));
+
   const certs = qdevice.command('certs').description('certificates for TLS to the arbiter');
   const dbOption = ['-d, --db <dir>', 'NSS database directory', DEFAULT_NODE_NSSDB] as const;
 

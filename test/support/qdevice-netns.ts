@@ -37,7 +37,11 @@ export class QdeviceBed {
   private readonly procs = new Map<string, ChildProcess>();
   private namespacesMade: string[] = [];
 
-  constructor(readonly arbiter: ArbiterKind, private readonly arbiterCli: string, readonly tls: 'off' | 'on' | 'required' = 'off') {}
+  constructor(
+    readonly arbiter: ArbiterKind, private readonly arbiterCli: string, readonly tls: 'off' | 'on' | 'required' = 'off',
+    /** Which quorum device runs on the nodes: real corosync-qdevice or our `quorate qdevice run`. */
+    readonly device: 'corosync-qdevice' | 'ours' = 'corosync-qdevice',
+  ) {}
 
   private get certDir(): string {
     return path.join(this.dir, 'arbiter-certs');
@@ -156,6 +160,10 @@ system {
 
   private startQdevice(i: number): void {
     const d = path.join(this.dir, `n${i + 1}`);
+    if (this.device === 'ours') {
+      this.spawn(`qdevice${i}`, ['ip', 'netns', 'exec', this.nodeNs[i]!, 'node', this.arbiterCli, 'qdevice', 'run']);
+      return;
+    }
     this.spawn(`qdevice${i}`, ['ip', 'netns', 'exec', this.nodeNs[i]!, 'corosync-qdevice', '-f',
       '-S', `lock_file=${d}/qdevice.pid,local_socket_file=${d}/qdevice.sock,net_nss_db_dir=${this.nodeDb(i)}`]);
   }

@@ -125,3 +125,38 @@ describe('real corosync-qdevice ⇄ our arbiter over TLS, certificates made by o
     });
   }
 });
+
+describe('our node-side quorum device (quorate qdevice run, native addon) on real corosync', function () {
+  this.timeout(120000);
+  const keepers: Record<string, number> = {};
+
+  before(function () {
+    const reason = canRunNamespaces();
+    if (reason) {
+      this.test!.title += ` (skipped: ${reason})`;
+      this.skip();
+    }
+  });
+
+  for (const kind of ['qnetd', 'ours'] as const) {
+    it(`against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}: 3 votes, isolation keeps node 1, arbiter loss withdraws the vote`, async () => {
+      const bed = new QdeviceBed(kind, CLI, 'off', 'ours');
+      const both = (votes: number) => () => [0, 1].every((i) => bed.quorum(i)?.quorate === true && bed.quorum(i)?.totalVotes === votes);
+      try {
+        await bed.up();
+        const t = await bed.waitFor('both quorate with 3 votes', 30000, both(3));
+        bed.isolateNodes(true);
+        await bed.waitFor('one side keeps quorum', 20000, () => [bed.quorum(0), bed.quorum(1)].filter((q) => q?.quorate).length === 1);
+        keepers[kind] = bed.quorum(0)?.quorate ? 1 : 2;
+        bed.isolateNodes(false);
+        await bed.waitFor('healed', 40000, both(3));
+        await bed.stopArbiter();
+        await bed.waitFor('arbiter gone: 2 votes', 15000, both(2));
+        process.stdout.write(`      our qdevice ⇄ ${kind}: 3 votes after ${(t / 1000).toFixed(1)} s; isolation keeper node ${keepers[kind]}\n`);
+        assert.equal(keepers[kind], 1);
+      } finally {
+        await bed.down();
+      }
+    });
+  }
+});
