@@ -87,11 +87,13 @@ export class Connection {
     }
     // Replies and pushed votes of one event-loop turn leave in one write (writev), not one syscall each.
     if (!this.corked) {
+      // Uncork the stream that was corked: STARTTLS may swap this.stream within the same turn.
+      const stream = this.stream;
       this.corked = true;
-      this.stream.cork();
+      stream.cork();
       process.nextTick(() => {
         this.corked = false;
-        this.stream.uncork();
+        stream.uncork();
       });
     }
     this.stream.write(message);
