@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { initArbiterCerts, signClusterCertificate } from '../qdevice/certs/arbiter-certs';
-import { CertToolError } from '../qdevice/certs/run-tool';
 import type { ArbiterTlsMaterial } from '../qdevice/arbiter/tls';
 import { startArbiter } from '../qdevice/arbiter';
 import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsFromConfig } from '../qdevice/arbiter/config';
@@ -11,6 +10,7 @@ import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
+import { runCertStep } from './qdevice';
 
 const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
 
@@ -110,27 +110,16 @@ export function registerArbiterCommands(program: Command): void {
     });
 
   const certs = arbiter.command('certs').description('the arbiter\'s certificates (replaces corosync-qnetd-certutil)');
-  const certAction = (fn: () => string) => () => {
-    try {
-      process.stdout.write(`${fn()}\n`);
-    } catch (err) {
-      if (err instanceof CertToolError) throw new CliError(err.message);
-      throw err;
-    }
-  };
   certs.command('init')
     .description('create the CA and the server certificate (CN "Qnetd Server")')
     .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
-    .action((opts: { dir: string }) => certAction(() => {
-      const p = initArbiterCerts(opts.dir);
-      return `CA certificate for the nodes: ${p.exportedCa}`;
-    })());
+    .action((opts: { dir: string }) => runCertStep(() => `CA certificate for the nodes: ${initArbiterCerts(opts.dir).exportedCa}`));
   certs.command('sign')
     .description('sign a node\'s certificate request for a cluster (the result goes back to the node)')
     .requiredOption('--csr <file>', 'request made on a node (quorate qdevice certs request)')
     .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
     .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
     .option('-o, --out <file>', 'where to write the certificate')
-    .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => certAction(
-      () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out))());
+    .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => runCertStep(
+      () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out)));
 }

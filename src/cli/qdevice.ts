@@ -32,7 +32,8 @@ async function runQdevice(logLevel: string): Promise<void> {
   close();
 }
 
-function certStep(fn: () => string): void {
+/** Runs one certificate step and prints its result; a tool failure becomes a one-line CLI error. */
+export function runCertStep(fn: () => string): void {
   try {
     process.stdout.write(`${fn()}\n`);
   } catch (err) {
@@ -56,24 +57,24 @@ export function registerQdeviceCommands(program: Command): void {
     .description('create the NSS database with the arbiter\'s CA certificate (qnetd-cacert.crt)')
     .requiredOption('--ca <file>', 'CA certificate copied from the arbiter')
     .option(...dbOption)
-    .action((o: { ca: string; db: string }) => certStep(() => { initNodeDb(o.db, o.ca); return `initialised ${o.db}`; }));
+    .action((o: { ca: string; db: string }) => runCertStep(() => { initNodeDb(o.db, o.ca); return `initialised ${o.db}`; }));
 
   certs.command('request')
     .description('make a key and a certificate request for the cluster; sign it on the arbiter')
     .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
     .option(...dbOption)
-    .action((o: { cluster: string; db: string }) => certStep(() => requestClusterCertificate(o.db, o.cluster)));
+    .action((o: { cluster: string; db: string }) => runCertStep(() => requestClusterCertificate(o.db, o.cluster)));
 
   certs.command('import')
     .description('import the certificate signed by the arbiter; prints the PKCS#12 bundle for the other nodes')
     .requiredOption('--cert <file>', 'cluster-NAME.crt from the arbiter')
     .option(...dbOption)
-    .action((o: { cert: string; db: string }) => certStep(() => importClusterCertificate(o.db, o.cert)));
+    .action((o: { cert: string; db: string }) => runCertStep(() => importClusterCertificate(o.db, o.cert)));
 
   certs.command('import-bundle')
     .description('on the other nodes: create the database from the CA and the first node\'s PKCS#12 bundle')
     .requiredOption('--ca <file>', 'CA certificate from the arbiter')
     .requiredOption('--p12 <file>', 'qdevice-net-node.p12 from the first node')
     .option(...dbOption)
-    .action((o: { ca: string; p12: string; db: string }) => certStep(() => { importNodeBundle(o.db, o.ca, o.p12); return `initialised ${o.db}`; }));
+    .action((o: { ca: string; p12: string; db: string }) => runCertStep(() => { importNodeBundle(o.db, o.ca, o.p12); return `initialised ${o.db}`; }));
 }

@@ -170,18 +170,16 @@ system {
 
   /** corosync-quorumtool's view from node i, or null when corosync does not answer. */
   quorum(i: number): NodeQuorum | null {
+    let out: string;
     try {
-      const out = sh('ip', ['netns', 'exec', this.nodeNs[i]!, 'corosync-quorumtool', '-s']);
-      const q = /Quorate:\s+(Yes|No)/.exec(out);
-      const v = /Total votes:\s+(\d+)/.exec(out);
-      return q && v ? { quorate: q[1] === 'Yes', totalVotes: Number(v[1]) } : null;
+      out = sh('ip', ['netns', 'exec', this.nodeNs[i]!, 'corosync-quorumtool', '-s']);
     } catch (err) {
       // Exit status 2 means "not quorate" and still prints the status.
-      const out = (err as { stdout?: string }).stdout ?? '';
-      const q = /Quorate:\s+(Yes|No)/.exec(out);
-      const v = /Total votes:\s+(\d+)/.exec(out);
-      return q && v ? { quorate: q[1] === 'Yes', totalVotes: Number(v[1]) } : null;
+      out = (err as { stdout?: string }).stdout ?? '';
     }
+    const q = /Quorate:\s+(Yes|No)/.exec(out);
+    const v = /Total votes:\s+(\d+)/.exec(out);
+    return q && v ? { quorate: q[1] === 'Yes', totalVotes: Number(v[1]) } : null;
   }
 
   async waitFor(what: string, timeoutMs: number, cond: () => boolean): Promise<number> {

@@ -10,6 +10,14 @@ import { ArbiterKind, canRunNamespaces, QdeviceBed } from '../../support/qdevice
 
 const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
 
+function skipWithoutNamespaces(this: Mocha.Context): void {
+  const reason = canRunNamespaces();
+  if (reason) {
+    this.test!.title += ` (skipped: ${reason})`;
+    this.skip();
+  }
+}
+
 interface Outcome {
   setup: string;
   isolationKeeper: number;
@@ -79,13 +87,7 @@ describe('real corosync-qdevice ⇄ arbiter in network namespaces (ffsplit, fast
   this.timeout(240000);
   const outcomes = new Map<ArbiterKind, Outcome>();
 
-  before(function () {
-    const reason = canRunNamespaces();
-    if (reason) {
-      this.test!.title += ` (skipped: ${reason})`;
-      this.skip();
-    }
-  });
+  before(skipWithoutNamespaces);
 
   for (const kind of ['qnetd', 'ours'] as const) {
     it(`runs the fault scenarios against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}`, async () => {
@@ -102,13 +104,7 @@ describe('real corosync-qdevice ⇄ arbiter in network namespaces (ffsplit, fast
 describe('real corosync-qdevice ⇄ our arbiter over TLS, certificates made by our commands', function () {
   this.timeout(120000);
 
-  before(function () {
-    const reason = canRunNamespaces();
-    if (reason) {
-      this.test!.title += ` (skipped: ${reason})`;
-      this.skip();
-    }
-  });
+  before(skipWithoutNamespaces);
 
   for (const mode of ['on', 'required'] as const) {
     it(`tls ${mode} on both sides: quorate with 3 votes, client certificates verified`, async () => {
@@ -130,13 +126,7 @@ describe('our node-side quorum device (quorate qdevice run, native addon) on rea
   this.timeout(120000);
   const keepers: Record<string, number> = {};
 
-  before(function () {
-    const reason = canRunNamespaces();
-    if (reason) {
-      this.test!.title += ` (skipped: ${reason})`;
-      this.skip();
-    }
-  });
+  before(skipWithoutNamespaces);
 
   for (const kind of ['qnetd', 'ours'] as const) {
     it(`against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}: 3 votes, isolation keeps node 1, arbiter loss withdraws the vote`, async () => {
