@@ -1,5 +1,4 @@
 import { MsgType, Opt } from './constants';
-import { frame } from './framing';
 import { NodeInfo, RingId, TieBreaker, TlvWriter } from './tlv';
 
 /*
@@ -13,7 +12,7 @@ const seqOpt = (w: TlvWriter, seq: number | undefined): TlvWriter => (seq === un
 
 export function preinitReply(seq: number | undefined, tlsSupported: number, clientCertRequired: boolean): Buffer {
   const w = seqOpt(new TlvWriter(), seq).u8(Opt.TlsSupported, tlsSupported).u8(Opt.TlsClientCertRequired, clientCertRequired ? 1 : 0);
-  return frame(MsgType.PreinitReply, w.toBuffer());
+  return w.toMessage(MsgType.PreinitReply);
 }
 
 export interface InitReplyFields {
@@ -34,18 +33,18 @@ export function initReply(f: InitReplyFields): Buffer {
     .u32(Opt.ServerMaximumRequestSize, f.maxRequestSize)
     .u32(Opt.ServerMaximumReplySize, f.maxReplySize)
     .u16Array(Opt.SupportedDecisionAlgorithms, f.algorithms);
-  return frame(MsgType.InitReply, w.toBuffer());
+  return w.toMessage(MsgType.InitReply);
 }
 
 export function serverError(seq: number | undefined, code: number): Buffer {
-  return frame(MsgType.ServerError, seqOpt(new TlvWriter(), seq).u16(Opt.ReplyErrorCode, code).toBuffer());
+  return seqOpt(new TlvWriter(), seq).u16(Opt.ReplyErrorCode, code).toMessage(MsgType.ServerError);
 }
 
 export function setOptionReply(seq: number | undefined, heartbeatInterval?: number, keepActivePartition?: number): Buffer {
   const w = seqOpt(new TlvWriter(), seq);
   if (heartbeatInterval !== undefined) w.u32(Opt.HeartbeatInterval, heartbeatInterval);
   if (keepActivePartition !== undefined) w.u8(Opt.KeepActivePartitionTieBreaker, keepActivePartition);
-  return frame(MsgType.SetOptionReply, w.toBuffer());
+  return w.toMessage(MsgType.SetOptionReply);
 }
 
 /** ECHO_REPLY is the request's bytes with the type changed. */
@@ -57,30 +56,30 @@ export function echoReply(request: Buffer): Buffer {
 
 export function nodeListReply(seq: number, listType: number, ringId: RingId, vote: number): Buffer {
   const w = new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.NodeListType, listType).ringId(ringId).u8(Opt.Vote, vote);
-  return frame(MsgType.NodeListReply, w.toBuffer());
+  return w.toMessage(MsgType.NodeListReply);
 }
 
 export function askForVoteReply(seq: number, vote: number, ringId: RingId): Buffer {
-  return frame(MsgType.AskForVoteReply, new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Vote, vote).ringId(ringId).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Vote, vote).ringId(ringId).toMessage(MsgType.AskForVoteReply);
 }
 
 export function voteInfo(seq: number, vote: number, ringId: RingId): Buffer {
-  return frame(MsgType.VoteInfo, new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Vote, vote).ringId(ringId).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Vote, vote).ringId(ringId).toMessage(MsgType.VoteInfo);
 }
 
 export function heuristicsChangeReply(seq: number, vote: number, ringId: RingId, heuristics: number): Buffer {
   const w = new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Vote, vote).ringId(ringId).u8(Opt.Heuristics, heuristics);
-  return frame(MsgType.HeuristicsChangeReply, w.toBuffer());
+  return w.toMessage(MsgType.HeuristicsChangeReply);
 }
 
 // ---- client → server ----
 
 export function preinit(seq: number, clusterName: string | Buffer): Buffer {
-  return frame(MsgType.Preinit, new TlvWriter().u32(Opt.MsgSeqNumber, seq).raw(Opt.ClusterName, Buffer.from(clusterName)).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).raw(Opt.ClusterName, Buffer.from(clusterName)).toMessage(MsgType.Preinit);
 }
 
 export function startTls(seq: number): Buffer {
-  return frame(MsgType.StartTls, new TlvWriter().u32(Opt.MsgSeqNumber, seq).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).toMessage(MsgType.StartTls);
 }
 
 export interface InitFields {
@@ -104,18 +103,18 @@ export function init(f: InitFields): Buffer {
     .u32(Opt.HeartbeatInterval, f.heartbeatInterval)
     .tieBreaker(f.tieBreaker)
     .ringId(f.ringId);
-  return frame(MsgType.Init, w.toBuffer());
+  return w.toMessage(MsgType.Init);
 }
 
 export function setOption(seq: number, opts: { heartbeatInterval?: number; keepActivePartition?: number }): Buffer {
   const w = new TlvWriter().u32(Opt.MsgSeqNumber, seq);
   if (opts.heartbeatInterval !== undefined) w.u32(Opt.HeartbeatInterval, opts.heartbeatInterval);
   if (opts.keepActivePartition !== undefined) w.u8(Opt.KeepActivePartitionTieBreaker, opts.keepActivePartition);
-  return frame(MsgType.SetOption, w.toBuffer());
+  return w.toMessage(MsgType.SetOption);
 }
 
 export function echoRequest(seq: number): Buffer {
-  return frame(MsgType.EchoRequest, new TlvWriter().u32(Opt.MsgSeqNumber, seq).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).toMessage(MsgType.EchoRequest);
 }
 
 export interface NodeListFields {
@@ -136,17 +135,17 @@ export function nodeList(f: NodeListFields): Buffer {
   if (f.quorate !== undefined) w.u8(Opt.Quorate, f.quorate);
   for (const node of f.nodes) w.nodeInfo(node);
   if (f.heuristics) w.u8(Opt.Heuristics, f.heuristics);
-  return frame(MsgType.NodeList, w.toBuffer());
+  return w.toMessage(MsgType.NodeList);
 }
 
 export function askForVote(seq: number): Buffer {
-  return frame(MsgType.AskForVote, new TlvWriter().u32(Opt.MsgSeqNumber, seq).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).toMessage(MsgType.AskForVote);
 }
 
 export function voteInfoReply(seq: number): Buffer {
-  return frame(MsgType.VoteInfoReply, new TlvWriter().u32(Opt.MsgSeqNumber, seq).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).toMessage(MsgType.VoteInfoReply);
 }
 
 export function heuristicsChange(seq: number, heuristics: number): Buffer {
-  return frame(MsgType.HeuristicsChange, new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Heuristics, heuristics).toBuffer());
+  return new TlvWriter().u32(Opt.MsgSeqNumber, seq).u8(Opt.Heuristics, heuristics).toMessage(MsgType.HeuristicsChange);
 }

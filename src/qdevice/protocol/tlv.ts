@@ -46,13 +46,12 @@ export interface NodeInfo {
 
 /** Appends TLVs to a message body in the order the caller writes them. */
 export class TlvWriter {
-  private readonly parts: Buffer[] = [];
+  private readonly parts: { type: number; value: Buffer }[] = [];
+  private length = 0;
 
   raw(type: number, value: Buffer): this {
-    const head = Buffer.allocUnsafe(4);
-    head.writeUInt16BE(type, 0);
-    head.writeUInt16BE(value.length, 2);
-    this.parts.push(head, value);
+    this.parts.push({ type, value });
+    this.length += 4 + value.length;
     return this;
   }
 
@@ -106,6 +105,25 @@ export class TlvWriter {
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts);
+    return this.writeInto(Buffer.allocUnsafe(this.length), 0);
+  }
+
+  /** The whole message (6-byte header, then the options) in one allocation. */
+  toMessage(msgType: number): Buffer {
+    const out = Buffer.allocUnsafe(6 + this.length);
+    out.writeUInt16BE(msgType, 0);
+    out.writeUInt32BE(this.length, 2);
+    return this.writeInto(out, 6);
+  }
+
+  private writeInto(out: Buffer, start: number): Buffer {
+    let pos = start;
+    for (const { type, value } of this.parts) {
+      out.writeUInt16BE(type, pos);
+      out.writeUInt16BE(value.length, pos + 2);
+      value.copy(out, pos + 4);
+      pos += 4 + value.length;
+    }
+    return out;
   }
 }
