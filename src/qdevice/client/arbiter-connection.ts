@@ -213,9 +213,11 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     this.clearTimers();
     this.socket.destroy();
     this.socket = null;
-    this.state = willReconnect ? 'idle' : 'stopped';
-    this.emit('disconnected', { reason, willReconnect });
-    if (willReconnect) {
+    // lms always tries again, whatever the reason (as corosync-qdevice).
+    const retry = willReconnect || this.config.algorithm === DecisionAlgorithm.Lms;
+    this.state = retry ? 'idle' : 'stopped';
+    this.emit('disconnected', { reason, willReconnect: retry });
+    if (retry) {
       // corosync-qdevice waits a random 0..0.9 × (timeout/2); our heartbeat is 0.8 × timeout.
       const delay = Math.floor(Math.random() * this.config.heartbeatInterval * 0.5625);
       this.timers.push(setTimeout(() => { if (this.state === 'idle') this.connect(); }, delay));

@@ -60,5 +60,6 @@ export function readQuorumDeviceConfig(cmap: CmapReader): QuorumDeviceConfig {
     keepActivePartition: kap === 'on' || kap === 'yes' || kap === '1',
     deviceTimeout: integer(cmap, 'quorum.device.timeout', 10000, 1000, 3600000),
     configNodes,
+    waitForAll: integer(cmap, 'quorum.wait_for_all', 0, 0, 1) === 1,
   };
 }

@@ -25,6 +25,8 @@ export interface QuorumDeviceConfig extends Omit<ArbiterConnectionConfig, 'heart
   deviceTimeout: number;
   /** The cluster's configured nodes (nodelist.node.N.nodeid). */
   configNodes: number[];
+  /** quorum.wait_for_all: lms keeps its vote through an arbiter outage while quorate with it. */
+  waitForAll?: boolean;
 }
 
 /** What the HA layer watches: does this node's partition hold the arbiter's vote right now? */
@@ -127,10 +129,15 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
     }
   }
 
-  /** ffsplit and lms withdraw the vote while the arbiter is unreachable; 2nodelms and test keep it. */
+  /**
+   * ffsplit withdraws the vote while the arbiter is unreachable; lms too unless quorate with
+   * wait_for_all; 2nodelms and test keep it (corosync-qdevice's client algorithms).
+   */
   private onDisconnected(reason: string): void {
     this.emit('warning', `arbiter connection lost: ${reason}`);
-    const keeps = this.config.algorithm === DecisionAlgorithm.TwoNodeLms || this.config.algorithm === DecisionAlgorithm.Test;
+    const a = this.config.algorithm;
+    const keeps = a === DecisionAlgorithm.TwoNodeLms || a === DecisionAlgorithm.Test
+      || (a === DecisionAlgorithm.Lms && this.quorate && this.config.waitForAll === true);
     if (!keeps && this.current.vote !== 'none') {
       this.castVote = false;
       this.update({ connected: false, vote: 'nack' });

@@ -93,3 +93,32 @@ describe('node-side quorum device client against real corosync-qnetd and our arb
     if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
   });
 });
+
+describe('node-side quorum device: what happens to the vote when the arbiter goes away (lms)', function () {
+  this.timeout(30000);
+
+  for (const waitForAll of [true, false]) {
+    it(`lms, quorate, wait_for_all ${waitForAll ? 'on: keeps' : 'off: withdraws'} the vote`, async () => {
+      let server: ArbiterServer | null = await startArbiter({ host: '127.0.0.1', port: 25422 }, createLogger('arbiter', 'error'));
+      const vq = new FakeVotequorum();
+      const device = new QuorumDevice({
+        host: '127.0.0.1', port: 25422, clusterName: 'lms', nodeId: 1, algorithm: DecisionAlgorithm.Lms, tieBreaker: { mode: 1, nodeId: 0 },
+        keepActivePartition: false, deviceTimeout: 3000, configNodes: [1, 2, 3], waitForAll,
+      }, vq);
+      try {
+        device.start();
+        vq.emit('quorum', { quorate: true, nodes: [{ nodeId: 1, state: 1 }] });
+        vq.emit('nodelist', { ringId: { nodeId: 1, seq: 4n }, members: [1] });
+        await wait('ACK', () => device.state.vote === 'ack');
+        await server.close();
+        server = null;
+        await wait('disconnect seen', () => !device.state.connected);
+        assert.equal(device.state.vote, waitForAll ? 'ack' : 'nack');
+        assert.equal(vq.polls.at(-1)?.castVote, waitForAll);
+      } finally {
+        device.stop();
+        await server?.close();
+      }
+    });
+  }
+});

@@ -46,7 +46,7 @@ describe('node-side quorum device configuration from cmap', () => {
     const c = readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tie_breaker': '2', 'quorum.device.timeout': 3000 }));
     assert.deepEqual({ ...c }, {
       host: '10.0.0.9', port: 5403, clusterName: 'c1', nodeId: 2, algorithm: 1, tieBreaker: { mode: 3, nodeId: 2 },
-      keepActivePartition: true, deviceTimeout: 3000, configNodes: [1, 2],
+      keepActivePartition: true, deviceTimeout: 3000, configNodes: [1, 2], waitForAll: false,
     });
   });
 
