@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
+import { registerArbiterCommands } from './arbiter';
 import { registerDiagCommands } from './diag';
 import { registerLabCommands } from './lab';
+import { registerQdeviceCommands } from './qdevice';
 import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
 import { registerWatchdogCommands } from './watchdog';
 
-/**
- * One place that lists the verb families; each lives in its own module under src/cli/ and
- * exports `register(program)`.
- */
+/** One place that lists the verb families; each lives in its own module under src/cli/. */
 export function registerCommands(program: Command): void {
-  registerLabCommands(program);
   registerStatusCommands(program);
+  registerLabCommands(program);
+  registerSimCommands(program);
+  registerArbiterCommands(program);
+  registerQdeviceCommands(program);
   registerWatchdogCommands(program);
   registerDiagCommands(program);
-  // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
-  registerSimCommands(program);
 }

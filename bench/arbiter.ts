@@ -1,0 +1,193 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as b from '../src/qdevice/protocol/builders';
+import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType, NodeListType, Vote } from '../src/qdevice/protocol/constants';
+import { Framer } from '../src/qdevice/protocol/framing';
+import { decodeMessage } from '../src/qdevice/protocol/message';
+import { waitForPort } from '../test/support/qnetd-process';
+
+/*
+ * `npm run bench -- arbiter [CLIENTS…]`: simulated two-node clusters (ffsplit) against our arbiter
+ * and real corosync-qnetd in the same run, on loopback. Per size: setup latency (connect → first
+ * ACK) p50/p99, vote-change latency (split membership sent → the winner's ACK after the loser's
+ * NACK was acknowledged) p50/p99, server RSS and CPU seconds. qnetd runs with
+ * listen_backlog=4096 (its default of 10 stalls bursts for seconds; reference §4.4).
+ */
+
+const HOST = '127.0.0.1';
+const CONCURRENT_CONNECTS = 400;
+
+interface Figures {
+  setupP50: number; setupP99: number; changeP50: number; changeP99: number; rssMb: number; cpuS: number; wallS: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, c) => a - c);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+function procFigures(pid: number): { rssMb: number; cpuS: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rssMb: rssKb / 1024, cpuS: ticks / 100 };
+}
+
+/** One simulated corosync-qdevice: reacts to votes, records when ACK/NACK arrive. */
+class SimClient {
+  private sock!: net.Socket;
+  private readonly framer = new Framer(32768);
+  private seq = 1;
+  lastVote: { vote: number; ringSeq: bigint; at: number } | null = null;
+  onVote: (() => void) | null = null;
+
+  constructor(readonly cluster: string, readonly nodeId: number) {}
+
+  connect(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sock = net.connect({ host: HOST, port }, () => resolve());
+      this.sock.setNoDelay(true);
+      this.sock.on('error', reject);
+      this.sock.on('data', (d: Buffer) => {
+        this.framer.push(d);
+        for (let ev = this.framer.next(); ev; ev = this.framer.next()) {
+          if (ev.kind !== 'message') continue;
+          const r = decodeMessage(ev.body);
+          if (r.ok) this.onMessage(ev.type, r.message.seq ?? 0, r.message.vote, r.message.ringId?.seq);
+        }
+      });
+    });
+  }
+
+  hello(): void {
+    this.sock.write(b.preinit(this.seq, this.cluster));
+  }
+
+  membership(ringSeq: bigint, members: number[]): void {
+    this.sock.write(b.nodeList({ seq: ++this.seq, listType: NodeListType.Membership, ringId: { nodeId: members[0]!, seq: ringSeq },
+      nodes: members.map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })) }));
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+
+  private onMessage(type: number, seq: number, vote: number | undefined, ringSeq: bigint | undefined): void {
+    if (type === MsgType.PreinitReply) {
+      this.sock.write(b.init({ seq: ++this.seq, supportedMessages: ALL_MESSAGE_TYPES, supportedOptions: ALL_OPTIONS, nodeId: this.nodeId,
+        algorithm: 1, heartbeatInterval: 120000, tieBreaker: { mode: 1, nodeId: 0 }, ringId: { nodeId: 1, seq: 1n } }));
+    } else if (type === MsgType.InitReply) {
+      this.sock.write(b.nodeList({ seq: ++this.seq, listType: NodeListType.InitialConfig, nodes: [1, 2].map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })) }));
+      this.membership(1n, [1, 2]);
+    } else if (type === MsgType.VoteInfo) {
+      this.sock.write(b.voteInfoReply(seq));
+      if (vote === Vote.Ack || vote === Vote.Nack) {
+        this.lastVote = { vote, ringSeq: ringSeq ?? 0n, at: performance.now() };
+        this.onVote?.();
+      }
+    }
+  }
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > timeoutMs) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+async function measure(port: number, pid: number, clients: number): Promise<Figures> {
+  const cpu0 = procFigures(pid).cpuS;
+  const t0 = performance.now();
+  const sims: SimClient[] = [];
+  for (let c = 0; c < clients / 2; c++) for (const n of [1, 2]) sims.push(new SimClient(`bench-${c}`, n));
+  const setup: number[] = [];
+  // Connect in waves; each client's setup time runs from its connect to its first ACK.
+  for (let i = 0; i < sims.length; i += CONCURRENT_CONNECTS) {
+    await Promise.all(sims.slice(i, i + CONCURRENT_CONNECTS).map(async (s) => {
+      const start = performance.now();
+      await s.connect(port);
+      s.onVote = () => {
+        if (s.lastVote?.vote === Vote.Ack && s.onVote) {
+          setup.push(s.lastVote.at - start);
+          s.onVote = null;
+        }
+      };
+      s.hello();
+    }));
+  }
+  if (!await waitUntil(() => setup.length === sims.length, 120000)) throw new Error(`only ${setup.length}/${sims.length} clients got an ACK`);
+  // Split every cluster 50:50 at once; node 1 (lowest id) must end with ACK for ring 2.
+  const change: number[] = [];
+  const splitAt = performance.now();
+  for (let i = 0; i < sims.length; i += 2) {
+    const [n1, n2] = [sims[i]!, sims[i + 1]!];
+    n1.onVote = () => { if (n1.lastVote?.ringSeq === 2n && n1.lastVote.vote === Vote.Ack) change.push(n1.lastVote.at - splitAt); };
+    n1.membership(2n, [1]);
+    n2.membership(2n, [2]);
+  }
+  if (!await waitUntil(() => change.length === sims.length / 2, 120000)) throw new Error(`only ${change.length} clusters re-decided`);
+  const wallS = (performance.now() - t0) / 1000;
+  const { rssMb, cpuS } = procFigures(pid);
+  sims.forEach((s) => s.close());
+  return { setupP50: pct(setup, 50), setupP99: pct(setup, 99), changeP50: pct(change, 50), changeP99: pct(change, 99), rssMb, cpuS: cpuS - cpu0, wallS };
+}
+
+async function startServer(kind: 'ours' | 'qnetd', port: number, dir: string): Promise<ChildProcess> {
+  const cli = path.resolve(__dirname, '../src/cli/main.js');
+  const p = kind === 'ours'
+    ? spawn('node', [cli, 'arbiter', 'run', '--listen', HOST, '--port', String(port), '--status-socket', path.join(dir, 'ours.sock'), '--log-level', 'error'], { stdio: 'ignore' })
+    : spawn('corosync-qnetd', ['-f', '-s', 'off', '-l', HOST, '-p', String(port),
+      '-S', `listen_backlog=4096,lock_file=${dir}/qnetd.pid,local_socket_file=${dir}/qnetd.sock`], { stdio: 'ignore' });
+  await waitForPort(HOST, port);
+  return p;
+}
+
+async function stopServer(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000)]);
+  if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+export async function run(args: string[]): Promise<void> {
+  const sizes = args.length > 0 ? args.map(Number) : [200, 2000, 10000];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-bench-arbiter-'));
+  const row = (name: string, unit: string, o: number, q: number) =>
+    process.stdout.write(`  ${name.padEnd(22)} ours ${o.toFixed(unit === 'MB' ? 1 : 2).padStart(9)} ${unit.padEnd(3)} qnetd ${q.toFixed(unit === 'MB' ? 1 : 2).padStart(9)} ${unit.padEnd(3)} ratio ${(o / q).toFixed(2)}\n`);
+  try {
+    let port = 26403;
+    for (const n of sizes) {
+      const figures: Partial<Record<'ours' | 'qnetd', Figures>> = {};
+      for (const kind of ['qnetd', 'ours'] as const) {
+        const server = await startServer(kind, ++port, dir);
+        try {
+          figures[kind] = await measure(port, server.pid!, n);
+        } finally {
+          await stopServer(server);
+        }
+      }
+      const o = figures.ours!;
+      const q = figures.qnetd!;
+      process.stdout.write(`arbiter bench: ${n} clients (${n / 2} two-node ffsplit clusters), loopback, 2 vCPU shared with the load generator\n`);
+      row('setup p50', 'ms', o.setupP50, q.setupP50);
+      row('setup p99', 'ms', o.setupP99, q.setupP99);
+      row('vote change p50', 'ms', o.changeP50, q.changeP50);
+      row('vote change p99', 'ms', o.changeP99, q.changeP99);
+      row('server RSS', 'MB', o.rssMb, q.rssMb);
+      row('server CPU', 's', o.cpuS, q.cpuS);
+      row('run wall time', 's', o.wallS, q.wallS);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { initArbiterCerts, signClusterCertificate } from '../qdevice/certs/arbiter-certs';
+import type { ArbiterTlsMaterial } from '../qdevice/arbiter/tls';
+import { startArbiter } from '../qdevice/arbiter';
+import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsFromConfig } from '../qdevice/arbiter/config';
+import { ArbiterIpcServer, queryArbiter } from '../qdevice/arbiter/ipc';
+import type { ArbiterStatus } from '../qdevice/arbiter/status';
+import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
+import { createLogger } from '../util/logger';
+import { CliError, exitCodes } from './errors';
+import { printResult } from './output';
+import { runCertStep } from './qdevice';
+
+const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
+
+interface QueryOptions { socket: string; verbose?: boolean; json?: boolean; cluster?: string }
+
+async function fetchStatus(socket: string): Promise<ArbiterStatus> {
+  let answer: { ok: boolean; text: string };
+  try {
+    answer = await queryArbiter(socket, 'json');
+  } catch (err) {
+    throw new CliError(`cannot reach the arbiter at ${socket}: ${err instanceof Error ? err.message : String(err)}`, exitCodes.unavailable);
+  }
+  if (!answer.ok) throw new CliError(`the arbiter answered an error: ${answer.text.trim()}`);
+  return JSON.parse(answer.text) as ArbiterStatus;
+}
+
+async function runArbiter(opts: Record<string, string | undefined>): Promise<void> {
+  let config;
+  try {
+    config = loadArbiterConfig(opts.config, {
+      listen: opts.listen, port: opts.port === undefined ? undefined : Number(opts.port), tls: opts.tls,
+      statusSocket: opts.statusSocket, logLevel: opts.logLevel,
+      certificate: opts.certDir && `${opts.certDir}/server.crt`, key: opts.certDir && `${opts.certDir}/server.key`, ca: opts.certDir && `${opts.certDir}/ca.crt`,
+    });
+  } catch (err) {
+    if (err instanceof ArbiterConfigError) throw new CliError(err.message, exitCodes.usage);
+    throw err;
+  }
+  const log = createLogger('arbiter', config.logLevel);
+  const settings = settingsFromConfig(config);
+  let material: ArbiterTlsMaterial | undefined;
+  if (config.tls !== 'off') {
+    try {
+      material = { cert: fs.readFileSync(config.certificate), key: fs.readFileSync(config.key), ca: fs.readFileSync(config.ca) };
+    } catch (err) {
+      throw new CliError(`tls is ${config.tls} but the certificate files cannot be read (certificate/key/ca; make them with 'quorate arbiter certs init'): ${err instanceof Error ? err.message : String(err)}`, exitCodes.usage);
+    }
+  }
+  const server = await startArbiter(settings, log, material).catch((err: Error) => {
+    throw new CliError(`cannot listen on [${settings.host}]:${settings.port}: ${err.message}`, exitCodes.unavailable);
+  });
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('arbiter stopping');
+    await ipc.close();
+    await server.close();
+    resolveStopped();
+  };
+  const ipc = new ArbiterIpcServer(server.core, config.statusSocket, log, () => void stop());
+  await ipc.listen();
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  await stopped;
+}
+
+/** `quorate arbiter …`: the qnetd-compatible tie-breaker service and its status verbs. */
+export function registerArbiterCommands(program: Command): void {
+  const arbiter = program.command('arbiter').description('the quorum arbiter (a corosync-qnetd compatible third vote)');
+  const socketOption = () => new Option('-p, --socket <path>', 'status socket of the arbiter').default(DEFAULT_STATUS_SOCKET);
+
+  arbiter.command('run')
+    .description('run the arbiter service in the foreground')
+    .option('-c, --config <file>', 'JSON configuration file')
+    .option('-l, --listen <address>', 'listen address (default "::", IPv4 and IPv6)')
+    .option('--port <port>', 'TCP port (default 5403)')
+    .option('--tls <mode>', 'off, on or required')
+    .option('--status-socket <path>', 'unix socket for status and list')
+    .option('--cert-dir <dir>', 'directory made by "quorate arbiter certs init" (server.crt, server.key, ca.crt)')
+    .option('--log-level <level>', 'error, warn, info or debug')
+    .action(async (opts: Record<string, string | undefined>) => runArbiter(opts));
+
+  arbiter.command('status')
+    .description('arbiter address, TLS mode, connected clients and clusters')
+    .addOption(socketOption())
+    .option('-v, --verbose', 'also limits')
+    .option('--json', 'print JSON')
+    .action(async (opts: QueryOptions) => {
+      const st = await fetchStatus(opts.socket);
+      const { clusters: _clusters, ...summary } = st;
+      printResult(summary, opts, () => formatStatus(st, Boolean(opts.verbose)).trimEnd());
+    });
+
+  arbiter.command('list')
+    .description('connected clusters and nodes with their votes')
+    .addOption(socketOption())
+    .option('-v, --verbose', 'heartbeat, ring id, heuristics detail, TLS')
+    .option('-c, --cluster <name>', 'only this cluster')
+    .option('--json', 'print JSON')
+    .action(async (opts: QueryOptions) => {
+      const st = await fetchStatus(opts.socket);
+      const clusters = st.clusters.filter((c) => opts.cluster === undefined || c.name === opts.cluster);
+      printResult(clusters, opts, () => formatList(st, Boolean(opts.verbose), opts.cluster).trimEnd());
+    });
+
+  const certs = arbiter.command('certs').description('the arbiter\'s certificates (replaces corosync-qnetd-certutil)');
+  certs.command('init')
+    .description('create the CA and the server certificate (CN "Qnetd Server")')
+    .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
+    .action((opts: { dir: string }) => runCertStep(() => `CA certificate for the nodes: ${initArbiterCerts(opts.dir).exportedCa}`));
+  certs.command('sign')
+    .description('sign a node\'s certificate request for a cluster (the result goes back to the node)')
+    .requiredOption('--csr <file>', 'request made on a node (quorate qdevice certs request)')
+    .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
+    .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
+    .option('-o, --out <file>', 'where to write the certificate')
+    .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => runCertStep(
+      () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out)));
+}

@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { CertToolError } from '../qdevice/certs/run-tool';
+import { DEFAULT_NODE_NSSDB, importClusterCertificate, importNodeBundle, initNodeDb, requestClusterCertificate } from '../qdevice/certs/node-certs';
+import { Cmap } from '../native/cmap';
+import { openQuorumDevice } from '../qdevice/client';
+import { QdeviceConfigError, readQuorumDeviceConfig } from '../qdevice/client/cmap-config';
+import { createLogger } from '../util/logger';
+import { CliError, exitCodes } from './errors';
+
+/** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT. */
+async function runQdevice(logLevel: string): Promise<void> {
+  const log = createLogger('qdevice', logLevel);
+  const cmap = Cmap.open();
+  let config;
+  try {
+    config = readQuorumDeviceConfig(cmap);
+  } catch (err) {
+    if (err instanceof QdeviceConfigError) throw new CliError(err.message, exitCodes.usage);
+    throw err;
+  } finally {
+    cmap.close();
+  }
+  const { device, close } = openQuorumDevice(config);
+  device.on('state', (s) => log.info('vote state', { connected: s.connected, vote: s.vote }));
+  device.on('warning', (w) => log.warn(w));
+  device.start();
+  log.info('quorum device started', { arbiter: `${config.host}:${config.port}`, cluster: config.clusterName, nodeId: config.nodeId });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  close();
+}
+
+/** Runs one certificate step and prints its result; a tool failure becomes a one-line CLI error. */
+export function runCertStep(fn: () => string): void {
+  try {
+    process.stdout.write(`${fn()}\n`);
+  } catch (err) {
+    if (err instanceof CertToolError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** `quorate qdevice certs …`: the node's NSS database for corosync-qdevice (replaces corosync-qdevice-net-certutil). */
+export function registerQdeviceCommands(program: Command): void {
+  const qdevice = program.command('qdevice').description('the node side of the quorum device');
+  qdevice.command('run')
+    .description('run the quorum device client on this node (reads quorum.device.* from corosync)')
+    .option('--log-level <level>', 'error, warn, info or debug', 'info')
+    .action((o: { logLevel: string }) => runQdevice(o.logLevel));
+
+  const certs = qdevice.command('certs').description('certificates for TLS to the arbiter');
+  const dbOption = ['-d, --db <dir>', 'NSS database directory', DEFAULT_NODE_NSSDB] as const;
+
+  certs.command('init')
+    .description('create the NSS database with the arbiter\'s CA certificate (qnetd-cacert.crt)')
+    .requiredOption('--ca <file>', 'CA certificate copied from the arbiter')
+    .option(...dbOption)
+    .action((o: { ca: string; db: string }) => runCertStep(() => { initNodeDb(o.db, o.ca); return `initialised ${o.db}`; }));
+
+  certs.command('request')
+    .description('make a key and a certificate request for the cluster; sign it on the arbiter')
+    .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
+    .option(...dbOption)
+    .action((o: { cluster: string; db: string }) => runCertStep(() => requestClusterCertificate(o.db, o.cluster)));
+
+  certs.command('import')
+    .description('import the certificate signed by the arbiter; prints the PKCS#12 bundle for the other nodes')
+    .requiredOption('--cert <file>', 'cluster-NAME.crt from the arbiter')
+    .option(...dbOption)
+    .action((o: { cert: string; db: string }) => runCertStep(() => importClusterCertificate(o.db, o.cert)));
+
+  certs.command('import-bundle')
+    .description('on the other nodes: create the database from the CA and the first node\'s PKCS#12 bundle')
+    .requiredOption('--ca <file>', 'CA certificate from the arbiter')
+    .requiredOption('--p12 <file>', 'qdevice-net-node.p12 from the first node')
+    .option(...dbOption)
+    .action((o: { ca: string; p12: string; db: string }) => runCertStep(() => { importNodeBundle(o.db, o.ca, o.p12); return `initialised ${o.db}`; }));
+}

@@ -1,0 +1,67 @@
+import { DecisionAlgorithm, Heuristics, Vote } from '../protocol/constants';
+import { NodeInfo, RingId, TieBreaker } from '../protocol/tlv';
+import type { Cluster } from './cluster';
+
+/** Heartbeat assumed before INIT: dead-peer detection then fires after 1.5 × 120 s. */
+export const PRE_INIT_HEARTBEAT_MS = 120000;
+
+/** The I/O side of a connection, kept behind an interface so the logic runs without sockets. */
+export interface ClientTransport {
+  send(message: Buffer): void;
+  /** Closes the connection; the server then runs the disconnect path once. */
+  close(): void;
+}
+
+/** ffsplit's per-client progress through the two-phase vote push. */
+export type FfsplitClientState = 'waiting-for-change' | 'sending-nack' | 'sending-ack';
+
+/** What the arbiter knows about one connected quorum device (qnetd-client.h's fields). */
+export class ArbiterClient {
+  preinitReceived = false;
+  initReceived = false;
+  clusterName: Buffer | null = null;
+  nodeId = 0;
+  algorithm: DecisionAlgorithm = DecisionAlgorithm.Test;
+  tieBreaker: TieBreaker = { mode: 1, nodeId: 0 };
+  heartbeatInterval = PRE_INIT_HEARTBEAT_MS;
+  keepActivePartition = false;
+  /** Lists stay empty until received; the algorithms treat "empty" as "not received yet". */
+  configNodeList: NodeInfo[] = [];
+  configVersion: bigint | undefined;
+  membershipNodeList: NodeInfo[] = [];
+  quorumNodeList: NodeInfo[] = [];
+  lastRingId: RingId = { nodeId: 0, seq: 0n };
+  lastMembershipHeuristics = Heuristics.Undefined;
+  lastRegularHeuristics = Heuristics.Undefined;
+  lastHeuristics = Heuristics.Undefined;
+  lastSentVote = Vote.Undefined;
+  lastSentAckNackVote = Vote.Undefined;
+  tlsStarted = false;
+  tlsPeerCertificateVerified = false;
+  cluster: Cluster | null = null;
+  /** Seq of the last VOTE_INFO pushed to this client (pre-incremented, first is 1). */
+  voteInfoSeq = 0;
+  /** lms / 2nodelms: the last decided vote (Undefined = never voted). */
+  algoLastResult = Vote.Undefined;
+  ffsplitState: FfsplitClientState = 'waiting-for-change';
+  /** Set once the disconnect path ran; later events for this client are ignored. */
+  disconnected = false;
+  dpdTimer: NodeJS.Timeout | null = null;
+  algoTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly address: string, readonly transport: ClientTransport) {}
+
+  /** Records a vote going out, for the status listing ("Vote: ACK (ACK)"). */
+  noteVoteSent(vote: Vote): void {
+    this.lastSentVote = vote;
+    if (vote === Vote.Ack || vote === Vote.Nack) this.lastSentAckNackVote = vote;
+  }
+}
+
+export function nodeListHas(list: readonly NodeInfo[], nodeId: number): boolean {
+  return list.some((n) => n.nodeId === nodeId);
+}
+
+export function ringIdEqual(a: RingId, b: RingId): boolean {
+  return a.nodeId === b.nodeId && a.seq === b.seq;
+}

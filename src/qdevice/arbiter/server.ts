@@ -1,0 +1,160 @@
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type winston from 'winston';
+import { Framer } from '../protocol/framing';
+import { ArbiterClient } from './client';
+import { ArbiterCore } from './core';
+import { ArbiterSettings } from './settings';
+import type { ArbiterTls } from './tls';
+
+/** Formats a peer address as qnetd does: IPv4 on a dual-stack socket shows as ::ffff:a.b.c.d. */
+function peerAddress(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+}
+
+/**
+ * One client connection: feeds the framer, writes replies, and lets STARTTLS swap the byte
+ * stream for a TLS one while keeping the bytes already read.
+ */
+export class Connection {
+  stream: Duplex;
+  readonly framer: Framer;
+  client!: ArbiterClient;
+  private closed = false;
+  /** True from STARTTLS until the TLS stream is attached: stop taking frames off the framer. */
+  private switching = false;
+  private detach: () => void = () => undefined;
+  private corked = false;
+
+  constructor(readonly socket: net.Socket, private readonly core: ArbiterCore, private readonly settings: ArbiterSettings) {
+    this.stream = socket;
+    this.framer = new Framer(settings.maxReceiveSize);
+  }
+
+  start(): void {
+    this.client = this.core.connect(peerAddress(this.socket), {
+      send: (message) => this.write(message),
+      close: () => this.close(),
+    });
+    this.attach(this.socket);
+  }
+
+  /** Reads from `stream` from now on (the raw socket, later the TLS socket). */
+  attach(stream: Duplex): void {
+    this.stream = stream;
+    this.switching = false;
+    const onData = (chunk: Buffer) => {
+      this.framer.push(chunk);
+      this.pump();
+    };
+    const onError = (err: Error) => {
+      this.core.log.debug('connection error', { client: this.client.address, error: err.message });
+      this.close();
+    };
+    const onClose = () => this.close();
+    stream.on('data', onData);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    stream.on('end', onClose);
+    this.detach = () => {
+      stream.off('data', onData);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      stream.off('end', onClose);
+    };
+  }
+
+  /** Called by STARTTLS: stops reading frames and returns the bytes read past STARTTLS. */
+  beginSwitch(): Buffer {
+    this.switching = true;
+    this.socket.pause();
+    this.detach();
+    return this.framer.takeRemainder();
+  }
+
+  pump(): void {
+    for (let ev = this.framer.next(); ev && !this.closed && !this.switching; ev = this.switching ? null : this.framer.next()) {
+      this.core.receive(this.client, ev);
+    }
+  }
+
+  write(message: Buffer): void {
+    if (this.closed) return;
+    if (this.stream.writableLength > this.settings.maxSendQueueBytes) {
+      this.core.log.warn('client does not read its replies, disconnecting', { client: this.client.address });
+      this.close();
+      return;
+    }
+    // Replies and pushed votes of one event-loop turn leave in one write (writev), not one syscall each.
+    if (!this.corked) {
+      // Uncork the stream that was corked: STARTTLS may swap this.stream within the same turn.
+      const stream = this.stream;
+      this.corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stream.uncork();
+      });
+    }
+    this.stream.write(message);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.core.disconnect(this.client);
+    this.stream.destroy();
+    if (this.stream !== this.socket) this.socket.destroy();
+  }
+}
+
+/** The arbiter's TCP listener (IPv4 and IPv6 on the wildcard), with a large accept backlog. */
+export class ArbiterServer {
+  private readonly server: net.Server;
+  readonly connections = new Set<Connection>();
+  /** TLS wiring (STARTTLS); null when the arbiter runs without certificates. */
+  tls: ArbiterTls | null = null;
+
+  constructor(readonly core: ArbiterCore, private readonly log: winston.Logger) {
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  get settings(): ArbiterSettings {
+    return this.core.settings;
+  }
+
+  listen(): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.settings.host, port: this.settings.port, backlog: this.settings.listenBacklog }, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address() as net.AddressInfo;
+        this.log.info('arbiter listening', { address: addr.address, port: addr.port });
+        resolve(addr);
+      });
+    });
+  }
+
+  address(): net.AddressInfo | null {
+    return this.server.address() as net.AddressInfo | null;
+  }
+
+  close(): Promise<void> {
+    this.core.shutdown();
+    for (const c of this.connections) c.close();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.settings.maxClients > 0 && this.connections.size >= this.settings.maxClients) {
+      this.log.warn('maximum number of clients reached, refusing a connection', { from: socket.remoteAddress });
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, this.core, this.settings);
+    this.connections.add(conn);
+    socket.once('close', () => this.connections.delete(conn));
+    conn.start();
+    this.tls?.track(conn, conn.client);
+  }
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { CertToolError, runTool } from './run-tool';
+
+/*
+ * The node side, replacing corosync-qdevice-net-certutil: an NSS database that corosync-qdevice
+ * reads (-S net_nss_db_dir, default /etc/corosync/qdevice/net/nssdb) holding the arbiter's CA
+ * ("QNet CA", trusted CT,c,c) and the cluster certificate ("Cluster Cert") with its key.
+ */
+
+export const DEFAULT_NODE_NSSDB = '/etc/corosync/qdevice/net/nssdb';
+export const CA_NICKNAME = 'QNet CA';
+export const CLUSTER_CERT_NICKNAME = 'Cluster Cert';
+
+const db = (dir: string) => `sql:${dir}`;
+
+/** Creates the database (empty password) and imports the arbiter's CA certificate. */
+export function initNodeDb(dir: string, caFile: string): void {
+  if (fs.existsSync(path.join(dir, 'cert9.db'))) throw new CertToolError(`${dir} holds an NSS database already`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, 'pwdfile.txt'), '', { mode: 0o600 });
+  runTool('certutil', ['-N', '-d', db(dir), '-f', path.join(dir, 'pwdfile.txt')]);
+  runTool('certutil', ['-A', '-d', db(dir), '-n', CA_NICKNAME, '-t', 'CT,c,c', '-a', '-i', caFile]);
+}
+
+/** Makes the key pair and a request for CN=<cluster>; returns the request file (PEM). */
+export function requestClusterCertificate(dir: string, cluster: string, outFile = path.join(dir, 'qdevice-net-node.crq')): string {
+  const noise = path.join(dir, 'noise.txt');
+  fs.writeFileSync(noise, crypto.randomBytes(2048), { mode: 0o600 });
+  try {
+    runTool('certutil', ['-R', '-d', db(dir), '-s', `CN=${cluster}`, '-o', outFile, '-a', '-z', noise, '-f', path.join(dir, 'pwdfile.txt')]);
+  } finally {
+    fs.rmSync(noise, { force: true });
+  }
+  return outFile;
+}
+
+/** Imports the signed certificate as "Cluster Cert" and exports it with its key as PKCS#12 for the other nodes. */
+export function importClusterCertificate(dir: string, certFile: string, p12File = path.join(dir, 'qdevice-net-node.p12')): string {
+  runTool('certutil', ['-A', '-d', db(dir), '-n', CLUSTER_CERT_NICKNAME, '-t', ',,', '-a', '-i', certFile]);
+  runTool('pk12util', ['-d', db(dir), '-o', p12File, '-W', '', '-n', CLUSTER_CERT_NICKNAME, '-k', path.join(dir, 'pwdfile.txt')]);
+  return p12File;
+}
+
+/** On the other nodes: creates the database with the CA and imports the PKCS#12 from the first node. */
+export function importNodeBundle(dir: string, caFile: string, p12File: string): void {
+  initNodeDb(dir, caFile);
+  runTool('pk12util', ['-d', db(dir), '-i', p12File, '-W', '', '-k', path.join(dir, 'pwdfile.txt')]);
+}

@@ -1,0 +1,177 @@
+import { EventEmitter } from 'node:events';
+import { DecisionAlgorithm, Heuristics, Vote } from '../protocol/constants';
+import { NodeInfo, RingId } from '../protocol/tlv';
+import { monotonicClock, Clock } from '../../util/clock';
+import { ArbiterConnection, ArbiterConnectionConfig } from './arbiter-connection';
+
+/**
+ * The part of libvotequorum a quorum device uses; the addon's Votequorum (src/native/votequorum)
+ * fits it, tests may put a fake here.
+ */
+export interface VotequorumPort {
+  qdeviceRegister(name: string): void;
+  qdeviceUnregister(name: string): void;
+  qdevicePoll(name: string, castVote: boolean, ringId: RingId): void;
+  qdeviceMasterWins(name: string, allow: boolean): void;
+  trackStart(): void;
+  on(event: 'nodelist', listener: (e: { ringId: RingId; members: number[] }) => void): unknown;
+  on(event: 'quorum', listener: (e: { quorate: boolean; nodes: { nodeId: number; state: number }[] }) => void): unknown;
+}
+
+export interface QuorumDeviceConfig extends Omit<ArbiterConnectionConfig, 'heartbeatInterval'> {
+  /** votequorum's device name (corosync-qdevice uses "Qdevice"). */
+  deviceName?: string;
+  /** quorum.device.timeout (ms): heartbeat = 0.8 ×, poll period = 0.5 ×. */
+  deviceTimeout: number;
+  /** The cluster's configured nodes (nodelist.node.N.nodeid). */
+  configNodes: number[];
+  /** quorum.wait_for_all: lms keeps its vote through an arbiter outage while quorate with it. */
+  waitForAll?: boolean;
+}
+
+/** What the HA layer watches: does this node's partition hold the arbiter's vote right now? */
+export interface QdeviceVoteState {
+  connected: boolean;
+  /** 'ack' while the arbiter's vote is cast for this partition. */
+  vote: 'ack' | 'nack' | 'waiting' | 'none';
+  /** Monotonic ms (util/clock) of the last ACK received from the arbiter, null if none yet. */
+  lastAckAt: number | null;
+  ringId: RingId | null;
+}
+
+export interface QuorumDeviceEvents {
+  /** Emitted on every change of the state, and at once when the vote is lost. */
+  state: [QdeviceVoteState];
+  /** Problems worth a log line (a failed poll, a disconnect reason). */
+  warning: [string];
+}
+
+/**
+ * A quorum device on this node, like corosync-qdevice model net: registers with votequorum, gets
+ * the arbiter's vote over an ArbiterConnection and casts it with qdevice_poll every timeout/2.
+ */
+export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
+  private connection: ArbiterConnection | null = null;
+  private readonly name: string;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private castVote = false;
+  private current: QdeviceVoteState = { connected: false, vote: 'none', lastAckAt: null, ringId: null };
+  private quorate = false;
+  private quorumNodes: NodeInfo[] = [];
+
+  constructor(private readonly config: QuorumDeviceConfig, private readonly votequorum: VotequorumPort, private readonly clock: Clock = monotonicClock) {
+    super();
+    this.name = config.deviceName ?? 'Qdevice';
+  }
+
+  get state(): QdeviceVoteState {
+    return { ...this.current };
+  }
+
+  /** True while the arbiter's vote counts for this node's partition. */
+  hasVote(): boolean {
+    return this.current.vote === 'ack';
+  }
+
+  /** Registers the device; the arbiter connection starts with the first membership notification. */
+  start(): void {
+    this.votequorum.qdeviceRegister(this.name);
+    this.votequorum.qdeviceMasterWins(this.name, false);
+    this.votequorum.on('nodelist', (e) => this.onMembership(e.ringId, e.members));
+    this.votequorum.on('quorum', (e) => this.onQuorum(e.quorate, e.nodes));
+    this.votequorum.trackStart();
+  }
+
+  stop(): void {
+    this.stopPolling();
+    this.connection?.stop();
+    this.connection = null;
+    try {
+      this.votequorum.qdeviceUnregister(this.name);
+    } catch (err) {
+      this.emit('warning', `qdevice unregister failed: ${String(err)}`);
+    }
+  }
+
+  private onMembership(ringId: RingId, members: number[]): void {
+    this.update({ ringId });
+    if (!this.connection) {
+      this.connection = new ArbiterConnection({ ...this.config, heartbeatInterval: Math.round(this.config.deviceTimeout * 0.8) }, {
+        configNodes: this.config.configNodes.map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })),
+        ringId, members, quorate: this.quorate, quorumNodes: this.quorumNodes, heuristics: Heuristics.Undefined,
+      });
+      this.connection.on('connected', () => this.update({ connected: true }));
+      this.connection.on('vote', (v) => this.onVote(v.vote));
+      this.connection.on('disconnected', (d) => this.onDisconnected(d.reason));
+      this.connection.start();
+      return;
+    }
+    // Until the arbiter answers for the new membership, the old vote is not cast (as corosync-qdevice).
+    this.stopPolling();
+    this.update({ vote: 'waiting' });
+    this.connection.updateMembership(ringId, members, Heuristics.Undefined);
+  }
+
+  private onQuorum(quorate: boolean, nodes: { nodeId: number; state: number }[]): void {
+    this.quorate = quorate;
+    this.quorumNodes = nodes.filter((n) => n.nodeId !== 0).map((n) => ({ nodeId: n.nodeId, dataCenterId: 0, nodeState: n.state }));
+    this.connection?.updateQuorum(quorate, this.quorumNodes);
+  }
+
+  private onVote(vote: Vote): void {
+    if (vote === Vote.Ack || vote === Vote.Nack) {
+      this.castVote = vote === Vote.Ack;
+      this.update(vote === Vote.Ack ? { vote: 'ack', lastAckAt: this.clock.now() } : { vote: 'nack' });
+      this.startPolling();
+    } else {
+      this.stopPolling();
+      this.update({ vote: 'waiting' });
+    }
+  }
+
+  /**
+   * ffsplit withdraws the vote while the arbiter is unreachable; lms too unless quorate with
+   * wait_for_all; 2nodelms and test keep it (corosync-qdevice's client algorithms).
+   */
+  private onDisconnected(reason: string): void {
+    this.emit('warning', `arbiter connection lost: ${reason}`);
+    const a = this.config.algorithm;
+    const keeps = a === DecisionAlgorithm.TwoNodeLms || a === DecisionAlgorithm.Test
+      || (a === DecisionAlgorithm.Lms && this.quorate && this.config.waitForAll === true);
+    if (!keeps && this.current.vote !== 'none') {
+      this.castVote = false;
+      this.update({ connected: false, vote: 'nack' });
+      this.startPolling();
+    } else {
+      this.update({ connected: false });
+    }
+  }
+
+  private startPolling(): void {
+    this.stopPolling();
+    this.poll();
+    this.pollTimer = setInterval(() => this.poll(), Math.round(this.config.deviceTimeout / 2));
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  private poll(): void {
+    if (!this.current.ringId) return;
+    try {
+      this.votequorum.qdevicePoll(this.name, this.castVote, this.current.ringId);
+    } catch (err) {
+      // An old ring id (CS_ERR_MESSAGE_ERROR) is expected around membership changes.
+      this.emit('warning', `qdevice poll failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private update(change: Partial<QdeviceVoteState>): void {
+    const next = { ...this.current, ...change };
+    const changed = (Object.keys(change) as (keyof QdeviceVoteState)[]).some((k) => next[k] !== this.current[k]);
+    this.current = next;
+    if (changed) this.emit('state', this.state);
+  }
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
+import { QuorumDevice, QdeviceVoteState, VotequorumPort } from '../../../src/qdevice/client/quorum-device';
+import { DecisionAlgorithm } from '../../../src/qdevice/protocol/constants';
+import { RingId } from '../../../src/qdevice/protocol/tlv';
+import { createLogger } from '../../../src/util/logger';
+import { haveQnetd, QnetdProcess } from '../../support/qnetd-process';
+
+/*
+ * Our node-side quorum device against real corosync-qnetd and against our arbiter. votequorum is
+ * faked at its seam (VotequorumPort) so that two "nodes" share one process; the polls it
+ * receives are what corosync would count.
+ */
+
+class FakeVotequorum extends EventEmitter implements VotequorumPort {
+  polls: { castVote: boolean; ringId: RingId }[] = [];
+  registered = false;
+  qdeviceRegister(): void { this.registered = true; }
+  qdeviceUnregister(): void { this.registered = false; }
+  qdevicePoll(_name: string, castVote: boolean, ringId: RingId): void { this.polls.push({ castVote, ringId }); }
+  qdeviceMasterWins(): void { /* model net never asks for master_wins */ }
+  trackStart(): void { /* notifications are emitted by the test */ }
+}
+
+const wait = async (what: string, cond: () => boolean, ms = 8000): Promise<void> => {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+async function scenario(port: number, stopArbiter: () => Promise<void>): Promise<string[]> {
+  const steps: string[] = [];
+  const vq = [new FakeVotequorum(), new FakeVotequorum()];
+  const devices = [1, 2].map((nodeId, i) => new QuorumDevice({
+    host: '127.0.0.1', port, clusterName: 'cli', nodeId, algorithm: DecisionAlgorithm.Ffsplit, tieBreaker: { mode: 1, nodeId: 0 },
+    keepActivePartition: true, deviceTimeout: 3000, configNodes: [1, 2],
+  }, vq[i]!));
+  const lost: QdeviceVoteState[] = [];
+  devices[0]!.on('state', (s) => { if (s.vote !== 'ack' && s.lastAckAt !== null) lost.push(s); });
+  const votes = () => devices.map((d) => d.state.vote).join(',');
+  try {
+    devices.forEach((d) => d.start());
+    vq.forEach((v) => v.emit('quorum', { quorate: true, nodes: [{ nodeId: 1, state: 1 }, { nodeId: 2, state: 1 }] }));
+    vq.forEach((v) => v.emit('nodelist', { ringId: { nodeId: 1, seq: 10n }, members: [1, 2] }));
+    await wait('both ACK', () => votes() === 'ack,ack');
+    steps.push(`together: ${votes()}, casting ${vq.map((v) => v.polls.at(-1)?.castVote).join(',')}`);
+    // Let the join's second round of VOTE_INFO be acknowledged first: a VOTE_INFO_REPLY for it that
+    // arrives after the split was decided moves the winner out of "sending ACK" in qnetd's ffsplit
+    // (and ours, which follows it), so the winner's ACK is never sent and it stays waiting.
+    await new Promise((r) => setTimeout(r, 300));
+
+    vq[0]!.emit('nodelist', { ringId: { nodeId: 1, seq: 11n }, members: [1] });
+    vq[1]!.emit('nodelist', { ringId: { nodeId: 2, seq: 11n }, members: [2] });
+    await wait('split decided', () => votes() === 'ack,nack');
+    steps.push(`split: ${votes()}, casting ${vq.map((v) => v.polls.at(-1)?.castVote).join(',')}, ring ${vq[0]!.polls.at(-1)?.ringId.seq}`);
+
+    await stopArbiter();
+    await wait('vote withdrawn', () => devices[0]!.state.vote === 'nack');
+    steps.push(`arbiter gone: ${votes()}, connected ${devices[0]!.state.connected}, loss reported ${lost.length > 0}`);
+    return steps;
+  } finally {
+    devices.forEach((d) => d.stop());
+  }
+}
+
+describe('node-side quorum device client against real corosync-qnetd and our arbiter', function () {
+  this.timeout(60000);
+  const results: Record<string, string[]> = {};
+
+  it('real corosync-qnetd', async function () {
+    if (!haveQnetd()) this.skip();
+    const qnetd = new QnetdProcess('127.0.0.1', 25420);
+    await qnetd.start();
+    try {
+      results.qnetd = await scenario(25420, () => qnetd.stop());
+    } finally {
+      await qnetd.stop();
+    }
+  });
+
+  it('our arbiter, with the same outcomes', async () => {
+    let server: ArbiterServer | null = await startArbiter({ host: '127.0.0.1', port: 25421 }, createLogger('arbiter', 'error'));
+    try {
+      results.ours = await scenario(25421, async () => { await server?.close(); server = null; });
+    } finally {
+      await server?.close();
+    }
+    process.stdout.write(results.ours.map((l) => `      ${l}\n`).join(''));
+    assert.deepEqual(results.ours, [
+      'together: ack,ack, casting true,true',
+      'split: ack,nack, casting true,false, ring 11',
+      'arbiter gone: nack,nack, connected false, loss reported true',
+    ]);
+    if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
+  });
+});
+
+describe('node-side quorum device: what happens to the vote when the arbiter goes away (lms)', function () {
+  this.timeout(30000);
+
+  for (const waitForAll of [true, false]) {
+    it(`lms, quorate, wait_for_all ${waitForAll ? 'on: keeps' : 'off: withdraws'} the vote`, async () => {
+      let server: ArbiterServer | null = await startArbiter({ host: '127.0.0.1', port: 25422 }, createLogger('arbiter', 'error'));
+      const vq = new FakeVotequorum();
+      const device = new QuorumDevice({
+        host: '127.0.0.1', port: 25422, clusterName: 'lms', nodeId: 1, algorithm: DecisionAlgorithm.Lms, tieBreaker: { mode: 1, nodeId: 0 },
+        keepActivePartition: false, deviceTimeout: 3000, configNodes: [1, 2, 3], waitForAll,
+      }, vq);
+      try {
+        device.start();
+        vq.emit('quorum', { quorate: true, nodes: [{ nodeId: 1, state: 1 }] });
+        vq.emit('nodelist', { ringId: { nodeId: 1, seq: 4n }, members: [1] });
+        await wait('ACK', () => device.state.vote === 'ack');
+        await server.close();
+        server = null;
+        await wait('disconnect seen', () => !device.state.connected);
+        assert.equal(device.state.vote, waitForAll ? 'ack' : 'nack');
+        assert.equal(vq.polls.at(-1)?.castVote, waitForAll);
+      } finally {
+        device.stop();
+        await server?.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadArbiterConfig, settingsFromConfig } from '../../../src/qdevice/arbiter/config';
+import { CmapReader, readQuorumDeviceConfig } from '../../../src/qdevice/client/cmap-config';
+
+function cmapOf(entries: Record<string, string | number>): CmapReader {
+  return {
+    find: (key) => entries[key],
+    iterate: (prefix) => Object.entries(entries).filter(([k]) => k.startsWith(prefix)).map(([key, value]) => ({ key, value })),
+  };
+}
+
+const base = {
+  'quorum.device.model': 'net', 'quorum.device.net.host': '10.0.0.9', 'totem.cluster_name': 'c1',
+  'runtime.votequorum.this_node_id': 2, 'nodelist.node.0.nodeid': 1, 'nodelist.node.1.nodeid': 2,
+};
+
+describe('arbiter configuration (convict)', () => {
+  it('defaults to qnetd\'s port on the dual-stack wildcard with TLS off', () => {
+    const s = settingsFromConfig(loadArbiterConfig(undefined, {}));
+    assert.equal(s.port, 5403);
+    assert.equal(s.host, '::');
+    assert.ok(s.listenBacklog >= 4096);
+  });
+
+  it('names the key of a bad setting, from the command line or the file', () => {
+    assert.throws(() => loadArbiterConfig(undefined, { port: 70000 }), /port/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-cfg-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ tls: 'maybe' }));
+      assert.throws(() => loadArbiterConfig(path.join(dir, 'a.json'), {}), /tls: must be one of/);
+      fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify({ bogusKey: 1 }));
+      assert.throws(() => loadArbiterConfig(path.join(dir, 'b.json'), {}), /bogusKey/);
+      fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ maxMessageSize: 1024 }));
+      assert.throws(() => loadArbiterConfig(path.join(dir, 'c.json'), {}), /maxMessageSize/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('node-side quorum device configuration from cmap', () => {
+  it('reads what corosync-qdevice reads, with its defaults', () => {
+    const c = readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tie_breaker': '2', 'quorum.device.timeout': 3000 }));
+    assert.deepEqual({ ...c }, {
+      host: '10.0.0.9', port: 5403, clusterName: 'c1', nodeId: 2, algorithm: 1, tieBreaker: { mode: 3, nodeId: 2 },
+      keepActivePartition: true, deviceTimeout: 3000, configNodes: [1, 2], waitForAll: false,
+    });
+  });
+
+  it('names the offending key', () => {
+    assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.host': '' })), /quorum\.device\.net\.host/);
+    assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.algorithm': 'majority' })), /quorum\.device\.net\.algorithm/);
+    assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tie_breaker': 'middle' })), /tie_breaker/);
+    assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.port': 'x' })), /quorum\.device\.net\.port/);
+    assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'totem.cluster_name': '' })), /totem\.cluster_name/);
+  });
+});
