@@ -1,0 +1,21 @@
+// Module entry point of quorate_native: the corosync libraries and the watchdog ioctls.
+#include <napi.h>
+
+#include "bindings.h"
+#include "errors.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorFactory", Napi::Function::New(env, quorate::SetErrorFactory, "setErrorFactory"));
+  quorate::InitCpg(env, exports);
+  quorate::InitQuorum(env, exports);
+  quorate::InitVotequorum(env, exports);
+  quorate::InitCmap(env, exports);
+  quorate::InitWatchdog(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(quorate_native, Init)

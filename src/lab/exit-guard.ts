@@ -1,0 +1,54 @@
+import { teardownSync } from './teardown';
+import type { LabState } from './state';
+
+/**
+ * Labs owned by this process are torn down however it ends: Ctrl-C, SIGTERM, SIGHUP, an
+ * uncaught error or a plain exit (mocha --exit). Node emits 'exit' after an uncaught error, so
+ * no uncaughtException handler is needed (one would take that error away from mocha).
+ * Handlers are installed while at least one lab is owned.
+ */
+const owned = new Map<string, () => LabState>();
+
+function tearDownAll(): void {
+  for (const [name, state] of [...owned]) {
+    owned.delete(name);
+    try {
+      teardownSync(state());
+    } catch (err) {
+      process.stderr.write(`lab ${name}: teardown failed: ${String(err)}\n`);
+    }
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  tearDownAll();
+  uninstall();
+  process.kill(process.pid, signal);
+}
+
+const handlers = {
+  SIGINT: () => onSignal('SIGINT'),
+  SIGTERM: () => onSignal('SIGTERM'),
+  SIGHUP: () => onSignal('SIGHUP'),
+};
+
+function install(): void {
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  process.on('exit', tearDownAll);
+}
+
+function uninstall(): void {
+  for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+  process.off('exit', tearDownAll);
+}
+
+/** `state` is read when needed, so the latest pids are killed. */
+export function guardLab(name: string, state: () => LabState): void {
+  if (owned.size === 0) install();
+  owned.set(name, state);
+}
+
+export function unguardLab(name: string): void {
+  if (!owned.delete(name)) return;
+  if (owned.size === 0) uninstall();
+}

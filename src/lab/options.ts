@@ -1,0 +1,80 @@
+import type { ConfigValues, LabProfile, QdeviceAlgorithm, TieBreaker, TlsMode } from './corosync-config';
+import { validateLabName } from './names';
+import { LabOptionError } from './errors';
+
+/** What runs on the arbiter host: real corosync-qnetd, nothing, or a command of our own. */
+export type ArbiterChoice = 'corosync-qnetd' | 'none' | {
+  /** argv run inside the arbiter host; `{address}` and `{dir}` are replaced by its IP and directory. */
+  command: string[];
+};
+
+export interface LabOptions {
+  /** Lab name (state under /run/quorate-lab/<name>); default: `lab-<random id>`. */
+  name?: string;
+  profile?: LabProfile;
+  qdevice?: 'corosync-qdevice' | 'none';
+  arbiter?: ArbiterChoice;
+  algorithm?: QdeviceAlgorithm;
+  tieBreaker?: TieBreaker;
+  tls?: TlsMode;
+  nodes?: 2 | 3;
+  /** Extra totem settings (token, consensus, …). */
+  totem?: ConfigValues;
+  /** Extra quorum.device settings (timeout, sync_timeout, …). */
+  device?: ConfigValues;
+  /** How long `up` waits for quorum (default 60 s). */
+  upTimeoutMs?: number;
+}
+
+export interface ResolvedLabOptions {
+  name: string;
+  profile: LabProfile;
+  qdevice: 'corosync-qdevice' | 'none';
+  arbiter: ArbiterChoice;
+  algorithm: QdeviceAlgorithm;
+  tieBreaker: TieBreaker;
+  tls: TlsMode;
+  nodes: 2 | 3;
+  totem: ConfigValues;
+  device: ConfigValues;
+  upTimeoutMs: number;
+}
+
+function oneOf<T extends string>(what: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) throw new LabOptionError(`invalid ${what} ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
+  return value;
+}
+
+export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabOptions {
+  const nodes = options.nodes ?? 2;
+  if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid node count ${String(nodes)}: expected 2 or 3`);
+  const arbiter = options.arbiter ?? 'corosync-qnetd';
+  if (typeof arbiter === 'object' ? !Array.isArray(arbiter.command) || arbiter.command.length === 0 : !['corosync-qnetd', 'none'].includes(arbiter)) {
+    throw new LabOptionError(`invalid arbiter ${JSON.stringify(arbiter)}: expected corosync-qnetd, none or { command: [...] }`);
+  }
+  const qdevice = oneOf('qdevice', options.qdevice, ['corosync-qdevice', 'none'], 'corosync-qdevice');
+  if (qdevice !== 'none' && arbiter === 'none') throw new LabOptionError('a quorum device needs an arbiter: use qdevice none with arbiter none');
+  const algorithm = oneOf('algorithm', options.algorithm, ['ffsplit', 'lms', '2nodelms', 'test'], 'ffsplit');
+  if (algorithm === '2nodelms' && nodes !== 2) throw new LabOptionError('algorithm 2nodelms needs exactly 2 nodes');
+  const tieBreaker = options.tieBreaker ?? 'lowest';
+  if (typeof tieBreaker === 'number' ? !Number.isInteger(tieBreaker) || tieBreaker < 1 : !['lowest', 'highest'].includes(tieBreaker)) {
+    throw new LabOptionError(`invalid tie breaker ${JSON.stringify(tieBreaker)}: expected lowest, highest or a node id`);
+  }
+  const tls = oneOf('tls mode', options.tls, ['off', 'on', 'required'], 'off');
+  const upTimeoutMs = options.upTimeoutMs ?? 60_000;
+  if (!(upTimeoutMs > 0)) throw new LabOptionError(`invalid up timeout ${String(upTimeoutMs)}`);
+  return {
+    name: validateLabName(options.name ?? `lab-${id}`),
+    profile: oneOf('profile', options.profile, ['default', 'fast'], 'default'),
+    qdevice,
+    arbiter,
+    algorithm,
+    tieBreaker,
+    tls,
+    nodes,
+    totem: options.totem ?? {},
+    device: options.device ?? {},
+    upTimeoutMs,
+  };
+}
