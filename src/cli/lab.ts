@@ -45,9 +45,10 @@ function parseTieBreaker(value: string): LabOptions['tieBreaker'] {
 function labOptions(flags: UpFlags): LabOptions {
   const nodes = Number(flags.nodes);
   if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid --nodes ${flags.nodes}: expected 2 or 3`);
-  const arbiter: LabOptions['arbiter'] = flags.arbiterCommand !== undefined
-    ? { command: flags.arbiterCommand.split(/\s+/).filter((a) => a !== '') }
-    : flags.arbiter as 'corosync-qnetd';
+  // Split on blanks: enough for the arbiter's argv, which has no quoted arguments.
+  const command = flags.arbiterCommand?.split(/\s+/).filter((a) => a !== '');
+  if (command?.length === 0) throw new LabOptionError('--arbiter-command is empty: give the arbiter\'s command line');
+  const arbiter: LabOptions['arbiter'] = command !== undefined ? { command } : flags.arbiter as 'corosync-qnetd';
   return {
     name: flags.name,
     profile: flags.profile as 'fast',

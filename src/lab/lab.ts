@@ -134,6 +134,11 @@ export class Lab {
     };
   }
 
+  /** False from `powerOff` until `powerOn` (and for the arbiter host of a lab without one). */
+  isPoweredOn(host: HostName): boolean {
+    return this.hostState(host).poweredOn;
+  }
+
   /** Runs a command to completion inside the host (its netns and its private /run). */
   exec(host: HostName, argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return run(this.inHost(host, argv), { timeoutMs: 30_000, ...options });

@@ -7,6 +7,7 @@ import { newLabId } from '../../../src/lab/names';
 import { readState } from '../../../src/lab/state';
 import { listNamespacesSync } from '../../../src/lab/teardown';
 import { skipWithoutLab } from '../../support/lab';
+import { tracesOf } from './leftovers';
 
 const cli = join(__dirname, '../../../src/cli/main.js');
 const labModule = join(__dirname, '../../../src/lab/lab.js');
@@ -63,7 +64,8 @@ describe('lab CLI and crashed runs (real corosync)', function () {
 
     const down = quorate('lab', 'down', '--name', name);
     assert.equal(down.status, 0, down.stderr);
-    assert.deepEqual(listNamespacesSync().filter((n) => n.includes(upResult.id)), []);
+    const daemons = parsed.hosts.flatMap((h) => h.daemons.map((d) => d.pid));
+    assert.deepEqual(tracesOf(upResult.id, daemons, parsed.hosts.map((h) => h.dir)), { namespaces: [], processes: [], shmFiles: [], dirs: [] });
     const after = quorate('lab', 'status', '--name', name);
     assert.equal(after.status, 3);
     assert.match(after.stderr, /not up/);
@@ -71,11 +73,11 @@ describe('lab CLI and crashed runs (real corosync)', function () {
 
   it('SIGINT to the owner tears its lab down', async () => {
     const { child, id } = await startOwner(`${name}-int`);
-    assert.ok(listNamespacesSync().some((n) => n.includes(id)));
+    const state = readState(`${name}-int`);
+    assert.ok(state !== undefined && listNamespacesSync().some((n) => n.includes(id)));
     child.kill('SIGINT');
     await once(child, 'exit');
-    assert.deepEqual(listNamespacesSync().filter((n) => n.includes(id)), []);
-    assert.equal(readState(`${name}-int`), undefined);
+    assert.deepEqual(tracesOf(id, state.pidsEverStarted, [state.workDir, state.dir]), { namespaces: [], processes: [], shmFiles: [], dirs: [] });
   });
 
   it('a later up clears the leftovers of an owner killed with SIGKILL', async () => {
@@ -83,9 +85,12 @@ describe('lab CLI and crashed runs (real corosync)', function () {
     child.kill('SIGKILL');
     await once(child, 'exit');
     assert.ok(listNamespacesSync().some((n) => n.includes(id)), 'the killed owner left its lab behind');
+    const left = readState(`${name}-kill`);
+    assert.ok(left !== undefined);
+    const daemons = Object.values(left.hosts).flatMap((h) => Object.values(h?.daemons ?? {}));
     const lab = await Lab.up({ profile: 'fast', name: `${name}-kill` });
     try {
-      assert.deepEqual(listNamespacesSync().filter((n) => n.includes(id)), []);
+      assert.deepEqual(tracesOf(id, [...left.pidsEverStarted, ...daemons], [left.workDir]), { namespaces: [], processes: [], shmFiles: [], dirs: [] });
     } finally {
       await lab.down();
     }

@@ -30,6 +30,8 @@ describe('lab faults (real corosync, fast profile)', function () {
     // Back to health: whatever a test broke, the next one starts from a quorate lab.
     await lab.healIsolation();
     for (const host of ['node1', 'node2', 'arbiter'] as const) {
+      if (!lab.isPoweredOn(host)) await lab.powerOn(host);
+      else if (host === 'arbiter' && namespacePidsSync(lab.hosts.arbiter.netns).length === 0) await lab.startArbiter();
       await lab.restoreLink(host);
       lab.resume(host);
     }
@@ -70,6 +72,7 @@ describe('lab faults (real corosync, fast profile)', function () {
     faultAt = monotonicClock.now();
     await lab.powerOff('node1');
     console.log(`      powerOff took ${since()}`);
+    assert.equal(lab.isPoweredOn('node1'), false);
     assert.deepEqual(namespacePidsSync(lab.hosts.node1.netns), []);
     const shm = readdirSync('/dev/shm').filter((f) => f.startsWith('qb-') && f.split('-').slice(1, 4).some((t) => before.includes(Number(t))));
     assert.deepEqual(shm, []);
@@ -79,6 +82,7 @@ describe('lab faults (real corosync, fast profile)', function () {
     console.log(`      node2 quorate alone ${since()}`);
     faultAt = monotonicClock.now();
     await lab.powerOn('node1');
+    assert.equal(lab.isPoweredOn('node1'), true);
     await lab.waitQuorate();
     console.log(`      node1 powered on and quorate with node2 ${since()}`);
   });

@@ -52,6 +52,10 @@ describe('lab lifecycle (real corosync in namespaces)', function () {
     assert.match(cmap.stdout, /= 1000$/m);
     const pidFiles = await Promise.all(['node1', 'node2'].map((n) => lab.exec(n as 'node1', ['cat', '/run/corosync.pid'])));
     assert.notEqual(pidFiles[0]?.stdout, pidFiles[1]?.stdout, 'each node has its own /run');
+    assert.equal((await lab.exec('node1', ['cat'], { input: 'to stdin' })).stdout, 'to stdin');
+    const slow = await lab.exec('node1', ['sleep', '10'], { timeoutMs: 200 });
+    assert.equal(slow.code, 124);
+    assert.match(slow.stderr, /timed out after 200 ms/);
     const qdevice = await lab.exec('node2', ['corosync-qdevice-tool', '-s']);
     assert.match(qdevice.stdout, /State:\s+Connected/);
 

@@ -17,6 +17,8 @@ describe('quorate lab: bad arguments', () => {
     [['lab', 'up', '--name', 'Bad Name!'], 2, /invalid lab name "Bad Name!"/],
     [['lab', 'up', '--tie-breaker', 'middle'], 2, /invalid tie breaker "middle"/],
     [['lab', 'up', '--arbiter', 'none'], 2, /needs an arbiter/],
+    [['lab', 'up', '--arbiter-command', ' '], 2, /--arbiter-command is empty/],
+    [['lab', 'up', '--nodes', '3', '--algorithm', '2nodelms'], 2, /2nodelms needs exactly 2 nodes/],
     [['lab', 'exec', 'node9', '--', 'true'], 2, /unknown host "node9"/],
     [['lab', 'exec', 'node1'], 2, /missing required argument 'command'/],
     [['lab', 'status', '--name', 'no-such-lab-here'], 3, /lab no-such-lab-here is not up/],
