@@ -1,0 +1,133 @@
+/**
+ * A store node inside a lab node (`node dist/test/lab/store/probes/store-node.js DIR LEASE_MS`):
+ * a ClusterStore on real corosync (addon CPG, votequorum membership), driven by JSON lines:
+ *   stdin:  {"id": 1, "op": "put", "args": {"key": "a", "value": "x"}}
+ *   stdout: {"id": 1, "ok": true, "result": ...} | {"id": 1, "ok": false, "error": {...}}
+ *           {"event": "store.synced", "data": {status}}   after each state exchange
+ *           {"event": "store.acked", "data": "key"}       during a write loop
+ */
+import { createInterface } from 'node:readline';
+import { defineDocument, DocumentRegistry } from '../../../../src/store/documents';
+import { NativeCpgTransport } from '../../../../src/store/native-cpg';
+import { quorumFromMembership } from '../../../../src/store/quorum';
+import { ClusterStore } from '../../../../src/store/store';
+import { CorosyncMembership } from '../../../../src/quorum/corosync-membership';
+import { monotonicClock } from '../../../../src/util/clock';
+
+type Args = Record<string, unknown>;
+const kv = defineDocument<string>('kv', (v) => {
+  if (typeof v !== 'string') throw new Error('must be a string');
+  return v;
+});
+
+function send(message: object): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+const [dir = '.', leaseArg = '10000'] = process.argv.slice(2);
+let store: ClusterStore | undefined;
+let membership: CorosyncMembership | undefined;
+let looping = false;
+
+function need(): ClusterStore {
+  if (store === undefined) throw new Error('store is not open');
+  return store;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+const ops: Record<string, (args: Args) => unknown> = {
+  open: async () => {
+    membership = await CorosyncMembership.open();
+    const registry = new DocumentRegistry();
+    registry.register(kv);
+    store = new ClusterStore({
+      transport: new NativeCpgTransport('quorate-store', (err) => send({ event: 'store.error', data: err.message })),
+      quorum: quorumFromMembership(membership), registry, dir, clock: monotonicClock, leaseMs: Number(leaseArg),
+      log: (level, message) => send({ event: 'store.log', data: `${level} ${message}` }),
+    });
+    let wasSyncing = true;
+    store.onChange(() => {
+      const st = need().status();
+      if (wasSyncing && !st.syncing) send({ event: 'store.synced', data: st });
+      wasSyncing = st.syncing;
+    });
+    return store.nodeId;
+  },
+  status: () => need().status(),
+  put: ({ key, value }) => need().put(kv, String(key), String(value)),
+  get: ({ key }) => need().get(kv, String(key)) ?? null,
+  count: () => need().entries(kv).length,
+  acquire: ({ lock }) => need().acquireLock(String(lock)),
+  release: ({ lock }) => need().releaseLock(String(lock)),
+  locks: () => need().locks(),
+  /** `count` writes, `depth` in flight at a time; latency of each from send to local apply. */
+  burst: async ({ prefix, count, depth }) => {
+    const s = need();
+    const latencies: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < Number(count)) {
+        const i = next++;
+        const t0 = performance.now();
+        await s.put(kv, `${String(prefix)}${i}`, 'v'.repeat(64));
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: Number(depth ?? 1) }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: Number(count) / seconds };
+  },
+  /** Writes until `stopLoop`, reporting each acknowledged key; failures (no quorum, aborted) are retried later. */
+  loop: ({ prefix }) => {
+    looping = true;
+    void (async () => {
+      for (let i = 0; looping; i++) {
+        const key = `${String(prefix)}${i}`;
+        try {
+          await need().put(kv, key, key);
+          send({ event: 'store.acked', data: key });
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    })();
+    return null;
+  },
+  stopLoop: () => {
+    looping = false;
+    return null;
+  },
+  rss: () => {
+    global.gc?.();
+    return process.memoryUsage().rss;
+  },
+};
+
+async function handle(line: string): Promise<void> {
+  let id: unknown;
+  try {
+    const request = JSON.parse(line) as { id: unknown; op: string; args?: Args };
+    id = request.id;
+    const op = ops[request.op];
+    if (op === undefined) throw new Error(`unknown store probe op ${request.op}`);
+    send({ id, ok: true, result: (await op(request.args ?? {})) ?? null });
+  } catch (err) {
+    const e = err as Error;
+    send({ id, ok: false, error: { name: e.name, message: e.message } });
+  }
+}
+
+const input = createInterface({ input: process.stdin });
+input.on('line', (line) => void handle(line));
+input.on('close', () => {
+  looping = false;
+  store?.close();
+  membership?.close();
+  process.exit(0);
+});
+send({ event: 'ready', data: process.pid });
