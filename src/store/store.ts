@@ -128,7 +128,7 @@ export class ClusterStore {
     return cloneState(this.state);
   }
 
-  /** Called after every applied change or adopted state. */
+  /** Called after every applied change, membership change (writes pause) and completed sync. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -255,6 +255,7 @@ export class ClusterStore {
     this.syncing = true;
     this.summaries.clear();
     this.abortPending('the membership changed before the request was applied; it had no effect, retry');
+    this.notify();
     if (!this.members.includes(this.nodeId)) return;
     this.log('info', 'membership changed, exchanging state', { members: this.members, left: change.left, joined: change.joined });
     this.send({ t: 'summary', members: this.members, ...this.summary() });
