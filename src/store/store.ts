@@ -115,6 +115,11 @@ export class ClusterStore {
     return out;
   }
 
+  /** True between a membership change and the end of the state exchange (cheap; status() hashes the state). */
+  get synchronising(): boolean {
+    return this.syncing;
+  }
+
   status(): StoreStatus {
     return {
       nodeId: this.nodeId, members: [...this.members], quorate: this.opts.quorum.isQuorate(), syncing: this.syncing,

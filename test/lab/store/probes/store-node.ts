@@ -50,9 +50,9 @@ const ops: Record<string, (args: Args) => unknown> = {
     });
     let wasSyncing = true;
     store.onChange(() => {
-      const st = need().status();
-      if (wasSyncing && !st.syncing) send({ event: 'store.synced', data: st });
-      wasSyncing = st.syncing;
+      const syncing = need().synchronising;
+      if (wasSyncing && !syncing) send({ event: 'store.synced', data: need().status() });
+      wasSyncing = syncing;
     });
     return store.nodeId;
   },
