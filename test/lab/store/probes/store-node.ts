@@ -6,23 +6,20 @@
  *           {"event": "store.synced", "data": {status}}   after each state exchange
  *           {"event": "store.acked", "data": "key"}       during a write loop
  */
-import { createInterface } from 'node:readline';
 import { defineDocument, DocumentRegistry } from '../../../../src/store/documents';
 import { NativeCpgTransport } from '../../../../src/store/native-cpg';
 import { quorumFromMembership } from '../../../../src/store/quorum';
 import { ClusterStore } from '../../../../src/store/store';
 import { CorosyncMembership } from '../../../../src/quorum/corosync-membership';
 import { monotonicClock } from '../../../../src/util/clock';
+import { sendLine, serveProbe, type ProbeOps } from '../../native/probes/serve';
 
-type Args = Record<string, unknown>;
 const kv = defineDocument<string>('kv', (v) => {
   if (typeof v !== 'string') throw new Error('must be a string');
   return v;
 });
 
-function send(message: object): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
+const send = sendLine;
 
 const [dir = '.', leaseArg = '10000'] = process.argv.slice(2);
 let store: ClusterStore | undefined;
@@ -38,7 +35,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
-const ops: Record<string, (args: Args) => unknown> = {
+const ops: ProbeOps = {
   open: async () => {
     membership = await CorosyncMembership.open();
     const registry = new DocumentRegistry();
@@ -108,26 +105,8 @@ const ops: Record<string, (args: Args) => unknown> = {
   },
 };
 
-async function handle(line: string): Promise<void> {
-  let id: unknown;
-  try {
-    const request = JSON.parse(line) as { id: unknown; op: string; args?: Args };
-    id = request.id;
-    const op = ops[request.op];
-    if (op === undefined) throw new Error(`unknown store probe op ${request.op}`);
-    send({ id, ok: true, result: (await op(request.args ?? {})) ?? null });
-  } catch (err) {
-    const e = err as Error;
-    send({ id, ok: false, error: { name: e.name, message: e.message } });
-  }
-}
-
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => void handle(line));
-input.on('close', () => {
+serveProbe(ops, () => {
   looping = false;
   store?.close();
   membership?.close();
-  process.exit(0);
 });
-send({ event: 'ready', data: process.pid });
