@@ -72,6 +72,10 @@ export class ClusterStore {
   private readonly expirySent = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private corruptFile: string | null = null;
+  /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
+  private flushScheduled = false;
+  private dirty = false;
+  private readonly unpersistedReplies: Array<() => void> = [];
   private closed = false;
   private cancelTimer: () => void = () => undefined;
   private readonly unsubscribeQuorum: () => void;
@@ -173,6 +177,7 @@ export class ClusterStore {
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     this.cancelTimer();
     this.unsubscribeQuorum();
@@ -239,13 +244,16 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op);
-      this.persist();
+      this.dirty = true;
     }
     if (sender === this.nodeId) {
       const waiter = this.pending.get(req);
       this.pending.delete(req);
-      waiter?.resolve({ ...result, version: this.state.version });
+      const reply = { ...result, version: this.state.version };
+      // Acknowledged only once on disk: the reply waits for the group commit.
+      if (waiter !== undefined) this.unpersistedReplies.push(() => waiter.resolve(reply));
     }
+    this.scheduleFlush();
     if (result.changed) this.notify();
   }
 
@@ -365,6 +373,21 @@ export class ClusterStore {
 
   private persist(): void {
     saveState(this.opts.dir, this.state);
+    this.dirty = false;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes the state once for everything applied since the last flush, then acknowledges. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    if (this.dirty) this.persist();
+    for (const reply of this.unpersistedReplies.splice(0)) reply();
   }
 
   private abortPending(reason: string): void {
