@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
-import { stateFilePath } from '../../../src/store/persistence';
+import { loadState, stateFilePath } from '../../../src/store/persistence';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -141,6 +141,29 @@ describe('cluster store on the simulated CPG', () => {
     await Promise.all([s, more]);
     assert.equal(c.node(1).get(commands, 'q')?.length, 2);
     assert.deepEqual(c.node(1).get(commands, 'q'), c.node(2).get(commands, 'q'));
+  });
+
+  it('acknowledges a write only once it is on disk', async () => {
+    await ready(12, 2);
+    const w = c.node(2).put(kv, 'durable', 'yes');
+    await c.settle();
+    const version = await w;
+    const disk = loadState(c.dir(2));
+    assert.equal(disk?.docs.kv?.durable, 'yes');
+    assert.equal(disk?.version, version);
+  });
+
+  it('drops a malformed wire message with a warning naming the sender, state unchanged', async () => {
+    await ready(13, 3);
+    c.crash(3);
+    await c.settle();
+    const before = c.node(1).snapshot();
+    const foreign = c.net.endpoint(3);
+    foreign.join({ deliver: () => undefined, confchg: () => undefined });
+    foreign.mcast(Buffer.from('not json'));
+    await c.settle();
+    assert.ok(c.logs.includes('1 warn dropped a message from node 3: bad store message: not JSON'), c.logs.join('\n'));
+    assert.deepEqual(c.node(1).snapshot().docs, before.docs);
   });
 
   it('refuses an invalid value before sending it', async () => {
