@@ -3,7 +3,7 @@
  * a ClusterStore on real corosync (addon CPG, votequorum membership), driven by JSON lines:
  *   stdin:  {"id": 1, "op": "put", "args": {"key": "a", "value": "x"}}
  *   stdout: {"id": 1, "ok": true, "result": ...} | {"id": 1, "ok": false, "error": {...}}
- *           {"event": "store.synced", "data": {status}}   after each state exchange
+ *           {"event": "store.synced", "data": {status, syncMs}}   after each state exchange
  *           {"event": "store.acked", "data": "key"}       during a write loop
  */
 import { defineDocument, DocumentRegistry } from '../../../../src/store/documents';
@@ -46,9 +46,12 @@ const ops: ProbeOps = {
       log: (level, message) => send({ event: 'store.log', data: `${level} ${message}` }),
     });
     let wasSyncing = true;
+    let syncStarted = performance.now();
     store.onChange(() => {
       const syncing = need().synchronising;
-      if (wasSyncing && !syncing) send({ event: 'store.synced', data: need().status() });
+      if (!wasSyncing && syncing) syncStarted = performance.now();
+      // syncMs: from the confchg to the end of the state exchange (sync only, not membership forming).
+      if (wasSyncing && !syncing) send({ event: 'store.synced', data: { ...need().status(), syncMs: performance.now() - syncStarted } });
       wasSyncing = syncing;
     });
     return store.nodeId;
