@@ -55,8 +55,9 @@ export class Probe {
     });
   }
 
-  static async start(lab: Lab, host: NodeHost): Promise<Probe> {
-    const child = lab.spawn(host, [process.execPath, '--expose-gc', probeScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+  /** Starts a probe program (the addon probe by default) in `host` and waits for its "ready" event. */
+  static async start(lab: Lab, host: NodeHost, script = probeScript, args: string[] = []): Promise<Probe> {
+    const child = lab.spawn(host, [process.execPath, '--expose-gc', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     const probe = new Probe(host, child);
     await probe.waitFor('ready', () => true, 10_000);
     return probe;

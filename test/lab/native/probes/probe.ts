@@ -7,7 +7,6 @@
  * bigints travel as strings.
  */
 import { readdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Cmap } from '../../../../src/native/cmap';
 import { Cpg } from '../../../../src/native/cpg';
@@ -15,12 +14,11 @@ import { Quorum } from '../../../../src/native/quorum';
 import type { RingId } from '../../../../src/native/ring-id';
 import { Votequorum } from '../../../../src/native/votequorum';
 import { CorosyncMembership } from '../../../../src/quorum/corosync-membership';
+import { sendLine, serveProbe } from './serve';
 
 type Args = Record<string, unknown>;
 
-function send(message: object): void {
-  process.stdout.write(`${JSON.stringify(message, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
-}
+const send = sendLine;
 
 const event = (name: string) => (data: unknown) => send({ event: name, data });
 
@@ -137,25 +135,7 @@ function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-async function handle(line: string): Promise<void> {
-  let id: unknown;
-  try {
-    const request = JSON.parse(line) as { id: unknown; op: string; args?: Args };
-    id = request.id;
-    const op = ops[request.op];
-    if (op === undefined) throw new Error(`unknown probe op ${request.op}`);
-    send({ id, ok: true, result: (await op(request.args ?? {})) ?? null });
-  } catch (err) {
-    const e = err as Error & { code?: unknown; call?: unknown };
-    send({ id, ok: false, error: { name: e.name, message: e.message, code: e.code, call: e.call } });
-  }
-}
-
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => void handle(line));
 // The test closes stdin to end the probe; handles are finalized on the way out.
-input.on('close', () => {
+serveProbe(ops, () => {
   for (const h of [cpg, quorum, votequorum, cmap]) h?.close();
-  process.exit(0);
 });
-send({ event: 'ready', data: process.pid });

@@ -1,0 +1,60 @@
+import { Cpg, CorosyncError } from '../native';
+import type { CpgTransport, CpgTransportHandlers } from './transport';
+
+/**
+ * The CpgTransport on real corosync through the addon's Cpg wrapper. CS_ERR_TRY_AGAIN (flow
+ * control) keeps the message queued in order and retries shortly, so mcast never drops one.
+ */
+export class NativeCpgTransport implements CpgTransport {
+  private readonly cpg: Cpg;
+  private readonly queue: Buffer[] = [];
+  private retry: NodeJS.Timeout | null = null;
+  readonly localNodeId: number;
+
+  constructor(private readonly group: string, private readonly onError: (err: Error) => void = () => undefined) {
+    this.cpg = Cpg.open();
+    this.localNodeId = this.cpg.localNodeId();
+  }
+
+  join(handlers: CpgTransportHandlers): void {
+    this.cpg.on('deliver', (m) => handlers.deliver(m.nodeId, m.data));
+    this.cpg.on('confchg', (c) => handlers.confchg({
+      members: c.members.map((a) => a.nodeId).sort((a, b) => a - b),
+      left: c.left.map((a) => a.nodeId),
+      joined: c.joined.map((a) => a.nodeId),
+    }));
+    this.cpg.on('error', (err) => this.onError(err));
+    this.cpg.join(this.group);
+  }
+
+  mcast(data: Buffer): void {
+    this.queue.push(data);
+    this.drain();
+  }
+
+  leave(): void {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.queue.length = 0;
+    if (!this.cpg.closed) this.cpg.close();
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.retry === null && !this.cpg.closed) {
+      try {
+        this.cpg.send(this.queue[0] as Buffer);
+        this.queue.shift();
+      } catch (err) {
+        if (!(err instanceof CorosyncError) || err.code !== 'CS_ERR_TRY_AGAIN') {
+          // The connection is broken: the store hears of it through the error and the confchg that follows.
+          this.queue.length = 0;
+          this.onError(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.drain();
+        }, 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,401 @@
+import type { Clock } from '../util/clock';
+import { applyOperation, type ApplyResult } from './apply';
+import type { DocumentRegistry, DocumentType } from './documents';
+import { BadMessageError, CorruptStateError, InvalidDocumentError, NotWritableError, WriteAbortedError } from './errors';
+import { pickWinner, type Candidate } from './heal-rule';
+import { decodeMessage, encodeMessage, type Operation, type StoreMessage, type Summary } from './messages';
+import { loadState, saveState } from './persistence';
+import type { QuorumProvider } from './quorum';
+import { cloneState, emptyState, stateDigest, type StoreState } from './state';
+import type { CpgMembershipChange, CpgTransport } from './transport';
+
+export type StoreLog = (level: 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
+
+export interface StoreOptions {
+  transport: CpgTransport;
+  quorum: QuorumProvider;
+  registry: DocumentRegistry;
+  /** Directory of this node's persisted state (store.json). */
+  dir: string;
+  clock: Clock;
+  /** Lock lifetime L; check it with checkLease() against the values in force before starting. */
+  leaseMs: number;
+  /** How often the expiry judge looks at the locks; leaseMs / 4 by default. */
+  expiryCheckMs?: number;
+  log?: StoreLog;
+}
+
+export interface LockView {
+  holder: number;
+  generation: number;
+  /** Milliseconds since this node first saw this generation (its local monotonic clock). */
+  ageMs: number;
+}
+
+export interface StoreStatus {
+  nodeId: number;
+  members: number[];
+  quorate: boolean;
+  /** True between a membership change and the end of the state exchange: writes are refused. */
+  syncing: boolean;
+  epoch: number;
+  version: number;
+  digest: string;
+  demoted: boolean;
+  /** Set when the persisted file was corrupt at start: the reason, until a peer's state replaced it. */
+  corruptFile: string | null;
+}
+
+interface Pending {
+  resolve: (result: ApplyResult & { version: number }) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A replicated, persisted document store over CPG. Writes are CPG messages applied in agreed
+ * order on every member and persisted before they count as applied; a write's promise resolves
+ * once the local node applied it. After a membership change the members exchange summaries
+ * (epoch, version, digest) and adopt one state chosen by the heal rule before writes resume.
+ */
+export class ClusterStore {
+  private state: StoreState;
+  private members: number[] = [];
+  private syncing = true;
+  private summaries = new Map<number, Summary>();
+  /** The first applied write after a sync starts a new epoch. */
+  private epochPending = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextRequest = 1;
+  /** Lock name → local monotonic time this node first saw the current generation. */
+  private readonly lockSeenAt = new Map<string, number>();
+  /** Lock name → generation for which this node already sent an expiry. */
+  private readonly expirySent = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+  private corruptFile: string | null = null;
+  /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
+  private flushScheduled = false;
+  private dirty = false;
+  private readonly unpersistedReplies: Array<() => void> = [];
+  private closed = false;
+  private cancelTimer: () => void = () => undefined;
+  private readonly unsubscribeQuorum: () => void;
+  private readonly log: StoreLog;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.log = opts.log ?? (() => undefined);
+    this.state = this.loadOwnState();
+    this.unsubscribeQuorum = opts.quorum.onChange((quorate) => this.onQuorumChange(quorate));
+    opts.transport.join({
+      deliver: (sender, data) => this.onDeliver(sender, data),
+      confchg: (change) => this.onConfchg(change),
+    });
+    this.scheduleExpiryCheck();
+  }
+
+  get nodeId(): number {
+    return this.opts.transport.localNodeId;
+  }
+
+  // ---- reads (local) ----
+
+  get<T>(type: DocumentType<T>, key: string): T | undefined {
+    return this.state.docs[type.name]?.[key] as T | undefined;
+  }
+
+  /** All documents of a type, keys ascending. */
+  entries<T>(type: DocumentType<T>): Array<[string, T]> {
+    return Object.entries(this.state.docs[type.name] ?? {}).sort(([a], [b]) => a.localeCompare(b)) as Array<[string, T]>;
+  }
+
+  lock(name: string): LockView | undefined {
+    const rec = this.state.locks[name];
+    if (rec === undefined) return undefined;
+    return { holder: rec.holder, generation: rec.generation, ageMs: this.opts.clock.now() - (this.lockSeenAt.get(name) ?? this.opts.clock.now()) };
+  }
+
+  locks(): Record<string, LockView> {
+    const out: Record<string, LockView> = {};
+    for (const name of Object.keys(this.state.locks).sort()) out[name] = this.lock(name) as LockView;
+    return out;
+  }
+
+  /** True between a membership change and the end of the state exchange (cheap; status() hashes the state). */
+  get synchronising(): boolean {
+    return this.syncing;
+  }
+
+  status(): StoreStatus {
+    return {
+      nodeId: this.nodeId, members: [...this.members], quorate: this.opts.quorum.isQuorate(), syncing: this.syncing,
+      epoch: this.state.epoch, version: this.state.version, digest: stateDigest(this.state), demoted: this.state.demoted,
+      corruptFile: this.corruptFile,
+    };
+  }
+
+  /** A copy of the whole replicated state (for tests, the CLI and the HA adapter's snapshots). */
+  snapshot(): StoreState {
+    return cloneState(this.state);
+  }
+
+  /** Called after every applied change, membership change (writes pause) and completed sync. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- writes (replicated) ----
+
+  /** Sets a document; resolves with the version at which every member applies it. */
+  async put<T>(type: DocumentType<T>, key: string, value: T): Promise<number> {
+    this.opts.registry.check(type.name, key, value);
+    return this.mustApply({ kind: 'put', type: type.name, key, value });
+  }
+
+  async delete<T>(type: DocumentType<T>, key: string): Promise<number> {
+    return this.mustApply({ kind: 'delete', type: type.name, key });
+  }
+
+  /** Appends to a queue document (type validated as an array of items). */
+  async append<T>(type: DocumentType<T[]>, key: string, item: T): Promise<number> {
+    return this.mustApply({ kind: 'append', type: type.name, key, item });
+  }
+
+  /** Removes the first `count` items of a queue document, e.g. the commands a consumer handled. */
+  async shift<T>(type: DocumentType<T[]>, key: string, count: number): Promise<number> {
+    return this.mustApply({ kind: 'shift', type: type.name, key, count });
+  }
+
+  /** Acquires or renews a lock for this node; false when another node holds it. */
+  async acquireLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'acquire', lock: name })).ok;
+  }
+
+  /** Releases a lock this node holds; false when it did not hold it. */
+  async releaseLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'release', lock: name })).ok;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.cancelTimer();
+    this.unsubscribeQuorum();
+    this.abortPending('the store was closed');
+    this.opts.transport.leave();
+  }
+
+  private async mustApply(op: Operation): Promise<number> {
+    const result = await this.submit(op);
+    if (!result.ok) throw new InvalidDocumentError(result.reason ?? 'refused');
+    return result.version;
+  }
+
+  private submit(op: Operation): Promise<ApplyResult & { version: number }> {
+    if (this.closed) return Promise.reject(new NotWritableError('the store is closed'));
+    if (this.syncing) return Promise.reject(new NotWritableError(`node ${this.nodeId} is synchronising state after a membership change; retry`));
+    if (!this.opts.quorum.isQuorate()) return Promise.reject(new NotWritableError(`node ${this.nodeId} is not in a quorate partition; the store is read-only`));
+    if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
+    const req = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(req, { resolve, reject });
+      try {
+        this.send({ t: 'op', req, op });
+      } catch (err) {
+        this.pending.delete(req);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  private send(message: StoreMessage): void {
+    this.opts.transport.mcast(encodeMessage(message));
+  }
+
+  // ---- the agreed stream ----
+
+  private onDeliver(sender: number, data: Buffer): void {
+    if (this.closed) return;
+    let message: StoreMessage;
+    try {
+      message = decodeMessage(data);
+    } catch (err) {
+      if (!(err instanceof BadMessageError)) throw err;
+      this.log('warn', `dropped a message from node ${sender}: ${err.message}`);
+      return;
+    }
+    switch (message.t) {
+      case 'op': this.onOperation(sender, message.req, message.op); break;
+      case 'summary': this.onSummary(sender, message); break;
+      case 'snapshot': this.onSnapshot(sender, message.members, message.state); break;
+    }
+  }
+
+  private onOperation(sender: number, req: number, op: Operation): void {
+    // Every member is syncing at the same point of the stream (virtual synchrony), so every
+    // member discards the same operations here; their senders already rejected them.
+    if (this.syncing) return;
+    const result = applyOperation(this.state, this.opts.registry, sender, op);
+    if (result.changed) {
+      this.state.demoted = false;
+      if (this.epochPending) {
+        this.state.epoch += 1;
+        this.state.epochMembers = this.members.length;
+        this.epochPending = false;
+      }
+      this.trackLock(op);
+      this.dirty = true;
+    }
+    if (sender === this.nodeId) {
+      const waiter = this.pending.get(req);
+      this.pending.delete(req);
+      const reply = { ...result, version: this.state.version };
+      // Acknowledged only once on disk: the reply waits for the group commit.
+      if (waiter !== undefined) this.unpersistedReplies.push(() => waiter.resolve(reply));
+    }
+    this.scheduleFlush();
+    if (result.changed) this.notify();
+  }
+
+  private trackLock(op: Operation): void {
+    if (op.kind === 'acquire') this.lockSeenAt.set(op.lock, this.opts.clock.now());
+    else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
+  }
+
+  private onConfchg(change: CpgMembershipChange): void {
+    if (this.closed) return;
+    this.members = [...new Set(change.members)].sort((a, b) => a - b);
+    this.syncing = true;
+    this.summaries.clear();
+    this.abortPending('the membership changed before the request was applied; it had no effect, retry');
+    this.notify();
+    if (!this.members.includes(this.nodeId)) return;
+    this.log('info', 'membership changed, exchanging state', { members: this.members, left: change.left, joined: change.joined });
+    this.send({ t: 'summary', members: this.members, ...this.summary() });
+  }
+
+  private summary(): Summary {
+    const s = this.state;
+    return { epoch: s.epoch, epochMembers: s.epochMembers, version: s.version, digest: stateDigest(s), demoted: s.demoted };
+  }
+
+  private sameMembers(members: number[]): boolean {
+    return members.length === this.members.length && members.every((m, i) => m === this.members[i]);
+  }
+
+  private onSummary(sender: number, message: Summary & { members: number[] }): void {
+    if (!this.syncing || !this.sameMembers(message.members) || !this.members.includes(sender)) return;
+    this.summaries.set(sender, message);
+    if (this.summaries.size < this.members.length) return;
+    const winner = this.winner();
+    if ([...this.summaries.values()].every((s) => s.digest === winner.digest)) {
+      this.finishSync(winner);
+    } else if (winner.nodeId === this.nodeId) {
+      this.send({ t: 'snapshot', members: this.members, state: this.state });
+    }
+  }
+
+  private winner(): Candidate {
+    return pickWinner([...this.summaries].map(([nodeId, s]) => ({ nodeId, ...s })));
+  }
+
+  private onSnapshot(sender: number, members: number[], state: StoreState): void {
+    if (!this.syncing || !this.sameMembers(members) || this.summaries.size < this.members.length) return;
+    const winner = this.winner();
+    if (sender !== winner.nodeId) return;
+    if (stateDigest(this.state) !== winner.digest) {
+      if (stateDigest(state) !== winner.digest) {
+        this.log('error', `snapshot from node ${sender} does not match its announced digest; waiting for the next membership change`);
+        return;
+      }
+      this.log('info', `adopting the state of node ${sender}`, { epoch: state.epoch, version: state.version, was: { epoch: this.state.epoch, version: this.state.version } });
+      this.state = cloneState(state);
+      this.corruptFile = null;
+    }
+    this.finishSync(winner);
+  }
+
+  private finishSync(winner: Candidate): void {
+    this.syncing = false;
+    this.epochPending = true;
+    // Lease ages restart at every sync: no member expires a lock sooner than L after it synchronised.
+    const now = this.opts.clock.now();
+    this.lockSeenAt.clear();
+    this.expirySent.clear();
+    for (const name of Object.keys(this.state.locks)) this.lockSeenAt.set(name, now);
+    this.persist();
+    this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });
+    this.notify();
+  }
+
+  private onQuorumChange(quorate: boolean): void {
+    if (quorate || this.closed || this.state.demoted) return;
+    // This node may have been on the wrong side of a split while it believed it was quorate.
+    this.state.demoted = true;
+    this.persist();
+  }
+
+  // ---- lock expiry: judged by the lowest-id member, applied in agreed order ----
+
+  private scheduleExpiryCheck(): void {
+    if (this.closed) return;
+    this.cancelTimer = this.opts.clock.setTimer(this.opts.expiryCheckMs ?? Math.max(1, Math.floor(this.opts.leaseMs / 4)), () => {
+      this.judgeExpiry();
+      this.scheduleExpiryCheck();
+    });
+  }
+
+  private judgeExpiry(): void {
+    if (this.syncing || this.members[0] !== this.nodeId || !this.opts.quorum.isQuorate()) return;
+    const now = this.opts.clock.now();
+    for (const [name, rec] of Object.entries(this.state.locks)) {
+      const seen = this.lockSeenAt.get(name) ?? now;
+      if (now - seen <= this.opts.leaseMs || this.expirySent.get(name) === rec.generation) continue;
+      this.expirySent.set(name, rec.generation);
+      this.log('info', `lock ${name} of node ${rec.holder} expired`, { generation: rec.generation, ageMs: now - seen });
+      this.submit({ kind: 'expire', lock: name, generation: rec.generation }).catch(() => this.expirySent.delete(name));
+    }
+  }
+
+  // ---- local state ----
+
+  private loadOwnState(): StoreState {
+    try {
+      return loadState(this.opts.dir) ?? emptyState();
+    } catch (err) {
+      if (!(err instanceof CorruptStateError)) throw err;
+      this.log('error', err.message);
+      this.corruptFile = err.message;
+      // Loses to every peer's state under the heal rule; replaced at the first sync with one.
+      return { ...emptyState(), epoch: -1, version: -1, demoted: true };
+    }
+  }
+
+  private persist(): void {
+    saveState(this.opts.dir, this.state);
+    this.dirty = false;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes the state once for everything applied since the last flush, then acknowledges. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    if (this.dirty) this.persist();
+    for (const reply of this.unpersistedReplies.splice(0)) reply();
+  }
+
+  private abortPending(reason: string): void {
+    for (const waiter of this.pending.values()) waiter.reject(new WriteAbortedError(reason));
+    this.pending.clear();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defineDocument, DocumentRegistry } from '../../../src/store/documents';
+import { SimClock } from '../../../src/store/sim-clock';
+import { SimCpgNetwork } from '../../../src/store/sim-cpg';
+import { SimQuorum } from '../../../src/store/sim-quorum';
+import { ClusterStore } from '../../../src/store/store';
+
+/** Test document types: a string map and a command queue. */
+export const kv = defineDocument<string>('kv', (v) => {
+  if (typeof v !== 'string') throw new Error('must be a string');
+  return v;
+});
+export const commands = defineDocument<string[]>('commands', (v) => {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error('must be a list of strings');
+  return v as string[];
+});
+
+export const leaseMs = 10_000;
+
+/** N simulated nodes, each with its own state directory that survives its restarts. */
+export class SimCluster {
+  readonly net: SimCpgNetwork;
+  readonly quorum: SimQuorum;
+  readonly clock = new SimClock();
+  readonly stores = new Map<number, ClusterStore>();
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-'));
+  readonly logs: string[] = [];
+
+  constructor(seed: number, readonly size: number) {
+    this.net = new SimCpgNetwork(seed, size);
+    this.quorum = new SimQuorum(this.net);
+    for (let id = 1; id <= size; id++) this.start(id);
+  }
+
+  dir(id: number): string {
+    const d = path.join(this.root, `node${id}`);
+    fs.mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  start(id: number): ClusterStore {
+    const registry = new DocumentRegistry();
+    registry.register(kv);
+    registry.register(commands);
+    const store = new ClusterStore({
+      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry, dir: this.dir(id),
+      clock: this.clock, leaseMs, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
+    });
+    this.stores.set(id, store);
+    return store;
+  }
+
+  node(id: number): ClusterStore {
+    const s = this.stores.get(id);
+    if (s === undefined) throw new Error(`node ${id} is down`);
+    return s;
+  }
+
+  crash(id: number): void {
+    this.net.crash(id);
+    this.stores.get(id)?.close();
+    this.stores.delete(id);
+  }
+
+  /** Delivers every waiting message and lets promise callbacks run. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const n = this.net.run();
+      await new Promise((r) => setImmediate(r));
+      if (n === 0 && !this.net.step()) return;
+    }
+  }
+
+  up(): ClusterStore[] {
+    return [...this.stores.values()];
+  }
+
+  destroy(): void {
+    for (const s of this.stores.values()) s.close();
+    this.stores.clear();
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
+import { loadState, stateFilePath } from '../../../src/store/persistence';
+import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
+
+describe('cluster store on the simulated CPG', () => {
+  let c: SimCluster;
+  afterEach(() => c.destroy());
+
+  async function ready(seed: number, size: number): Promise<SimCluster> {
+    c = new SimCluster(seed, size);
+    await c.settle();
+    return c;
+  }
+
+  it('concurrent writes from every node apply in one order on all members and resolve with their version', async () => {
+    await ready(1, 3);
+    const writes = [1, 2, 3].flatMap((id) => [0, 1, 2].map((i) => c.node(id).put(kv, 'k', `${id}.${i}`)));
+    await c.settle();
+    const versions = await Promise.all(writes);
+    assert.equal(new Set(versions).size, 9);
+    const digests = c.up().map((s) => s.status().digest);
+    assert.equal(new Set(digests).size, 1);
+    assert.equal(c.node(1).get(kv, 'k'), c.node(3).get(kv, 'k'));
+  });
+
+  it('refuses writes outside a quorate partition with a clear error, reads stay local', async () => {
+    await ready(2, 3);
+    const w = c.node(1).put(kv, 'a', 'x');
+    await c.settle();
+    await w;
+    c.net.partition([[1], [2, 3]]);
+    await c.settle();
+    await assert.rejects(c.node(1).put(kv, 'a', 'y'), (err: unknown) => err instanceof NotWritableError && /not in a quorate partition/.test(err.message));
+    assert.equal(c.node(1).get(kv, 'a'), 'x');
+  });
+
+  it('a write racing a membership change is applied everywhere or rejected and absent everywhere', async () => {
+    const outcomes = new Set<string>();
+    for (let seed = 100; seed < 116; seed++) {
+      await ready(seed, 3);
+      const w = c.node(2).put(kv, 'raced', 'x').then(() => 'applied', (err: unknown) => {
+        assert.ok(err instanceof WriteAbortedError);
+        return 'aborted';
+      });
+      c.crash(3);
+      await c.settle();
+      const outcome = await w;
+      outcomes.add(outcome);
+      for (const s of c.up()) assert.equal(s.get(kv, 'raced'), outcome === 'applied' ? 'x' : undefined);
+      c.destroy();
+    }
+    assert.deepEqual([...outcomes].sort(), ['aborted', 'applied']);
+    c = new SimCluster(0, 1);
+  });
+
+  it('a node that rejoins adopts the cluster state and never resurrects its own stale one', async () => {
+    await ready(4, 3);
+    const w1 = c.node(3).put(kv, 'a', 'old');
+    await c.settle();
+    await w1;
+    c.crash(3);
+    await c.settle();
+    const w2 = c.node(1).put(kv, 'a', 'new');
+    const w3 = c.node(1).delete(kv, 'a');
+    await c.settle();
+    await Promise.all([w2, w3]);
+    c.start(3);
+    await c.settle();
+    assert.equal(c.node(3).get(kv, 'a'), undefined);
+    assert.equal(c.node(3).status().digest, c.node(1).status().digest);
+  });
+
+  it('quorum-device split: the isolated node that stayed quorate for a while loses its writes on heal', async () => {
+    await ready(5, 2);
+    c.quorum.force(1, true);
+    c.quorum.force(2, true);
+    const base = c.node(1).put(kv, 'a', 'base');
+    await c.settle();
+    await base;
+    c.net.partition([[1], [2]]);
+    await c.settle();
+    // Both sides believe they are quorate (Q_stale): both write.
+    const stale = [c.node(1).put(kv, 'a', 'isolated-1'), c.node(1).put(kv, 'b', 'isolated-2')];
+    const real = c.node(2).put(kv, 'a', 'genuine');
+    await c.settle();
+    await Promise.all([...stale, real]);
+    c.quorum.force(1, false); // the device vote times out on node 1
+    await c.settle();
+    c.quorum.force(1, true);
+    c.net.heal();
+    await c.settle();
+    for (const id of [1, 2]) {
+      assert.equal(c.node(id).get(kv, 'a'), 'genuine');
+      assert.equal(c.node(id).get(kv, 'b'), undefined);
+    }
+  });
+
+  it('after every node restarts, the cluster comes back with the newest state any member had', async () => {
+    await ready(6, 3);
+    const w1 = c.node(1).put(kv, 'a', '1');
+    await c.settle();
+    await w1;
+    c.crash(1);
+    await c.settle();
+    const w2 = c.node(2).put(kv, 'a', '2');
+    await c.settle();
+    await w2;
+    for (const id of [2, 3]) c.crash(id);
+    for (const id of [1, 2, 3]) c.start(id);
+    await c.settle();
+    for (const s of c.up()) assert.equal(s.get(kv, 'a'), '2');
+  });
+
+  it('a corrupt state file is reported and replaced from a peer, never used', async () => {
+    await ready(7, 3);
+    const w = c.node(1).put(kv, 'a', 'good');
+    await c.settle();
+    await w;
+    c.crash(3);
+    await c.settle();
+    fs.writeFileSync(stateFilePath(c.dir(3)), '{"format":1,"sha256":"00","body":"{}"}');
+    const s3 = c.start(3);
+    assert.match(s3.status().corruptFile ?? '', /checksum mismatch/);
+    await c.settle();
+    assert.equal(s3.get(kv, 'a'), 'good');
+    assert.equal(s3.status().corruptFile, null);
+    assert.ok(c.logs.some((l) => l.startsWith('3 error') && /corrupt/.test(l)));
+  });
+
+  it('a command queue: appends from several nodes, a consumer shifts what it handled', async () => {
+    await ready(8, 2);
+    const ws = [c.node(1).append(commands, 'q', 'a'), c.node(2).append(commands, 'q', 'b')];
+    await c.settle();
+    await Promise.all(ws);
+    assert.equal(c.node(2).get(commands, 'q')?.length, 2);
+    const s = c.node(1).shift(commands, 'q', 1);
+    const more = c.node(2).append(commands, 'q', 'c');
+    await c.settle();
+    await Promise.all([s, more]);
+    assert.equal(c.node(1).get(commands, 'q')?.length, 2);
+    assert.deepEqual(c.node(1).get(commands, 'q'), c.node(2).get(commands, 'q'));
+  });
+
+  it('acknowledges a write only once it is on disk', async () => {
+    await ready(12, 2);
+    const w = c.node(2).put(kv, 'durable', 'yes');
+    await c.settle();
+    const version = await w;
+    const disk = loadState(c.dir(2));
+    assert.equal(disk?.docs.kv?.durable, 'yes');
+    assert.equal(disk?.version, version);
+  });
+
+  it('drops a malformed wire message with a warning naming the sender, state unchanged', async () => {
+    await ready(13, 3);
+    c.crash(3);
+    await c.settle();
+    const before = c.node(1).snapshot();
+    const foreign = c.net.endpoint(3);
+    foreign.join({ deliver: () => undefined, confchg: () => undefined });
+    foreign.mcast(Buffer.from('not json'));
+    await c.settle();
+    assert.ok(c.logs.includes('1 warn dropped a message from node 3: bad store message: not JSON'), c.logs.join('\n'));
+    assert.deepEqual(c.node(1).snapshot().docs, before.docs);
+  });
+
+  it('refuses an invalid value before sending it', async () => {
+    await ready(9, 2);
+    await assert.rejects(c.node(1).put(kv, 'a', 5 as unknown as string), /invalid kv\/a: must be a string/);
+  });
+
+  describe('locks', () => {
+    it('grants a lock to one node; the other is refused until release', async () => {
+      await ready(10, 3);
+      const a = c.node(2).acquireLock('manager');
+      const b = c.node(3).acquireLock('manager');
+      await c.settle();
+      const [ga, gb] = await Promise.all([a, b]);
+      assert.equal(Number(ga) + Number(gb), 1);
+      const holder = ga ? 2 : 3;
+      for (const s of c.up()) assert.equal(s.lock('manager')?.holder, holder);
+      const refused = c.node(5 - holder).acquireLock('manager');
+      await c.settle();
+      assert.equal(await refused, false);
+      const r = c.node(holder).releaseLock('manager');
+      await c.settle();
+      assert.equal(await r, true);
+      const again = c.node(5 - holder).acquireLock('manager');
+      await c.settle();
+      assert.equal(await again, true);
+    });
+
+    it('expires a lock not renewed for the lease, judged by the lowest-id member', async () => {
+      await ready(11, 3);
+      const a = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await a, true);
+      c.clock.advance(leaseMs / 2);
+      const renew = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await renew, true);
+      c.clock.advance(leaseMs * 0.9);
+      await c.settle();
+      assert.equal(c.node(1).lock('agent-3')?.holder, 3, 'renewed, not expired');
+      c.crash(3);
+      await c.settle();
+      c.clock.advance(leaseMs + leaseMs / 4 + 1);
+      await c.settle();
+      assert.equal(c.node(2).lock('agent-3'), undefined);
+      assert.ok(c.logs.some((l) => l.startsWith('1 info lock agent-3 of node 3 expired')));
+      const take = c.node(2).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await take, true);
+    });
+  });
+});
