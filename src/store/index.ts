@@ -1,7 +1,6 @@
 /** The cluster store's public API (see README "Cluster store"). */
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';
-export { checkLease, type LeaseCheck, type LeaseTerms } from './lease';
 export { quorumFromMembership, type QuorumProvider } from './quorum';
 export type { CpgMembershipChange, CpgTransport, CpgTransportHandlers } from './transport';
 export { NativeCpgTransport } from './native-cpg';
@@ -11,5 +10,5 @@ export { SimClock } from './sim-clock';
 export { compareCandidates, pickWinner, type Candidate } from './heal-rule';
 export type { StoreState, LockRecord } from './state';
 export {
-  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError,
+  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError,
 } from './errors';

@@ -18,7 +18,7 @@ export interface StoreOptions {
   /** Directory of this node's persisted state (store.json). */
   dir: string;
   clock: Clock;
-  /** Lock lifetime L; check it with checkLease() against the values in force before starting. */
+  /** Lock lifetime L; the caller checks it with checkSafetyBound() (src/ha/timings.ts) against the values in force before starting. */
   leaseMs: number;
   /** How often the expiry judge looks at the locks; leaseMs / 4 by default. */
   expiryCheckMs?: number;
