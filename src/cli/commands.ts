@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDaemonCommands } from './daemon';
 import { registerLabCommands } from './lab';
 import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerWatchdogCommands(program);
   // Verb families are added here as they land (status, lab, sim, arbiter, daemon, diag).
   registerSimCommands(program);
+  registerDaemonCommands(program);
 }
