@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerArbiterCommands } from './arbiter';
+import { registerDaemonCommands } from './daemon';
 import { registerDiagCommands } from './diag';
 import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerStatusCommands(program);
   registerLabCommands(program);
   registerSimCommands(program);
+  registerDaemonCommands(program);
   registerArbiterCommands(program);
   registerQdeviceCommands(program);
   registerWatchdogCommands(program);

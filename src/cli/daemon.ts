@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { ConfigError, defaultConfigPath, loadConfig } from '../daemon/config';
+import { gatherStartupCheck, type GatheredCheck } from '../daemon/gather-check';
+import { CorosyncError } from '../native/errors';
+import { AddonNotBuiltError } from '../native/loader';
+import { CliError, exitCodes } from './errors';
+import { printResult } from './output';
+
+interface CheckOptions {
+  config: string;
+  json?: boolean;
+  mux: boolean;
+}
+
+function renderCheck(check: GatheredCheck): string {
+  const device = check.corosync.device === undefined
+    ? 'none'
+    : `timeout ${check.corosync.device.timeoutMs} ms, sync_timeout ${check.corosync.device.syncTimeoutMs} ms`;
+  return [
+    `totem:          token ${check.corosync.tokenMs} ms, consensus ${check.corosync.consensusMs} ms`,
+    `quorum device:  ${device}`,
+    `two_node:       ${check.corosync.twoNode ? 'yes' : 'no'}`,
+    `watchdog:       ${check.watchdogTimeoutMs === null ? 'not read back' : `${check.watchdogTimeoutMs} ms (GETTIMEOUT)`}`,
+    `bound:          ${check.bound.message}`,
+    `result:         ${check.ok ? 'safe to start' : 'refused'}`,
+    ...check.problems.map((p) => `  - ${p}`),
+  ].join('\n');
+}
+
+/** `quorate daemon check`: the daemon's start-up safety check on its own, for operators and tests. */
+async function check(options: CheckOptions): Promise<void> {
+  let result: GatheredCheck;
+  try {
+    result = await gatherStartupCheck(loadConfig(options.config), { readMux: options.mux });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, exitCodes.usage);
+    if (err instanceof CorosyncError || err instanceof AddonNotBuiltError) throw new CliError(err.message, exitCodes.unavailable);
+    throw err;
+  }
+  printResult(result, options, renderCheck);
+  if (!result.ok) throw new CliError(`refusing to start: ${result.problems.join('; ')}`);
+}
+
+export function registerDaemonCommands(program: Command): void {
+  const daemon = program.command('daemon').description('the HA node daemon');
+  daemon
+    .command('check')
+    .description('check the config and the safety bound against the values in force on this node')
+    .option('--config <path>', 'config file', defaultConfigPath)
+    .option('--no-mux', 'do not read the watchdog timeout back from the multiplexer (use the configured one)')
+    .option('--json', 'print JSON')
+    .action((options: CheckOptions) => check(options));
+}

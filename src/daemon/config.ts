@@ -1,0 +1,116 @@
+/**
+ * The node daemon's configuration file (/etc/quorate/quorate.json), checked by a convict schema
+ * at start: an unknown key or a bad value stops the daemon with a message naming the key, because
+ * a daemon that guesses at its fencing settings is worse than one that does not run.
+ */
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { defaultTimings, type HaTimings } from '../ha/timings';
+import { defaultMuxSocketPath } from '../watchdog/mux-client';
+
+export const defaultConfigPath = '/etc/quorate/quorate.json';
+
+export interface DaemonConfig {
+  /** This node's name as corosync knows it (nodelist name). */
+  node: string;
+  timings: HaTimings;
+  watchdog: { socket: string };
+  store: { dir: string };
+  operator: { socket: string };
+  drivers: { lab: { port: number; stopTimeoutMs: number } };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const nodeNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+function milliseconds(doc: string, fallback: number) {
+  return { doc: `${doc} (ms)`, format: 'nat', default: fallback };
+}
+
+function absolutePath(doc: string, fallback: string) {
+  return {
+    doc,
+    default: fallback,
+    format: (value: unknown): void => {
+      if (typeof value !== 'string' || !value.startsWith('/')) throw new Error('must be an absolute path');
+    },
+  };
+}
+
+function schema() {
+  const t = defaultTimings;
+  return convict({
+    node: {
+      doc: "this node's corosync name",
+      default: '',
+      format: (value: unknown): void => {
+        if (typeof value !== 'string' || !nodeNamePattern.test(value)) {
+          throw new Error('must be a node name (letters, digits, . _ -; at most 63 characters)');
+        }
+      },
+    },
+    timings: {
+      roundMs: milliseconds('length of one CRM and LRM round', t.roundMs),
+      renewIntervalMs: milliseconds('lock renewal interval', t.renewIntervalMs),
+      feedWindowMs: milliseconds('watchdog fed while the last renewal is at most this old', t.feedWindowMs),
+      lockLeaseMs: milliseconds('lease of the manager and agent locks', t.lockLeaseMs),
+      watchdogMs: milliseconds('watchdog timeout asked of the multiplexer', t.watchdogMs),
+      quorumStaleMs: milliseconds('longest a cut-off node may believe it is quorate', t.quorumStaleMs),
+      clockMarginMs: milliseconds('allowance for clock and scheduling differences', t.clockMarginMs),
+      fenceDelayMs: milliseconds('offline time before services go to fence', t.fenceDelayMs),
+      goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),
+      lrmIdleRounds: { doc: 'idle rounds before the LRM disarms', format: 'nat', default: t.lrmIdleRounds },
+    },
+    watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
+    store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
+    operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    drivers: {
+      lab: {
+        port: { doc: 'TCP port of the lab service responder', format: 'port', default: 8080 },
+        stopTimeoutMs: milliseconds('time a lab service gets to stop before SIGKILL', 5000),
+      },
+    },
+  });
+}
+
+/** Checks a parsed config object; throws ConfigError naming every bad key. */
+export function parseConfig(raw: unknown): DaemonConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('config must be a JSON object');
+  }
+  const config = schema();
+  try {
+    config.load(raw);
+    config.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(`bad config: ${(err as Error).message}`);
+  }
+  return config.getProperties() as DaemonConfig;
+}
+
+/** Reads and checks the config file; every failure names the file and, for values, the key. */
+export function loadConfig(path: string = defaultConfigPath): DaemonConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseConfig(raw);
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Gathers the values in force on this node for the start-up check: cmap through the addon and,
+ * unless told not to, the watchdog timeout read back from the multiplexer.
+ */
+import { Cmap } from '../native/cmap';
+import { readMuxStatus } from '../watchdog/mux-client';
+import type { DaemonConfig } from './config';
+import { checkStartup, readCorosyncValues, type CorosyncValues, type StartupCheck } from './startup-check';
+
+export interface GatheredCheck extends StartupCheck {
+  corosync: CorosyncValues;
+  watchdogTimeoutMs: number | null;
+}
+
+export async function gatherStartupCheck(config: DaemonConfig, options: { readMux: boolean }): Promise<GatheredCheck> {
+  const cmap = Cmap.open();
+  let corosync: CorosyncValues;
+  try {
+    corosync = readCorosyncValues(cmap);
+  } finally {
+    cmap.close();
+  }
+  const watchdogTimeoutMs = options.readMux ? (await readMuxStatus(config.watchdog.socket)).timeoutMs : null;
+  return { ...checkStartup(config.timings, corosync, watchdogTimeoutMs), corosync, watchdogTimeoutMs };
+}

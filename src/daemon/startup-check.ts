@@ -1,0 +1,101 @@
+/**
+ * The start-up safety check: the lease in the config must cover the values actually in force on
+ * this node (corosync's token and consensus and quorum device timeouts read through cmap, the
+ * watchdog timeout read back from the multiplexer), not the values the operator meant to set.
+ * The inequality itself is checkSafetyBound's; this file only gathers its terms.
+ */
+import { checkSafetyBound, type HaTimings, type SafetyBound } from '../ha/timings';
+
+/** What the check needs of cmap (the native Cmap satisfies it). */
+export interface CmapReader {
+  find(key: string): unknown;
+}
+
+export interface CorosyncValues {
+  tokenMs: number;
+  consensusMs: number;
+  /** Present when a quorum device is configured. */
+  device?: { timeoutMs: number; syncTimeoutMs: number };
+  twoNode: boolean;
+}
+
+export interface StartupCheck {
+  ok: boolean;
+  bound: SafetyBound;
+  /** Every reason to refuse, one line each; empty when ok. */
+  problems: string[];
+}
+
+function numberAt(cmap: CmapReader, key: string): number | undefined {
+  const value = cmap.find(key);
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  throw new Error(`cmap key ${key} holds ${JSON.stringify(value)}, not a number`);
+}
+
+function requiredNumber(cmap: CmapReader, key: string): number {
+  const value = numberAt(cmap, key);
+  if (value === undefined) throw new Error(`cmap key ${key} is missing: is corosync running with a totem section?`);
+  return value;
+}
+
+/** The runtime values corosync computed (runtime.config.*), which already include its own defaults. */
+export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
+  const values: CorosyncValues = {
+    tokenMs: requiredNumber(cmap, 'runtime.config.totem.token'),
+    consensusMs: requiredNumber(cmap, 'runtime.config.totem.consensus'),
+    twoNode: numberAt(cmap, 'quorum.two_node') === 1,
+  };
+  if (cmap.find('quorum.device.model') !== undefined) {
+    // votequorum's defaults when the keys are absent (votequorum(5)).
+    values.device = {
+      timeoutMs: numberAt(cmap, 'quorum.device.timeout') ?? 10000,
+      syncTimeoutMs: numberAt(cmap, 'quorum.device.sync_timeout') ?? 30000,
+    };
+  }
+  return values;
+}
+
+/**
+ * Q_stale from corosync's values: a cut-off node notices the cut after token + consensus, and with
+ * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
+ * membership change is being synced) runs out without a vote.
+ */
+export function quorumStaleMs(values: CorosyncValues): number {
+  const membership = values.tokenMs + values.consensusMs;
+  if (values.device === undefined) return membership;
+  return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
+}
+
+/**
+ * Checks the configured timings against the values in force. Q_stale and W are raised to what
+ * corosync and the watchdog device really do when the config claims less; watchdogTimeoutMs is
+ * the multiplexer's GETTIMEOUT read-back (null while it has no device open: the configured value stands).
+ */
+export function checkStartup(
+  configured: HaTimings,
+  corosync: CorosyncValues,
+  watchdogTimeoutMs: number | null,
+): StartupCheck {
+  const inForce: HaTimings = {
+    ...configured,
+    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync)),
+    watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
+  };
+  const bound = checkSafetyBound(inForce);
+  const problems: string[] = [];
+  if (!bound.ok) {
+    const stale = corosync.device === undefined
+      ? `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
+      : `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
+        + ` + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
+    const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
+    problems.push(`${bound.message} (${stale}; ${watchdog})`);
+  }
+  if (corosync.twoNode) {
+    problems.push('corosync has quorum.two_node: 1, which lets both halves of a split stay quorate;'
+      + ' watchdog self-fencing needs real quorum (use a quorum device instead)');
+  }
+  return { ok: problems.length === 0, bound, problems };
+}

@@ -1,0 +1,20 @@
+/**
+ * The seam between the daemon loop and the replicated store (branch `store`, not merged here
+ * yet). It carries exactly what src/ha/env.ts requires of the store behind StoreView, in the
+ * shape of the store branch's HaStoreAdapter (view, apply), so that adapter can satisfy it as is.
+ * The daemon has no other way to read or change HA state.
+ */
+import type { HaEffect, StoreView } from '../ha/env';
+
+/** The store effects the CRM and LRM return, carried out in order through the seam. */
+export type StoreEffect = Extract<HaEffect, { kind: 'lock' | 'write-manager-status' | 'write-lrm-status' | 'update-resource' }>;
+
+export interface HaStore {
+  /** This node's replica now; lock ages by this node's monotonic clock (env.ts). */
+  view(): StoreView;
+  /**
+   * Carries out one effect in the partition's agreed order; false when the store refused it
+   * (not quorate, lock not free or not held, manager status without the manager lock).
+   */
+  apply(effect: StoreEffect): Promise<boolean>;
+}

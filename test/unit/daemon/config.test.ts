@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/daemon/config';
+import { defaultTimings } from '../../../src/ha/timings';
+
+describe('daemon config', () => {
+  it('fills defaults around the node name and maps timings onto HaTimings', () => {
+    const config = parseConfig({ node: 'node1', timings: { lockLeaseMs: 20000 } });
+    assert.equal(config.node, 'node1');
+    assert.deepEqual(config.timings, { ...defaultTimings, lockLeaseMs: 20000 });
+    assert.equal(config.watchdog.socket, '/run/quorate/watchdog-mux.sock');
+    assert.equal(config.drivers.lab.port, 8080);
+  });
+
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['a missing node name', {}, /node: must be a node name/],
+    ['a negative timing', { node: 'n1', timings: { watchdogMs: -1 } }, /timings\.watchdogMs/],
+    ['a timing that is not a number', { node: 'n1', timings: { roundMs: 'fast' } }, /timings\.roundMs/],
+    ['a relative socket path', { node: 'n1', operator: { socket: 'q.sock' } }, /operator\.socket: must be an absolute path/],
+    ['a port out of range', { node: 'n1', drivers: { lab: { port: 70000 } } }, /drivers\.lab\.port/],
+    ['an unknown key', { node: 'n1', timings: { leaseMs: 1 } }, /timings\.leaseMs/],
+  ];
+  for (const [what, raw, pattern] of bad) {
+    it(`rejects ${what}, naming the key`, () => {
+      assert.throws(() => parseConfig(raw), (err: Error) => err instanceof ConfigError && pattern.test(err.message));
+    });
+  }
+
+  it('rejects a config that is not an object', () => {
+    assert.throws(() => parseConfig([1]), /must be a JSON object/);
+  });
+
+  describe('from a file', () => {
+    let dir: string;
+    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'quorate-config-')); });
+    afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+
+    it('names the file for unreadable, non-JSON and bad content', () => {
+      const path = join(dir, 'quorate.json');
+      assert.throws(() => loadConfig(path), /cannot read .*quorate\.json/);
+      writeFileSync(path, '{ node: ');
+      assert.throws(() => loadConfig(path), /quorate\.json is not JSON/);
+      writeFileSync(path, JSON.stringify({ node: 'n1', store: { dir: 'rel' } }));
+      assert.throws(() => loadConfig(path), /quorate\.json: bad config: .*store\.dir/);
+      writeFileSync(path, JSON.stringify({ node: 'n1' }));
+      assert.equal(loadConfig(path).node, 'n1');
+    });
+  });
+});

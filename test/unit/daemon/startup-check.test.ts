@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { checkStartup, quorumStaleMs, readCorosyncValues, type CmapReader } from '../../../src/daemon/startup-check';
+import { defaultTimings } from '../../../src/ha/timings';
+
+/** cmap contents as a map: the reader seam is a plain lookup. */
+function cmapOf(entries: Record<string, unknown>): CmapReader {
+  return { find: (key) => entries[key] };
+}
+
+const fastCorosync = { 'runtime.config.totem.token': 1000, 'runtime.config.totem.consensus': 1200 };
+
+describe('daemon start-up safety check', () => {
+  it('reads token and consensus, and device timeouts only when a device is configured', () => {
+    assert.deepEqual(readCorosyncValues(cmapOf(fastCorosync)), { tokenMs: 1000, consensusMs: 1200, twoNode: false });
+    const withDevice = readCorosyncValues(cmapOf({
+      ...fastCorosync, 'quorum.device.model': 'net', 'quorum.device.timeout': 3000, 'quorum.two_node': 1,
+    }));
+    assert.deepEqual(withDevice.device, { timeoutMs: 3000, syncTimeoutMs: 30000 });
+    assert.equal(withDevice.twoNode, true);
+    assert.equal(quorumStaleMs(withDevice), 1000 + 1200 + 30000);
+  });
+
+  it('names the missing key when corosync has no totem values', () => {
+    assert.throws(() => readCorosyncValues(cmapOf({})), /runtime\.config\.totem\.token is missing/);
+  });
+
+  it('accepts the default timings on fast corosync without a device', () => {
+    const check = checkStartup(defaultTimings, readCorosyncValues(cmapOf(fastCorosync)), 5000);
+    assert.equal(check.ok, true, check.problems.join('; '));
+  });
+
+  it('refuses a lease that does not cover the device timeout, naming each term', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 10000, syncTimeoutMs: 30000 } };
+    const check = checkStartup(defaultTimings, corosync, 5000);
+    assert.equal(check.ok, false);
+    const [message] = check.problems;
+    for (const term of ['Q_stale 32200', 'W 5000', 'renew_interval', 'feed_window', 'clock_margin', 'sync_timeout 30000']) {
+      assert.match(message ?? '', new RegExp(term));
+    }
+  });
+
+  it('uses the watchdog timeout read back from the multiplexer when it exceeds the configured one', () => {
+    const corosync = readCorosyncValues(cmapOf(fastCorosync));
+    const check = checkStartup(defaultTimings, corosync, 60000);
+    assert.equal(check.ok, false);
+    assert.match(check.problems[0] ?? '', /W 60000 .*W read back 60000/);
+  });
+
+  it('refuses two_node together with watchdog self-fencing', () => {
+    const check = checkStartup(defaultTimings, { tokenMs: 1000, consensusMs: 1200, twoNode: true }, 5000);
+    assert.equal(check.ok, false);
+    assert.match(check.problems.join('\n'), /quorum\.two_node: 1/);
+  });
+});
