@@ -170,6 +170,22 @@ export class ClusterStore {
     return (await this.submit({ kind: 'acquire', lock: name })).ok;
   }
 
+  /** Acquires a free lock only (not even one this node's id holds: a previous run may hold it). */
+  async claimLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'claim', lock: name })).ok;
+  }
+
+  /** Renews a lock this node holds; false when it holds it no longer (expired or released). */
+  async renewLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'renew', lock: name })).ok;
+  }
+
+  /** Sets a document only if this node holds `lock` where the write falls in the agreed order. */
+  async putGuarded<T>(type: DocumentType<T>, key: string, value: T, lock: string): Promise<number> {
+    this.opts.registry.check(type.name, key, value);
+    return this.mustApply({ kind: 'put', type: type.name, key, value, guardLock: lock });
+  }
+
   /** Releases a lock this node holds; false when it did not hold it. */
   async releaseLock(name: string): Promise<boolean> {
     return (await this.submit({ kind: 'release', lock: name })).ok;
@@ -258,7 +274,7 @@ export class ClusterStore {
   }
 
   private trackLock(op: Operation): void {
-    if (op.kind === 'acquire') this.lockSeenAt.set(op.lock, this.opts.clock.now());
+    if (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew') this.lockSeenAt.set(op.lock, this.opts.clock.now());
     else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
   }
 
