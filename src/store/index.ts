@@ -1,7 +1,7 @@
 /** The cluster store's public API (see README "Cluster store"). */
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';
-export { checkLease, type LeaseCheck, type LeaseTerms } from './lease';
+export { leaseFromTimings } from './lease';
 export { quorumFromMembership, type QuorumProvider } from './quorum';
 export type { CpgMembershipChange, CpgTransport, CpgTransportHandlers } from './transport';
 export { NativeCpgTransport } from './native-cpg';
@@ -13,3 +13,6 @@ export type { StoreState, LockRecord } from './state';
 export {
   StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError,
 } from './errors';
+export {
+  HaStoreAdapter, registerHaDocuments, emptyHaConfig, haConfigDoc, managerStatusDoc, lrmStatusDoc, commandQueueDoc,
+} from './ha-adapter';

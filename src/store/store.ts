@@ -18,7 +18,7 @@ export interface StoreOptions {
   /** Directory of this node's persisted state (store.json). */
   dir: string;
   clock: Clock;
-  /** Lock lifetime L; check it with checkLease() against the values in force before starting. */
+  /** Lock lifetime L; take it from leaseFromTimings() so the safety inequality is checked. */
   leaseMs: number;
   /** How often the expiry judge looks at the locks; leaseMs / 4 by default. */
   expiryCheckMs?: number;
