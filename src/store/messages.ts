@@ -27,6 +27,8 @@ export interface Summary {
   version: number;
   digest: string;
   demoted: boolean;
+  /** The sender's copy is current: it synchronised with a current copy or with every cluster node since it started. */
+  current: boolean;
 }
 
 export type StoreMessage =
@@ -88,7 +90,7 @@ export function decodeMessage(data: Buffer): StoreMessage {
       need(isInt(f.req) && typeof f.op === 'object' && f.op !== null, 'op needs req and op');
       return { t: 'op', req: f.req as number, op: parseOperation(f.op as Fields) };
     case 'summary':
-      need(isNodeList(f.members) && isInt(f.epoch) && isInt(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean', 'summary fields');
+      need(isNodeList(f.members) && isInt(f.epoch) && isInt(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean' && typeof f.current === 'boolean', 'summary fields');
       return f as unknown as StoreMessage;
     case 'snapshot':
       need(isNodeList(f.members), 'snapshot members');

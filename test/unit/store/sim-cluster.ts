@@ -48,7 +48,7 @@ export class SimCluster {
     registerHaDocuments(registry);
     const store = new ClusterStore({
       transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry, dir: this.dir(id),
-      clock: this.clock, leaseMs, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
+      clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
     return store;
