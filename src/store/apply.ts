@@ -37,6 +37,9 @@ export function applyOperation(state: StoreState, registry: DocumentRegistry, se
     case 'delete':
     case 'shift': {
       if (!registry.has(op.type)) return refuse(`unknown document type ${op.type}`);
+      if (op.kind === 'put' && op.guardLock !== undefined && state.locks[op.guardLock]?.holder !== sender) {
+        return refuse(`write of ${op.type}/${op.key} needs lock ${op.guardLock}, which node ${sender} does not hold`);
+      }
       const docs = docsOf(state, op.type);
       try {
         if (op.kind === 'put') docs[op.key] = registry.check(op.type, op.key, op.value);
@@ -55,6 +58,18 @@ export function applyOperation(state: StoreState, registry: DocumentRegistry, se
     case 'acquire': {
       const held = state.locks[op.lock];
       if (held !== undefined && held.holder !== sender) return refuse(`lock ${op.lock} is held by node ${held.holder}`);
+      state.locks[op.lock] = { holder: sender, generation: nextVersion };
+      return done();
+    }
+    case 'claim': {
+      const held = state.locks[op.lock];
+      if (held !== undefined) return refuse(`lock ${op.lock} is held by node ${held.holder}`);
+      state.locks[op.lock] = { holder: sender, generation: nextVersion };
+      return done();
+    }
+    case 'renew': {
+      const held = state.locks[op.lock];
+      if (held === undefined || held.holder !== sender) return refuse(`lock ${op.lock} is not held by node ${sender}`);
       state.locks[op.lock] = { holder: sender, generation: nextVersion };
       return done();
     }

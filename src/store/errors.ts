@@ -25,3 +25,5 @@ export class CorruptStateError extends StoreError {
 /** A wire message that does not parse; the message is dropped and the sender named. */
 export class BadMessageError extends StoreError {}
 
+/** The configured lease is too short for the safety inequality of design/safety.md. */
+export class LeaseTooShortError extends StoreError {}

@@ -1,6 +1,7 @@
 /** The cluster store's public API (see README "Cluster store"). */
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';
+export { leaseFromTimings } from './lease';
 export { quorumFromMembership, type QuorumProvider } from './quorum';
 export type { CpgMembershipChange, CpgTransport, CpgTransportHandlers } from './transport';
 export { NativeCpgTransport } from './native-cpg';
@@ -10,5 +11,8 @@ export { SimClock } from './sim-clock';
 export { compareCandidates, pickWinner, type Candidate } from './heal-rule';
 export type { StoreState, LockRecord } from './state';
 export {
-  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError,
+  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError,
 } from './errors';
+export {
+  HaStoreAdapter, registerHaDocuments, emptyHaConfig, haConfigDoc, managerStatusDoc, lrmStatusDoc, commandQueueDoc,
+} from './ha-adapter';

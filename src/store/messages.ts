@@ -3,13 +3,19 @@ import type { StoreState } from './state';
 
 /** One change, applied in agreed order by every member. */
 export type Operation =
-  | { kind: 'put'; type: string; key: string; value: unknown }
+  /** `guardLock`: applied only if the sender holds that lock at this point of the order (a fencing token). */
+  | { kind: 'put'; type: string; key: string; value: unknown; guardLock?: string }
   | { kind: 'delete'; type: string; key: string }
   /** Appends to a queue document (an array), creating it if absent. */
   | { kind: 'append'; type: string; key: string; item: unknown }
   /** Removes the first `count` items of a queue document: a consumer takes what it has read. */
   | { kind: 'shift'; type: string; key: string; count: number }
+  /** Acquires a free lock, or renews it for its current holder. */
   | { kind: 'acquire'; lock: string }
+  /** Acquires only a free lock, even against the sender itself (a previous life may hold it). */
+  | { kind: 'claim'; lock: string }
+  /** Renews only a lock the sender holds. */
+  | { kind: 'renew'; lock: string }
   | { kind: 'release'; lock: string }
   /** Sent by the expiry judge: removes the lock if it still has this generation. */
   | { kind: 'expire'; lock: string; generation: number };
@@ -21,6 +27,8 @@ export interface Summary {
   version: number;
   digest: string;
   demoted: boolean;
+  /** The sender's copy is current: it synchronised with a current copy or with every cluster node since it started. */
+  current: boolean;
 }
 
 export type StoreMessage =
@@ -48,11 +56,11 @@ const isNodeList = (v: unknown): v is number[] => Array.isArray(v) && v.every(is
 
 function parseOperation(o: Fields): Operation {
   switch (o.kind) {
-    case 'put': need(isStr(o.type) && isStr(o.key) && 'value' in o, 'put needs type, key, value'); break;
+    case 'put': need(isStr(o.type) && isStr(o.key) && 'value' in o && (o.guardLock === undefined || isStr(o.guardLock)), 'put needs type, key, value (guardLock a string)'); break;
     case 'delete': need(isStr(o.type) && isStr(o.key), 'delete needs type, key'); break;
     case 'append': need(isStr(o.type) && isStr(o.key) && 'item' in o, 'append needs type, key, item'); break;
     case 'shift': need(isStr(o.type) && isStr(o.key) && isInt(o.count) && (o.count as number) >= 0, 'shift needs type, key, count >= 0'); break;
-    case 'acquire': case 'release': need(isStr(o.lock), `${String(o.kind)} needs lock`); break;
+    case 'acquire': case 'claim': case 'renew': case 'release': need(isStr(o.lock), `${String(o.kind)} needs lock`); break;
     case 'expire': need(isStr(o.lock) && isInt(o.generation), 'expire needs lock, generation'); break;
     default: need(false, `unknown operation ${JSON.stringify(o.kind)}`);
   }
@@ -82,7 +90,7 @@ export function decodeMessage(data: Buffer): StoreMessage {
       need(isInt(f.req) && typeof f.op === 'object' && f.op !== null, 'op needs req and op');
       return { t: 'op', req: f.req as number, op: parseOperation(f.op as Fields) };
     case 'summary':
-      need(isNodeList(f.members) && isInt(f.epoch) && isInt(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean', 'summary fields');
+      need(isNodeList(f.members) && isInt(f.epoch) && isInt(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean' && typeof f.current === 'boolean', 'summary fields');
       return f as unknown as StoreMessage;
     case 'snapshot':
       need(isNodeList(f.members), 'snapshot members');

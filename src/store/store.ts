@@ -18,11 +18,17 @@ export interface StoreOptions {
   /** Directory of this node's persisted state (store.json). */
   dir: string;
   clock: Clock;
-  /** Lock lifetime L; the caller checks it with checkSafetyBound() (src/ha/timings.ts) against the values in force before starting. */
+  /** Lock lifetime L; take it from leaseFromTimings() so the safety inequality is checked. */
   leaseMs: number;
   /** How often the expiry judge looks at the locks; leaseMs / 4 by default. */
   expiryCheckMs?: number;
   log?: StoreLog;
+  /**
+   * How many nodes the cluster has. A started node's copy is current only once it synchronised
+   * with a member whose copy is current, or with this many members; until then writes are
+   * refused and `current` is false (env.ts: report not quorate). Omitted: current after the first sync.
+   */
+  clusterSize?: number;
 }
 
 export interface LockView {
@@ -42,6 +48,8 @@ export interface StoreStatus {
   version: number;
   digest: string;
   demoted: boolean;
+  /** False after a start until this copy synchronised with a current copy or with the whole cluster. */
+  current: boolean;
   /** Set when the persisted file was corrupt at start: the reason, until a peer's state replaced it. */
   corruptFile: string | null;
 }
@@ -71,6 +79,7 @@ export class ClusterStore {
   /** Lock name → generation for which this node already sent an expiry. */
   private readonly expirySent = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
+  private isCurrent = false;
   private corruptFile: string | null = null;
   /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
   private flushScheduled = false;
@@ -119,6 +128,11 @@ export class ClusterStore {
     return out;
   }
 
+  /** See StoreOptions.clusterSize: the HA layer reports quorate only while this is true. */
+  get current(): boolean {
+    return this.isCurrent;
+  }
+
   /** True between a membership change and the end of the state exchange (cheap; status() hashes the state). */
   get synchronising(): boolean {
     return this.syncing;
@@ -128,7 +142,7 @@ export class ClusterStore {
     return {
       nodeId: this.nodeId, members: [...this.members], quorate: this.opts.quorum.isQuorate(), syncing: this.syncing,
       epoch: this.state.epoch, version: this.state.version, digest: stateDigest(this.state), demoted: this.state.demoted,
-      corruptFile: this.corruptFile,
+      corruptFile: this.corruptFile, current: this.isCurrent,
     };
   }
 
@@ -170,6 +184,22 @@ export class ClusterStore {
     return (await this.submit({ kind: 'acquire', lock: name })).ok;
   }
 
+  /** Acquires a free lock only (not even one this node's id holds: a previous run may hold it). */
+  async claimLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'claim', lock: name })).ok;
+  }
+
+  /** Renews a lock this node holds; false when it holds it no longer (expired or released). */
+  async renewLock(name: string): Promise<boolean> {
+    return (await this.submit({ kind: 'renew', lock: name })).ok;
+  }
+
+  /** Sets a document only if this node holds `lock` where the write falls in the agreed order. */
+  async putGuarded<T>(type: DocumentType<T>, key: string, value: T, lock: string): Promise<number> {
+    this.opts.registry.check(type.name, key, value);
+    return this.mustApply({ kind: 'put', type: type.name, key, value, guardLock: lock });
+  }
+
   /** Releases a lock this node holds; false when it did not hold it. */
   async releaseLock(name: string): Promise<boolean> {
     return (await this.submit({ kind: 'release', lock: name })).ok;
@@ -195,6 +225,7 @@ export class ClusterStore {
     if (this.closed) return Promise.reject(new NotWritableError('the store is closed'));
     if (this.syncing) return Promise.reject(new NotWritableError(`node ${this.nodeId} is synchronising state after a membership change; retry`));
     if (!this.opts.quorum.isQuorate()) return Promise.reject(new NotWritableError(`node ${this.nodeId} is not in a quorate partition; the store is read-only`));
+    if (!this.isCurrent) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet joined a current copy of the store or the whole cluster since it started`));
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
@@ -258,7 +289,7 @@ export class ClusterStore {
   }
 
   private trackLock(op: Operation): void {
-    if (op.kind === 'acquire') this.lockSeenAt.set(op.lock, this.opts.clock.now());
+    if (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew') this.lockSeenAt.set(op.lock, this.opts.clock.now());
     else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
   }
 
@@ -276,7 +307,7 @@ export class ClusterStore {
 
   private summary(): Summary {
     const s = this.state;
-    return { epoch: s.epoch, epochMembers: s.epochMembers, version: s.version, digest: stateDigest(s), demoted: s.demoted };
+    return { epoch: s.epoch, epochMembers: s.epochMembers, version: s.version, digest: stateDigest(s), demoted: s.demoted, current: this.isCurrent };
   }
 
   private sameMembers(members: number[]): boolean {
@@ -317,6 +348,7 @@ export class ClusterStore {
 
   private finishSync(winner: Candidate): void {
     this.syncing = false;
+    this.isCurrent ||= [...this.summaries.values()].some((s) => s.current) || this.members.length >= (this.opts.clusterSize ?? 0);
     this.epochPending = true;
     // Lease ages restart at every sync: no member expires a lock sooner than L after it synchronised.
     const now = this.opts.clock.now();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { pickWinner, type Candidate } from '../../../src/store/heal-rule';
 
 const c = (nodeId: number, over: Partial<Candidate>): Candidate =>
-  ({ nodeId, epoch: 1, epochMembers: 1, version: 1, digest: `d${nodeId}`, demoted: false, ...over });
+  ({ nodeId, epoch: 1, epochMembers: 1, version: 1, digest: `d${nodeId}`, demoted: false, current: true, ...over });
 
 describe('store heal rule', () => {
   it('prefers the higher epoch over a higher version', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineDocument, DocumentRegistry } from '../../../src/store/documents';
+import { registerHaDocuments } from '../../../src/store/ha-adapter';
 import { SimClock } from '../../../src/store/sim-clock';
 import { SimCpgNetwork } from '../../../src/store/sim-cpg';
 import { SimQuorum } from '../../../src/store/sim-quorum';
@@ -44,9 +45,10 @@ export class SimCluster {
     const registry = new DocumentRegistry();
     registry.register(kv);
     registry.register(commands);
+    registerHaDocuments(registry);
     const store = new ClusterStore({
       transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry, dir: this.dir(id),
-      clock: this.clock, leaseMs, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
+      clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
     return store;

@@ -97,6 +97,23 @@ describe('cluster store on the simulated CPG', () => {
     }
   });
 
+  it('a node restarted alone, even if quorate, is not current and refuses writes until it joins a current copy', async () => {
+    await ready(9, 2);
+    c.quorum.force(1, true);
+    c.crash(1);
+    await c.settle();
+    c.net.partition([[1], [2]]);
+    c.start(1);
+    await c.settle();
+    assert.equal(c.node(1).current, false);
+    const refused = assert.rejects(c.node(1).put(kv, 'a', 'stale'), (err: unknown) => err instanceof NotWritableError && /current copy/.test(err.message));
+    await c.settle();
+    await refused;
+    c.net.heal();
+    await c.settle();
+    assert.equal(c.node(1).current, true);
+  });
+
   it('after every node restarts, the cluster comes back with the newest state any member had', async () => {
     await ready(6, 3);
     const w1 = c.node(1).put(kv, 'a', '1');

@@ -43,6 +43,7 @@ const ops: ProbeOps = {
     store = new ClusterStore({
       transport: new NativeCpgTransport('quorate-store', (err) => send({ event: 'store.error', data: err.message })),
       quorum: quorumFromMembership(membership), registry, dir, clock: monotonicClock, leaseMs: Number(leaseArg),
+      clusterSize: membership.current().nodes.length,
       log: (level, message) => send({ event: 'store.log', data: `${level} ${message}` }),
     });
     let wasSyncing = true;

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { defaultTimings } from '../../../src/ha/timings';
+import { LeaseTooShortError } from '../../../src/store/errors';
+import { leaseFromTimings } from '../../../src/store/lease';
+
+describe('store lease from the HA safety inequality', () => {
+  it('returns the lease when it exceeds the sum of the terms in force', () => {
+    assert.equal(leaseFromTimings(defaultTimings), defaultTimings.lockLeaseMs);
+  });
+
+  it('refuses a lease that does not exceed the sum, naming every term', () => {
+    assert.throws(() => leaseFromTimings({ ...defaultTimings, lockLeaseMs: defaultTimings.watchdogMs }), (err: unknown) =>
+      err instanceof LeaseTooShortError && /Q_stale .* W .* renew_interval .* feed_window .* clock_margin/.test(err.message));
+  });
+});
