@@ -37,6 +37,11 @@ export function configuredNodes(cmap: Cmap): ConfiguredNode[] {
 export interface CorosyncMembershipOptions {
   /** How long open() waits for votequorum's first membership notification. */
   timeoutMs?: number;
+  /**
+   * How often the snapshot is re-read even without a notification: a quorum device poll changes
+   * the vote totals without any votequorum event (seen on corosync 3.1.7).
+   */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -50,6 +55,7 @@ export class CorosyncMembership implements MembershipSource {
   private snapshot: MembershipSnapshot | undefined;
   private isClosed = false;
   private lostWith: Error | undefined;
+  private readonly poller: NodeJS.Timeout;
 
   /** Connects in this network namespace and resolves once the ring id is known. */
   static async open(options: CorosyncMembershipOptions = {}): Promise<CorosyncMembership> {
@@ -61,7 +67,7 @@ export class CorosyncMembership implements MembershipSource {
       cmap.close();
       throw err;
     }
-    const membership = new CorosyncMembership(votequorum, cmap);
+    const membership = new CorosyncMembership(votequorum, cmap, options.pollIntervalMs);
     try {
       await membership.ready(options.timeoutMs ?? 5000);
     } catch (err) {
@@ -74,8 +80,12 @@ export class CorosyncMembership implements MembershipSource {
   constructor(
     private readonly votequorum: Votequorum,
     private readonly cmap: Cmap,
+    pollIntervalMs = 1000,
   ) {
     const refresh = () => this.refresh();
+    this.poller = setInterval(() => this.pollForChange(), pollIntervalMs);
+    // Like the handles themselves, the poll alone does not keep a process alive.
+    this.poller.unref();
     votequorum.on('nodelist', ({ ringId }) => {
       this.ringId = ringId;
       refresh();
@@ -108,6 +118,7 @@ export class CorosyncMembership implements MembershipSource {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearInterval(this.poller);
     this.listeners.clear();
     this.votequorum.close();
     this.cmap.close();
@@ -132,6 +143,21 @@ export class CorosyncMembership implements MembershipSource {
     if (this.isClosed || this.lostWith !== undefined) return;
     this.snapshot = this.read();
     for (const listener of this.listeners) listener(this.snapshot);
+  }
+
+  /** Publishes a snapshot only when re-reading it shows a change no notification announced. */
+  private pollForChange(): void {
+    if (this.isClosed || this.lostWith !== undefined || this.snapshot === undefined) return;
+    let next: MembershipSnapshot;
+    try {
+      next = this.read();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (JSON.stringify(next) === JSON.stringify(this.snapshot)) return;
+    this.snapshot = next;
+    for (const listener of this.listeners) listener(next);
   }
 
   private fail(err: Error): void {

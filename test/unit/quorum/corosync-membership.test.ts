@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { RawCmapEntry, RawCmapEvent, RawCmapHandle, RawVotequorumEvent, RawVotequorumHandle, RawVotequorumInfo } from '../../../src/native/addon';
 import { Cmap } from '../../../src/native/cmap';
 import { Votequorum } from '../../../src/native/votequorum';
@@ -104,6 +105,32 @@ describe('CorosyncMembership (votequorum and cmap at the raw-handle seam)', () =
     membership.close();
     assert.deepEqual(fake.closed, ['votequorum', 'cmap']);
     assert.throws(() => membership.current(), /closed/);
+  });
+
+  it('re-reads on its poll and publishes a vote change that came with no notification, once', () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      const fake = fakeCorosync();
+      fake.cluster.flags = quorate | deviceRegistered | deviceAlive;
+      fake.cluster.totalVotes = 2;
+      const membership = new CorosyncMembership(fake.votequorum, fake.cmap, 500);
+      const seen: MembershipSnapshot[] = [];
+      membership.onChange((s) => seen.push(s));
+      assert.equal(membership.current().totalVotes, 2);
+      // A device poll cast the vote: corosync raises the totals but sends no event.
+      fake.cluster.flags = quorate | deviceRegistered | deviceAlive | deviceVotes;
+      fake.cluster.totalVotes = 3;
+      clock.tick(500);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.totalVotes, 3);
+      assert.equal(seen[0]?.qdevice?.voting, true);
+      clock.tick(1500);
+      assert.equal(seen.length, 1, 'an unchanged snapshot is not published again');
+      membership.close();
+      assert.equal(clock.countTimers(), 0, 'close stops the poll');
+    } finally {
+      clock.restore();
+    }
   });
 
   it('has no quorum device when corosync.conf configures none', () => {
