@@ -26,6 +26,8 @@ export interface ResourceConfig {
   maxRestart: number;
   /** Relocations to other nodes after failed starts before the service enters `error`. */
   maxRelocate: number;
+  /** Parameters for the resource driver (a lab service's floating address, say); the HA core ignores them. */
+  params?: Record<string, string>;
 }
 
 export interface GroupConfig {
