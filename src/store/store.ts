@@ -200,6 +200,18 @@ export class ClusterStore {
     return this.mustApply({ kind: 'put', type: type.name, key, value, guardLock: lock });
   }
 
+  /**
+   * Changes a document by its type's patcher at the patch's place in the agreed order (see
+   * DocumentType.patch); with `guardLock`, only while this node holds that lock there. Resolves
+   * with the version and the value the patch produced; rejects with the patcher's reason.
+   */
+  async patch<T>(type: DocumentType<T>, key: string, patch: unknown, guardLock?: string): Promise<{ version: number; value: T }> {
+    const op: Operation = guardLock === undefined ? { kind: 'patch', type: type.name, key, patch } : { kind: 'patch', type: type.name, key, patch, guardLock };
+    const result = await this.submit(op);
+    if (!result.ok) throw new InvalidDocumentError(result.reason ?? 'refused');
+    return { version: result.version, value: result.value as T };
+  }
+
   /** Releases a lock this node holds; false when it did not hold it. */
   async releaseLock(name: string): Promise<boolean> {
     return (await this.submit({ kind: 'release', lock: name })).ok;
