@@ -16,10 +16,11 @@ export function connectUnix(path: string): Promise<Socket> {
 
 /**
  * Listens on `path` with a socket only its owner (root) may use. A stale socket file left by a
- * dead process is replaced; a live listener makes this fail, naming the path.
+ * dead process is replaced; a live listener makes this fail, naming the path. A missing directory
+ * is created with `dirMode`.
  */
-export async function listenOwnerOnly(server: Server, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+export async function listenOwnerOnly(server: Server, path: string, dirMode = 0o755): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: dirMode });
   const live = await connectUnix(path).then((s) => { s.destroy(); return true; }, () => false);
   if (live) throw new Error(`another process already listens on ${path}`);
   await unlink(path).catch(() => undefined);
