@@ -42,10 +42,13 @@ async function talk<T>(work: () => Promise<T>): Promise<T> {
 
 const client = (o: SocketOptions): OperatorClientOptions => ({ socketPath: o.socket });
 
+/** Where the CLI finds the daemon: --socket, else $QUORATE_SOCKET, else the default path. */
+export const operatorSocketDefault = (): string => process.env.QUORATE_SOCKET ?? defaultOperatorSocket;
+
 /** Adds --socket and --json to a verb. */
 function verb(parent: Command, name: string, description: string): Command {
   return parent.command(name).description(description)
-    .option('--socket <path>', 'operator socket of the daemon', process.env.QUORATE_SOCKET ?? defaultOperatorSocket)
+    .option('--socket <path>', 'operator socket of the daemon', operatorSocketDefault())
     .option('--json', 'print JSON');
 }
 

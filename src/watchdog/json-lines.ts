@@ -19,6 +19,10 @@ export function readJsonLines(socket: Socket, onMessage: (message: unknown) => v
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       if (line.trim() === '') continue;
+      if (line.length > maxLineBytes) {
+        onProblem(oversizedLine);
+        continue;
+      }
       let message: unknown;
       try {
         message = JSON.parse(line);
