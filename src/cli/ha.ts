@@ -152,7 +152,8 @@ function registerResourceCommands(program: Command): void {
         ...(o.failback === undefined ? {} : { failback: o.failback }),
       };
       if (o.param.length + o.unsetParam.length > 0) {
-        changes.params = { ...keyValues(o.param), ...Object.fromEntries(o.unsetParam.map((k) => [k, null])) };
+        // --param wins over --unset-param of the same key: unset, then set.
+        changes.params = { ...Object.fromEntries(o.unsetParam.map((k) => [k, null])), ...keyValues(o.param) };
       }
       await edit(o, { op: 'set-resource', sid, changes }, `changed ${sid}`);
     });
