@@ -3,25 +3,21 @@
  * one handler per verb calling the backend. A malformed request gets an error answer naming the
  * problem; an oversized line closes that connection; neither affects the daemon or other clients.
  */
-import { createServer, type Socket } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { parseCrmCommand } from '../ha/command-parse';
 import { parseConfigEdit } from '../ha/config-edit';
 import { InputError } from '../ha/shape';
 import { StoreError } from '../store/errors';
 import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../watchdog/json-lines';
 import type { LogSink } from '../watchdog/log-sink';
-import { listenOwnerOnly } from '../watchdog/unix-socket';
+import { serveOwnerOnly, type OwnerOnlyServer } from '../watchdog/unix-socket';
 import { OperatorRefusedError, type OperatorBackend } from './operator-backend';
 import { parseOperatorRequest, type OperatorErrorCode, type OperatorRequest, type OperatorVerb } from './operator-protocol';
 
 /** Status readers and scripts: a handful at once; more are turned away with an answer. */
 const maxConnections = 32;
 
-export interface OperatorServer {
-  readonly socketPath: string;
-  close(): Promise<void>;
-}
+export type OperatorServer = OwnerOnlyServer;
 
 const handlers: Record<OperatorVerb, (backend: OperatorBackend, args: Record<string, unknown>) => Promise<unknown>> = {
   status: async (backend) => backend.status(),
@@ -76,27 +72,8 @@ function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink)
 
 /** Listens on `socketPath` (directory created 0700, socket 0600); a live listener there makes it fail. */
 export async function startOperatorServer(backend: OperatorBackend, socketPath: string, log: LogSink): Promise<OperatorServer> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    if (sockets.size >= maxConnections) {
-      writeJsonLine(socket, { id: null, ok: false, error: `too many operator connections (at most ${maxConnections})`, code: 'refused' });
-      socket.end();
-      return;
-    }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serveConnection(backend, socket, log);
-  });
-  await listenOwnerOnly(server, socketPath, 0o700);
+  const tooMany = { id: null, ok: false, error: `too many operator connections (at most ${maxConnections})`, code: 'refused' };
+  const server = await serveOwnerOnly(socketPath, { maxConnections, tooMany, dirMode: 0o700 }, (socket) => serveConnection(backend, socket, log));
   log.info(`operator socket listening on ${socketPath}`);
-  return {
-    socketPath,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      await unlink(socketPath).catch(() => undefined);
-    },
-  };
+  return server;
 }
