@@ -17,8 +17,16 @@ export interface DaemonConfig {
   watchdog: { socket: string };
   store: { dir: string };
   operator: { socket: string };
+  qdevice: { mode: QdeviceMode; voteGraceMs: number };
   drivers: { lab: { port: number; stopTimeoutMs: number } };
 }
+
+/**
+ * `external`: corosync-qdevice casts the device vote and votequorum's view is all the daemon has,
+ * so Q_stale covers the device timeouts. `integrated`: the daemon's own client casts it and stops
+ * the watchdog feeding when its partition has no ACK for voteGraceMs after a membership change.
+ */
+export type QdeviceMode = 'external' | 'integrated';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -70,6 +78,10 @@ function schema() {
     watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    qdevice: {
+      mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
+      voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change", 1500),
+    },
     drivers: {
       lab: {
         port: { doc: 'TCP port of the lab service responder', format: 'port', default: 8080 },

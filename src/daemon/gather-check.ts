@@ -21,5 +21,6 @@ export async function gatherStartupCheck(config: DaemonConfig, options: { readMu
     cmap.close();
   }
   const watchdogTimeoutMs = options.readMux ? (await readMuxStatus(config.watchdog.socket)).timeoutMs : null;
-  return { ...checkStartup(config.timings, corosync, watchdogTimeoutMs), corosync, watchdogTimeoutMs };
+  const grace = config.qdevice.mode === 'integrated' ? config.qdevice.voteGraceMs : undefined;
+  return { ...checkStartup(config.timings, corosync, watchdogTimeoutMs, grace), corosync, watchdogTimeoutMs };
 }

@@ -21,6 +21,8 @@ export interface CorosyncValues {
 
 export interface StartupCheck {
   ok: boolean;
+  /** The configured timings with Q_stale and W raised to the values in force: what the daemon runs with. */
+  timings: HaTimings;
   bound: SafetyBound;
   /** Every reason to refuse, one line each; empty when ok. */
   problems: string[];
@@ -62,9 +64,11 @@ export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
  * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
  * membership change is being synced) runs out without a vote.
  */
-export function quorumStaleMs(values: CorosyncValues): number {
+export function quorumStaleMs(values: CorosyncValues, integratedVoteGraceMs?: number): number {
   const membership = values.tokenMs + values.consensusMs;
   if (values.device === undefined) return membership;
+  // The integrated client stops the feeding when no ACK came within its grace after the change.
+  if (integratedVoteGraceMs !== undefined) return membership + integratedVoteGraceMs;
   return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
 }
 
@@ -77,19 +81,20 @@ export function checkStartup(
   configured: HaTimings,
   corosync: CorosyncValues,
   watchdogTimeoutMs: number | null,
+  integratedVoteGraceMs?: number,
 ): StartupCheck {
   const inForce: HaTimings = {
     ...configured,
-    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync)),
+    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integratedVoteGraceMs)),
     watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
   };
   const bound = checkSafetyBound(inForce);
   const problems: string[] = [];
   if (!bound.ok) {
-    const stale = corosync.device === undefined
-      ? `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
-      : `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
-        + ` + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
+    const membership = `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`;
+    const stale = corosync.device === undefined ? membership
+      : integratedVoteGraceMs !== undefined ? `${membership} + integrated vote grace ${integratedVoteGraceMs}`
+        : `${membership} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);
   }
@@ -97,5 +102,5 @@ export function checkStartup(
     problems.push('corosync has quorum.two_node: 1, which lets both halves of a split stay quorate;'
       + ' watchdog self-fencing needs real quorum (use a quorum device instead)');
   }
-  return { ok: problems.length === 0, bound, problems };
+  return { ok: problems.length === 0, timings: inForce, bound, problems };
 }

@@ -343,7 +343,8 @@ export class Lab {
     if (this.state.options.arbiter !== 'none') await this.startArbiter();
     await Promise.all(this.nodeAddressing().map((n) => this.startNode(n.name as NodeHost)));
     progress(`daemons started (${monotonicClock.now() - t0} ms)`);
-    await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs });
+    // An integrated device votes only once the node daemons run; until then quorum comes from the nodes.
+    await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs, deviceVote: this.state.options.qdevice === 'corosync-qdevice' });
     progress(`all nodes quorate (${monotonicClock.now() - t0} ms)`);
   }
 
@@ -378,7 +379,7 @@ export class Lab {
   private async startNode(host: NodeHost): Promise<void> {
     this.startDaemonIn(host, ['corosync', '-f', '-c', join(this.hostState(host).dir, 'corosync.conf')]);
     await this.waitFor(host, 'corosync', ['corosync-cmapctl', '-g', 'totem.cluster_name']);
-    if (this.state.options.qdevice !== 'none') this.startDaemonIn(host, ['corosync-qdevice', '-f']);
+    if (this.state.options.qdevice === 'corosync-qdevice') this.startDaemonIn(host, ['corosync-qdevice', '-f']);
   }
 
   private startDaemonIn(host: HostName, argv: string[]): void {

@@ -8,11 +8,18 @@ export type ArbiterChoice = 'corosync-qnetd' | 'none' | {
   command: string[];
 };
 
+export type QdeviceChoice = 'corosync-qdevice' | 'integrated' | 'none';
+
 export interface LabOptions {
   /** Lab name (state under /run/quorate-lab/<name>); default: `lab-<random id>`. */
   name?: string;
   profile?: LabProfile;
-  qdevice?: 'corosync-qdevice' | 'none';
+  /**
+   * Who casts the quorum device vote on the nodes: real corosync-qdevice, nobody, or `integrated`
+   * (the quorum.device section is written but no corosync-qdevice runs: the node daemon's own
+   * client registers with votequorum once it starts).
+   */
+  qdevice?: QdeviceChoice;
   arbiter?: ArbiterChoice;
   algorithm?: QdeviceAlgorithm;
   tieBreaker?: TieBreaker;
@@ -29,7 +36,7 @@ export interface LabOptions {
 export interface ResolvedLabOptions {
   name: string;
   profile: LabProfile;
-  qdevice: 'corosync-qdevice' | 'none';
+  qdevice: QdeviceChoice;
   arbiter: ArbiterChoice;
   algorithm: QdeviceAlgorithm;
   tieBreaker: TieBreaker;
@@ -53,7 +60,7 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
   if (typeof arbiter === 'object' ? !Array.isArray(arbiter.command) || arbiter.command.length === 0 : !['corosync-qnetd', 'none'].includes(arbiter)) {
     throw new LabOptionError(`invalid arbiter ${JSON.stringify(arbiter)}: expected corosync-qnetd, none or { command: [...] }`);
   }
-  const qdevice = oneOf('qdevice', options.qdevice, ['corosync-qdevice', 'none'], 'corosync-qdevice');
+  const qdevice = oneOf('qdevice', options.qdevice, ['corosync-qdevice', 'integrated', 'none'], 'corosync-qdevice');
   if (qdevice !== 'none' && arbiter === 'none') throw new LabOptionError('a quorum device needs an arbiter: use qdevice none with arbiter none');
   const algorithm = oneOf('algorithm', options.algorithm, ['ffsplit', 'lms', '2nodelms', 'test'], 'ffsplit');
   if (algorithm === '2nodelms' && nodes !== 2) throw new LabOptionError('algorithm 2nodelms needs exactly 2 nodes');

@@ -1,0 +1,58 @@
+/**
+ * The fencing condition of the integrated quorum device client: this partition must hold the
+ * arbiter's vote, unless its nodes alone reach quorum. After a membership change the client
+ * waits for the arbiter's answer for the new membership; a partition that has no ACK within
+ * `graceMs` stops feeding at once, long before votequorum drops the device's vote (device
+ * timeout or sync_timeout). That grace, not the device timeouts, is what Q_stale has to cover.
+ */
+import type { QdeviceVoteState } from '../qdevice/client';
+import type { MembershipSnapshot, MembershipSource } from '../quorum/types';
+import type { FencingCondition } from '../watchdog/fencing-conditions';
+
+/** What the condition reads of the client: QuorumDevice fits. */
+export interface VoteSource {
+  readonly state: QdeviceVoteState;
+  on(event: 'state', listener: (state: QdeviceVoteState) => void): unknown;
+  off(event: 'state', listener: (state: QdeviceVoteState) => void): unknown;
+}
+
+function nodeVotes(s: MembershipSnapshot): number {
+  return s.nodes.filter((n) => n.member).reduce((sum, n) => sum + n.votes, 0);
+}
+
+export function integratedVoteCondition(device: VoteSource, membership: MembershipSource, graceMs: number, now: () => number): FencingCondition {
+  let notAckSince: number | null = device.state.vote === 'ack' ? null : now();
+  const track = (state: QdeviceVoteState): void => {
+    if (state.vote === 'ack') notAckSince = null;
+    else notAckSince ??= now();
+  };
+  return {
+    name: 'arbiter-vote',
+    check: () => {
+      track(device.state);
+      const snapshot = membership.current();
+      if (nodeVotes(snapshot) >= snapshot.quorum || notAckSince === null) return null;
+      const waited = now() - notAckSince;
+      if (device.state.vote === 'waiting' && waited < graceMs) return null;
+      return `the arbiter's vote is ${device.state.vote} for ${Math.round(waited)} ms and this partition's nodes`
+        + ` have ${nodeVotes(snapshot)} of ${snapshot.quorum} votes needed`;
+    },
+    onChange: (listener) => {
+      let graceTimer: NodeJS.Timeout | null = null;
+      const onState = (state: QdeviceVoteState): void => {
+        track(state);
+        if (graceTimer !== null) clearTimeout(graceTimer);
+        // A vote still awaited when the grace runs out must be judged then, not at the next event.
+        graceTimer = state.vote === 'waiting' ? setTimeout(listener, graceMs + 1) : null;
+        listener();
+      };
+      device.on('state', onState);
+      const unsubscribe = membership.onChange(() => listener());
+      return () => {
+        if (graceTimer !== null) clearTimeout(graceTimer);
+        device.off('state', onState);
+        unsubscribe();
+      };
+    },
+  };
+}
