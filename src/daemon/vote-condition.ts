@@ -26,6 +26,8 @@ export function integratedVoteCondition(device: VoteSource, membership: Membersh
     if (state.vote === 'ack') notAckSince = null;
     else notAckSince ??= now();
   };
+  // Tracked from the start, not only while someone listens: the wait counts from the change itself.
+  device.on('state', track);
   return {
     name: 'arbiter-vote',
     check: () => {

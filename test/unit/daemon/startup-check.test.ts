@@ -20,6 +20,15 @@ describe('daemon start-up safety check', () => {
     assert.equal(quorumStaleMs(withDevice), 1000 + 1200 + 30000);
   });
 
+  it('takes the integrated client\'s vote grace instead of the device timeouts into Q_stale', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    assert.equal(quorumStaleMs(corosync, 1500), 1000 + 1200 + 1500);
+    assert.equal(checkStartup(defaultTimings, corosync, 5000).ok, false, 'sync_timeout 9 s does not fit a 15 s lease');
+    const integrated = checkStartup(defaultTimings, corosync, 5000, 1500);
+    assert.equal(integrated.ok, true, integrated.problems.join('; '));
+    assert.equal(integrated.timings.quorumStaleMs, defaultTimings.quorumStaleMs);
+  });
+
   it('names the missing key when corosync has no totem values', () => {
     assert.throws(() => readCorosyncValues(cmapOf({})), /runtime\.config\.totem\.token is missing/);
   });
