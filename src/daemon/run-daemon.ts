@@ -84,7 +84,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
       store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
-      watchdog: new MuxWatchdogControl(config.watchdog.socket, timings.feedWindowMs, conditions, log),
+      watchdog: new MuxWatchdogControl(config.watchdog.socket, timings.watchdogMs, conditions, log),
       resources: new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs),
     });
     await daemon.start();

@@ -64,13 +64,16 @@ export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
  * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
  * membership change is being synced) runs out without a vote.
  */
-export function quorumStaleMs(values: CorosyncValues, integratedVoteGraceMs?: number): number {
+export function quorumStaleMs(values: CorosyncValues, integrated = false): number {
   const membership = values.tokenMs + values.consensusMs;
   if (values.device === undefined) return membership;
-  // The integrated client stops the feeding when no ACK came within its grace after the change.
-  if (integratedVoteGraceMs !== undefined) return membership + integratedVoteGraceMs;
+  // The integrated client pauses the feeding at the membership change until the arbiter's ACK.
+  if (integrated) return membership + integratedNoticeSlackMs;
   return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
 }
+
+/** Allowance from the new ring to the client hearing of it (votequorum's notification, a busy loop). */
+export const integratedNoticeSlackMs = 500;
 
 /**
  * Checks the configured timings against the values in force. Q_stale and W are raised to what
@@ -81,11 +84,11 @@ export function checkStartup(
   configured: HaTimings,
   corosync: CorosyncValues,
   watchdogTimeoutMs: number | null,
-  integratedVoteGraceMs?: number,
+  integrated = false,
 ): StartupCheck {
   const inForce: HaTimings = {
     ...configured,
-    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integratedVoteGraceMs)),
+    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integrated)),
     watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
   };
   const bound = checkSafetyBound(inForce);
@@ -93,7 +96,7 @@ export function checkStartup(
   if (!bound.ok) {
     const membership = `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`;
     const stale = corosync.device === undefined ? membership
-      : integratedVoteGraceMs !== undefined ? `${membership} + integrated vote grace ${integratedVoteGraceMs}`
+      : integrated ? `${membership} + notice slack ${integratedNoticeSlackMs} (integrated vote)`
         : `${membership} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);

@@ -1,9 +1,12 @@
 /**
  * The fencing condition of the integrated quorum device client: this partition must hold the
  * arbiter's vote, unless its nodes alone reach quorum. After a membership change the client
- * waits for the arbiter's answer for the new membership; a partition that has no ACK within
- * `graceMs` stops feeding at once, long before votequorum drops the device's vote (device
- * timeout or sync_timeout). That grace, not the device timeouts, is what Q_stale has to cover.
+ * waits for the arbiter's answer for the new membership: meanwhile the feeding pauses (the
+ * device counts down from the last feed, made before the change), an ACK resumes it, and a
+ * NACK or no answer within `graceMs` stops it for good. So a cut-off node's last feed comes
+ * no later than the membership change (token + consensus), long before votequorum would drop
+ * the device's vote (device timeout or sync_timeout): that, not the device timeouts, is what
+ * Q_stale has to cover. The grace only needs to exceed the arbiter's answer time for the winner.
  */
 import type { QdeviceVoteState } from '../qdevice/client';
 import type { MembershipSnapshot, MembershipSource } from '../quorum/types';
@@ -28,16 +31,27 @@ export function integratedVoteCondition(device: VoteSource, membership: Membersh
   };
   // Tracked from the start, not only while someone listens: the wait counts from the change itself.
   device.on('state', track);
+  /** The vote's state when it matters (not ACKed and the nodes alone lack quorum), else null. */
+  const missing = (): { vote: string; waited: number; why: string } | null => {
+    track(device.state);
+    const snapshot = membership.current();
+    if (nodeVotes(snapshot) >= snapshot.quorum || notAckSince === null) return null;
+    const waited = Math.round(now() - notAckSince);
+    return {
+      vote: device.state.vote, waited,
+      why: `the arbiter's vote is ${device.state.vote} for ${waited} ms and this partition's nodes have ${nodeVotes(snapshot)} of ${snapshot.quorum} votes needed`,
+    };
+  };
+  const awaited = (m: { vote: string; waited: number }): boolean => m.vote === 'waiting' && m.waited < graceMs;
   return {
     name: 'arbiter-vote',
     check: () => {
-      track(device.state);
-      const snapshot = membership.current();
-      if (nodeVotes(snapshot) >= snapshot.quorum || notAckSince === null) return null;
-      const waited = now() - notAckSince;
-      if (device.state.vote === 'waiting' && waited < graceMs) return null;
-      return `the arbiter's vote is ${device.state.vote} for ${Math.round(waited)} ms and this partition's nodes`
-        + ` have ${nodeVotes(snapshot)} of ${snapshot.quorum} votes needed`;
+      const m = missing();
+      return m === null || awaited(m) ? null : m.why;
+    },
+    pause: () => {
+      const m = missing();
+      return m !== null && awaited(m) ? m.why : null;
     },
     onChange: (listener) => {
       let graceTimer: NodeJS.Timeout | null = null;

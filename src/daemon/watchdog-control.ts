@@ -20,7 +20,11 @@ export class MuxWatchdogControl implements WatchdogControl {
 
   constructor(
     private readonly socketPath: string,
-    /** How long the multiplexer keeps feeding without a check-in: the LRM's feed window. */
+    /**
+     * Longest silence before the multiplexer gives up for good. The device is fed only at
+     * check-ins, which the LRM makes only after a confirmed renewal, so the reset bound is the
+     * last check-in + W whatever this is; the device timeout W lets a paused vote resume.
+     */
     private readonly deadlineMs: number,
     private readonly conditions: FencingCondition[],
     private readonly log: LogSink,
@@ -40,7 +44,8 @@ export class MuxWatchdogControl implements WatchdogControl {
   async update(): Promise<void> {
     if (this.lease === null) throw new Error('watchdog update without an open lease');
     const result = await this.lease.checkIn();
-    if (!result.fed) this.log.warn(`watchdog not fed: ${result.tripped ?? 'the multiplexer refused the check-in'}`);
+    if (result.paused !== undefined) this.log.info(`watchdog feeding paused: ${result.paused}`);
+    else if (!result.fed) this.log.warn(`watchdog not fed: ${result.tripped ?? 'the multiplexer refused the check-in'}`);
   }
 
   async close(): Promise<void> {

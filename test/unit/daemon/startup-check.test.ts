@@ -20,11 +20,11 @@ describe('daemon start-up safety check', () => {
     assert.equal(quorumStaleMs(withDevice), 1000 + 1200 + 30000);
   });
 
-  it('takes the integrated client\'s vote grace instead of the device timeouts into Q_stale', () => {
+  it('takes the membership change plus a notice slack instead of the device timeouts into Q_stale for the integrated client', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
-    assert.equal(quorumStaleMs(corosync, 1500), 1000 + 1200 + 1500);
+    assert.equal(quorumStaleMs(corosync, true), 1000 + 1200 + 500);
     assert.equal(checkStartup(defaultTimings, corosync, 5000).ok, false, 'sync_timeout 9 s does not fit a 15 s lease');
-    const integrated = checkStartup(defaultTimings, corosync, 5000, 1500);
+    const integrated = checkStartup(defaultTimings, corosync, 5000, true);
     assert.equal(integrated.ok, true, integrated.problems.join('; '));
     assert.equal(integrated.timings.quorumStaleMs, defaultTimings.quorumStaleMs);
   });

@@ -26,16 +26,19 @@ describe('integrated quorum device vote as a fencing condition', () => {
   let now = 0;
   const clock = () => now;
 
-  it('holds with the ACK, and while an answer is awaited within the grace', () => {
+  it('holds with the ACK, and pauses the feeding while an answer is awaited within the grace', () => {
     const device = new FakeDevice();
     const condition = integratedVoteCondition(device, membershipWith(1), 1500, clock);
     assert.equal(condition.check(), null);
+    assert.equal(condition.pause?.(), null);
     device.set('waiting');
     now += 1000;
     assert.equal(condition.check(), null);
+    assert.match(condition.pause?.() ?? '', /vote is waiting for 1000 ms/);
     device.set('ack');
     now += 5000;
     assert.equal(condition.check(), null);
+    assert.equal(condition.pause?.(), null);
   });
 
   it('fails once the answer is awaited longer than the grace, or on a NACK', () => {
@@ -45,6 +48,7 @@ describe('integrated quorum device vote as a fencing condition', () => {
     device.set('waiting');
     now += 1600;
     assert.match(condition.check() ?? '', /vote is waiting for 1600 ms.*1 of 2 votes/);
+    assert.equal(condition.pause?.(), null, 'past the grace it is a loss, not a pause');
     const other = new FakeDevice();
     const nacked = integratedVoteCondition(other, membershipWith(1), 1500, clock);
     other.set('nack');
