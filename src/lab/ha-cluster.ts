@@ -90,6 +90,8 @@ export class LabHaCluster {
       host: node, socketPath: join(nodeDir, 'watchdog.sock'),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       reset: async () => {
+        // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
+        if (!this.lab.isPoweredOn(node)) return;
         this.resets.push({ host: node, timeoutMs: 0, silentMs: 0, resetTookMs: 0, at: monotonicClock.now() });
         const stack = this.stacks.get(node);
         if (stack !== undefined) {
@@ -132,6 +134,12 @@ export class LabHaCluster {
     for (const stack of this.stacks.values()) stack.timer.onExpiry(listener);
   }
 
+  /** Daemon and multiplexer alive and not stopped (a SIGSTOPped daemon is killed so a boot can replace it). */
+  isRunning(node: NodeHost): boolean {
+    const stack = this.stack(node);
+    return [stack.mux, stack.daemon].every((p) => p !== null && p.pid !== undefined && isAlive(p.pid) && !isStopped(p.pid));
+  }
+
   daemonPid(node: NodeHost): number | undefined {
     return this.stack(node).daemon?.pid;
   }
@@ -169,6 +177,14 @@ async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, d
     if (child.exitCode !== null || (child.pid !== undefined && !isAlive(child.pid))) throw new Error(`${what}: the process exited (code ${String(child.exitCode)})`);
     if (monotonicClock.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    return /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
