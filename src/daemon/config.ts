@@ -51,8 +51,18 @@ function absolutePath(doc: string, fallback: string) {
   };
 }
 
+/**
+ * The daemon's timing defaults. Where the simulator models a fixed cluster, the daemon reads the
+ * values in force: Q_stale 0 means "from corosync's token, consensus and quorum device" and a
+ * lease of 0 means "the smallest safe lease", both computed at start (startup-check.ts). Rounds
+ * and renewals of 500 ms halve what a failover waits on round boundaries.
+ */
+export const daemonTimingDefaults: HaTimings = {
+  ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, lockLeaseMs: 0,
+};
+
 function schema() {
-  const t = defaultTimings;
+  const t = daemonTimingDefaults;
   return convict({
     node: {
       doc: "this node's corosync name",
@@ -67,9 +77,9 @@ function schema() {
       roundMs: milliseconds('length of one CRM and LRM round', t.roundMs),
       renewIntervalMs: milliseconds('lock renewal interval', t.renewIntervalMs),
       feedWindowMs: milliseconds('watchdog fed while the last renewal is at most this old', t.feedWindowMs),
-      lockLeaseMs: milliseconds('lease of the manager and agent locks', t.lockLeaseMs),
+      lockLeaseMs: milliseconds('lease of the manager and agent locks; 0: the smallest safe lease, computed at start', t.lockLeaseMs),
       watchdogMs: milliseconds('watchdog timeout asked of the multiplexer', t.watchdogMs),
-      quorumStaleMs: milliseconds('longest a cut-off node may believe it is quorate', t.quorumStaleMs),
+      quorumStaleMs: milliseconds("longest a cut-off node may believe it is quorate; raised to what corosync's values in force give", t.quorumStaleMs),
       clockMarginMs: milliseconds('allowance for clock and scheduling differences', t.clockMarginMs),
       fenceDelayMs: milliseconds('offline time before services go to fence', t.fenceDelayMs),
       goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),

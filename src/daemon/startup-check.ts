@@ -75,10 +75,18 @@ export function quorumStaleMs(values: CorosyncValues, integrated = false): numbe
 /** Allowance from the new ring to the client hearing of it (votequorum's notification, a busy loop). */
 export const integratedNoticeSlackMs = 500;
 
+/** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
+export const autoLeaseSlackMs = 500;
+
+function autoLeaseMs(requiredMs: number): number {
+  return Math.ceil((requiredMs + autoLeaseSlackMs) / 100) * 100;
+}
+
 /**
  * Checks the configured timings against the values in force. Q_stale and W are raised to what
  * corosync and the watchdog device really do when the config claims less; watchdogTimeoutMs is
  * the multiplexer's GETTIMEOUT read-back (null while it has no device open: the configured value stands).
+ * A lease of 0 is computed: the bound on those values plus autoLeaseSlackMs.
  */
 export function checkStartup(
   configured: HaTimings,
@@ -86,11 +94,12 @@ export function checkStartup(
   watchdogTimeoutMs: number | null,
   integrated = false,
 ): StartupCheck {
-  const inForce: HaTimings = {
+  const measured: HaTimings = {
     ...configured,
     quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integrated)),
     watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
   };
+  const inForce: HaTimings = configured.lockLeaseMs === 0 ? { ...measured, lockLeaseMs: autoLeaseMs(checkSafetyBound(measured).requiredMs) } : measured;
   const bound = checkSafetyBound(inForce);
   const problems: string[] = [];
   if (!bound.ok) {

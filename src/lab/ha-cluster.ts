@@ -8,8 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { QdeviceMode } from '../daemon/config';
-import { defaultTimings, type HaTimings } from '../ha/timings';
+import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
+import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
 import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
 import type { Lab } from './lab';
@@ -45,7 +45,7 @@ export class LabHaCluster {
   private readonly stacks = new Map<NodeHost, NodeStack>();
 
   private constructor(readonly lab: Lab, readonly dir: string, private readonly options: LabHaOptions) {
-    this.timings = { ...defaultTimings, ...options.timings };
+    this.timings = { ...daemonTimingDefaults, ...options.timings };
   }
 
   /** Starts the stack on every node and waits until each daemon's operator socket exists. */

@@ -55,6 +55,15 @@ describe('daemon start-up safety check', () => {
     assert.match(check.problems[0] ?? '', /W 60000 .*W read back 60000/);
   });
 
+  it('computes the smallest safe lease when the lease is 0, from the values in force', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0 }, corosync, 5000, true);
+    assert.equal(check.ok, true, check.problems.join('; '));
+    // Q_stale 2700 + W 5000 + renew 1000 + feed 1500 + margin 1000 = 11200, plus 500.
+    assert.equal(check.timings.quorumStaleMs, 2700);
+    assert.equal(check.timings.lockLeaseMs, 11700);
+  });
+
   it('refuses two_node together with watchdog self-fencing', () => {
     const check = checkStartup(defaultTimings, { tokenMs: 1000, consensusMs: 1200, twoNode: true }, 5000);
     assert.equal(check.ok, false);
