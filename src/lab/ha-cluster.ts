@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
@@ -123,6 +124,11 @@ export class LabHaCluster {
     } finally {
       closeSync(log);
     }
+  }
+
+  /** The node's daemon and multiplexer log so far. */
+  log(node: NodeHost): Promise<string> {
+    return readFile(this.logPath(node), 'utf8');
   }
 
   /** Runs `quorate ARGS` inside the node (the operator CLI against its daemon). */
