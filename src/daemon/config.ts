@@ -18,7 +18,7 @@ export interface DaemonConfig {
   store: { dir: string };
   operator: { socket: string };
   qdevice: { mode: QdeviceMode; voteGraceMs: number };
-  drivers: { lab: { port: number; stopTimeoutMs: number } };
+  drivers: { lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string } };
 }
 
 /**
@@ -96,6 +96,14 @@ function schema() {
       lab: {
         port: { doc: 'TCP port of the lab service responder', format: 'port', default: 8080 },
         stopTimeoutMs: milliseconds('time a lab service gets to stop before SIGKILL', 5000),
+        runDir: absolutePath("lab services' pid files", '/run/quorate/lab'),
+        journal: {
+          doc: 'file where lab service instances journal their starts and stops (empty: none)',
+          default: '',
+          format: (value: unknown): void => {
+            if (typeof value !== 'string' || (value !== '' && !value.startsWith('/'))) throw new Error('must be empty or an absolute path');
+          },
+        },
       },
     },
   });

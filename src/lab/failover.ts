@@ -59,7 +59,7 @@ export async function injectAndMeasure(cluster: LabHaCluster, probe: ServiceProb
   switch (fault) {
     case 'power-loss':
       at = monotonicClock.now();
-      await lab.powerOff(from);
+      await cluster.powerOff(from);
       break;
     case 'link-cut':
       at = monotonicClock.now();
@@ -74,7 +74,7 @@ export async function injectAndMeasure(cluster: LabHaCluster, probe: ServiceProb
       // Let both nodes see the arbiter gone before the node loss, as in a real double fault.
       await new Promise((r) => setTimeout(r, 3000));
       at = monotonicClock.now();
-      await lab.powerOff(from);
+      await cluster.powerOff(from);
       break;
     case 'daemon-sigstop': {
       const pid = cluster.daemonPid(from);

@@ -16,6 +16,7 @@ import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
 import type { Lab } from './lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
+import { appendJournal, monotonicNowMs } from './service-journal';
 
 const cliPath = join(__dirname, '../cli/main.js');
 const muxSocket = '/run/quorate/watchdog-mux.sock';
@@ -65,6 +66,17 @@ export class LabHaCluster {
     return [...this.stacks.keys()];
   }
 
+  /** Every lab service start and stop and every power cut, with monotonic times (service-journal.ts). */
+  get journalPath(): string {
+    return join(this.dir, 'service-journal.jsonl');
+  }
+
+  /** Cuts a node's power and journals it: its service instances end there. */
+  async powerOff(node: NodeHost): Promise<void> {
+    await this.lab.powerOff(node);
+    appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
+  }
+
   configPath(node: NodeHost): string {
     return join(this.dir, node, 'quorate.json');
   }
@@ -84,6 +96,7 @@ export class LabHaCluster {
       store: { dir: join(nodeDir, 'store') },
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 1500 },
+      drivers: { lab: { journal: this.journalPath } },
       ...this.options.extraConfig,
     };
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
@@ -99,7 +112,10 @@ export class LabHaCluster {
           stack.mux = null;
           stack.daemon = null;
         }
-        await this.lab.reset(node, { bootDelayMs: this.options.bootDelayMs ?? 1000 });
+        await this.lab.powerOff(node);
+        appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
+        await new Promise((r) => setTimeout(r, this.options.bootDelayMs ?? 1000));
+        await this.lab.powerOn(node);
         if (this.options.restartAfterReset === true) await this.boot(node);
       },
     });
