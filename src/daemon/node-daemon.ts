@@ -139,7 +139,15 @@ export class NodeDaemon {
           log[effect.level === 'err' ? 'error' : effect.level](effect.msg, { source });
           break;
         case 'watchdog':
-          await this.parts.watchdog[effect.op]();
+          try {
+            await this.parts.watchdog[effect.op]();
+          } catch (err) {
+            // Nothing after it in this step may run (a start needs an armed watchdog); the LRM
+            // learns what the watchdog really is and asks again next round.
+            log.error(`watchdog ${effect.op} failed: ${err instanceof Error ? err.message : String(err)}`);
+            if (source === 'lrm') this.lrm = { ...this.lrm, watchdogOpen: this.parts.watchdog.armed };
+            return;
+          }
           break;
         case 'driver':
           this.startAction(effect);

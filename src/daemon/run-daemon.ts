@@ -11,6 +11,7 @@ import { CorosyncMembership } from '../quorum/corosync-membership';
 import { ClusterStore, DocumentRegistry, HaStoreAdapter, leaseFromTimings, NativeCpgTransport, quorumFromMembership, registerHaDocuments } from '../store';
 import { monotonicClock } from '../util/clock';
 import { createLogger } from '../util/logger';
+import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '../watchdog/fencing-conditions';
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
@@ -84,7 +85,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
       store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
-      watchdog: new MuxWatchdogControl(config.watchdog.socket, timings.watchdogMs, conditions, log),
+      watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
       resources: new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs),
     });
     await daemon.start();

@@ -23,7 +23,8 @@ export class MuxWatchdogControl implements WatchdogControl {
     /**
      * Longest silence before the multiplexer gives up for good. The device is fed only at
      * check-ins, which the LRM makes only after a confirmed renewal, so the reset bound is the
-     * last check-in + W whatever this is; the device timeout W lets a paused vote resume.
+     * last check-in + W whatever this is; the longest the multiplexer allows (a share of W)
+     * lets a paused vote resume.
      */
     private readonly deadlineMs: number,
     private readonly conditions: FencingCondition[],

@@ -135,7 +135,7 @@ export class LabHaCluster {
         '--lab-timer', join(nodeDir, 'watchdog.sock')], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
       stack.daemon = this.lab.spawn(node, [process.execPath, cliPath, 'daemon', 'run', '--config', this.configPath(node)],
-        { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info' } });
+        { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info', QUORATE_LOG_MONOTONIC: '1' } });
       await this.waitForDaemon(node, stack.daemon, logOffset);
     } finally {
       closeSync(log);

@@ -23,7 +23,14 @@ function membership(localNodeId: number): MembershipSource {
 class RecordingWatchdog implements WatchdogControl {
   readonly ops: string[] = [];
   armed = false;
+  /** Opens that fail before one succeeds (a multiplexer not up yet). */
+  failOpens = 0;
   open(): Promise<void> {
+    if (this.failOpens > 0) {
+      this.failOpens -= 1;
+      this.ops.push('open failed');
+      return Promise.reject(new Error('no multiplexer'));
+    }
     this.ops.push('open');
     this.armed = true;
     return Promise.resolve();
@@ -115,6 +122,13 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(watchdogs[0]!.ops[0], 'open');
     assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
     assert.equal(daemons[0]!.self().lrm.state, 'active');
+  });
+
+  it('starts nothing while the watchdog cannot be opened, and starts once it can', async () => {
+    watchdogs[0]!.failOpens = 3;
+    await runFor(20_000);
+    assert.deepEqual(watchdogs[0]!.ops.slice(0, 4), ['open failed', 'open failed', 'open failed', 'open']);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
   });
 
   it('stops its services and closes the watchdog on an orderly power-off', async () => {
