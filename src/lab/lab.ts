@@ -368,6 +368,7 @@ export class Lab {
       tls: options.tls,
       totem: options.totem,
       device: options.device,
+      ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
       logFile: join(state.logDir, 'corosync.log'),
       stateDir: join(state.dir, 'state'),
     }));

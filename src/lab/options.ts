@@ -33,6 +33,8 @@ export interface LabOptions {
   totem?: ConfigValues;
   /** Extra quorum.device settings (timeout, sync_timeout, …). */
   device?: ConfigValues;
+  /** quorum.device.heuristics settings (mode, exec_NAME: command line, …); none by default. */
+  heuristics?: ConfigValues;
   /** How long `up` waits for quorum (default 60 s). */
   upTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ export interface ResolvedLabOptions {
   nodes: 2 | 3;
   totem: ConfigValues;
   device: ConfigValues;
+  heuristics?: ConfigValues;
   upTimeoutMs: number;
 }
 
@@ -96,6 +99,7 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     nodes,
     totem: options.totem ?? {},
     device: options.device ?? {},
+    ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
     upTimeoutMs,
   };
 }
