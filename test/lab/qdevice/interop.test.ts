@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Lab } from '../../../src/lab/lab';
 import type { ArbiterChoice, QdeviceChoice } from '../../../src/lab/options';
 import type { QuorumStatus } from '../../../src/lab/quorum-status';
@@ -100,24 +103,82 @@ describe('quorum device TLS in the lab, certificates made by `quorate arbiter|qd
 
   before(function () { skipWithoutLab(this); });
 
-  const cases: { name: string; arbiter: ArbiterChoice; tls: 'on' | 'required'; qdevice?: QdeviceChoice }[] = [
-    { name: 'real corosync-qdevice ⇄ our arbiter, tls on', arbiter: ourArbiter('on'), tls: 'on' },
-    { name: 'real corosync-qdevice ⇄ our arbiter, tls required', arbiter: ourArbiter('required'), tls: 'required' },
-    { name: 'real corosync-qdevice ⇄ real corosync-qnetd, tls required', arbiter: 'corosync-qnetd', tls: 'required' },
-  ];
-  for (const c of cases) {
-    it(`${c.name}: quorate with 3 votes, client certificates verified`, async () => {
-      const lab = await Lab.up({ profile: 'fast', arbiter: c.arbiter, tls: c.tls, certificates: 'quorate', ...(c.qdevice ? { qdevice: c.qdevice } : {}) });
+  for (const tls of ['on', 'required'] as const) {
+    it(`real corosync-qdevice ⇄ our arbiter, tls ${tls}: quorate with 3 votes, client certificates verified`, async () => {
+      const lab = await Lab.up({ profile: 'fast', arbiter: ourArbiter(tls), tls, certificates: 'quorate' });
       try {
-        say(`${c.name}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s (certificates included)`);
-        const list = await arbiterListVerbose(lab);
-        assert.equal(list.match(/TLS active:\s+Yes \(client certificate verified\)/g)?.length, 2, list);
+        say(`tls ${tls}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s (certificates included)`);
+        assertCertificatesVerified(await arbiterListVerbose(lab));
       } finally {
         await lab.down();
       }
     });
   }
 });
+
+function assertCertificatesVerified(list: string): void {
+  assert.equal(list.match(/TLS active:\s+Yes \(client certificate verified\)/g)?.length, 2, list);
+}
+
+/*
+ * TLS required with our certificates, and exec heuristics in mode sync. Once node1's heuristic
+ * fails, isolating the nodes hands the vote to node2 (ffsplit scores pass − fail) instead of
+ * node1 (lowest id): real corosync-qdevice and our client must agree, against real qnetd. Against
+ * our arbiter, our client's failing heuristic comes from a cmap change at run time, which it must
+ * follow by reconnecting with the new settings.
+ */
+describe('device clients with TLS required and heuristics in the lab', function () {
+  this.timeout(180_000);
+  const heuristics = { mode: 'sync', timeout: 1000, sync_timeout: 2000, exec_check: '/usr/bin/test ! -e /run/quorate-heuristic-fail' };
+  const keepers: Record<string, string> = {};
+
+  before(function () { skipWithoutLab(this); });
+
+  const cases: { name: string; arbiter: ArbiterChoice; qdevice: QdeviceChoice; failBy: 'file' | 'cmap' }[] = [
+    { name: 'real corosync-qdevice ⇄ real corosync-qnetd', arbiter: 'corosync-qnetd', qdevice: 'corosync-qdevice', failBy: 'file' },
+    { name: 'our client ⇄ real corosync-qnetd', arbiter: 'corosync-qnetd', qdevice: ourQdevice, failBy: 'file' },
+    { name: 'our client ⇄ our arbiter (heuristic changed through cmap)', arbiter: ourArbiter('required'), qdevice: ourQdevice, failBy: 'cmap' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: certificates verified; node1's failing heuristic hands the split to node2`, async () => {
+      const lab = await Lab.up({ profile: 'fast', arbiter: c.arbiter, qdevice: c.qdevice, tls: 'required', certificates: 'quorate', heuristics });
+      try {
+        assertCertificatesVerified(await arbiterListVerbose(lab));
+        const t = monotonicClock.now();
+        if (c.failBy === 'file') {
+          writeFileSync(join(lab.hosts.node1.runDir, 'quorate-heuristic-fail'), '');
+        } else {
+          const set = await lab.exec('node1', ['corosync-cmapctl', '-s', 'quorum.device.heuristics.exec_check', 'str', '/bin/false']);
+          assert.equal(set.code, 0, set.stderr);
+          await lab.waitForQuorum('node1', together(3), 20_000);
+          await waitForLog(join(lab.hosts.node1.logDir, `${basename(process.execPath)}.out`), /settings changed: reconnecting/);
+          await lab.waitQuorate({ timeoutMs: 30_000 });
+        }
+        keepers[c.name] = await isolationKeeper(lab);
+        say(`${c.name}: up in ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s; node1's heuristic fails → ${keepers[c.name]} keeps the vote (${seconds(t)})`);
+        assert.equal(keepers[c.name], 'node2');
+      } finally {
+        await lab.down();
+      }
+    });
+  }
+});
+
+async function waitForLog(file: string, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = monotonicClock.now() + timeoutMs;
+  while (!pattern.test(readLog(file))) {
+    if (monotonicClock.now() > deadline) throw new Error(`${file}: no line matching ${String(pattern)} within ${timeoutMs} ms:\n${readLog(file).slice(-2000)}`);
+    await sleep(100);
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 describe('our device client (quorate qdevice run, native addon) on real corosync in the lab', function () {
   this.timeout(180_000);
