@@ -1,7 +1,8 @@
 import { Votequorum } from '../../native/votequorum';
 import { QuorumDevice, QuorumDeviceConfig } from './quorum-device';
 
-export { ArbiterConnection, ArbiterConnectionConfig, NodeView } from './arbiter-connection';
+export { ArbiterConnection, ArbiterConnectionConfig, ClientTlsMaterial, ClientTlsMode, NodeView } from './arbiter-connection';
+export { HeuristicsConfig, HeuristicsMode } from './heuristics';
 export { QuorumDevice, QuorumDeviceConfig, QdeviceVoteState, VotequorumPort } from './quorum-device';
 
 /**

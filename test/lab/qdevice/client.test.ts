@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
 import { QuorumDevice, QdeviceVoteState, VotequorumPort } from '../../../src/qdevice/client/quorum-device';
+import { ArbiterConnection } from '../../../src/qdevice/client/arbiter-connection';
 import { DecisionAlgorithm } from '../../../src/qdevice/protocol/constants';
 import { RingId } from '../../../src/qdevice/protocol/tlv';
 import { createLogger } from '../../../src/util/logger';
@@ -95,6 +96,28 @@ describe('node-side quorum device client against real corosync-qnetd and our arb
       'arbiter gone: nack,nack, connected false, loss reported true',
     ]);
     if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
+  });
+});
+
+describe('node-side quorum device client: TLS settings that cannot work', function () {
+  this.timeout(15000);
+
+  it('tls required against an arbiter without TLS: disconnects for good, naming both settings', async () => {
+    const server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const connection = new ArbiterConnection({
+      host: '127.0.0.1', port: server.address()!.port, clusterName: 'tlsreq', nodeId: 1, algorithm: DecisionAlgorithm.Ffsplit,
+      tieBreaker: { mode: 1, nodeId: 0 }, heartbeatInterval: 8000, keepActivePartition: true, tls: 'required',
+    }, { configNodes: [], ringId: { nodeId: 1, seq: 1n }, members: [1], quorate: false, quorumNodes: [], heuristics: 0 });
+    try {
+      const gone = new Promise<{ reason: string; willReconnect: boolean }>((resolve) => connection.once('disconnected', resolve));
+      connection.start();
+      const { reason, willReconnect } = await gone;
+      assert.equal(willReconnect, false);
+      assert.match(reason, /incompatible TLS settings: the arbiter's is Unsupported, ours is required/);
+    } finally {
+      connection.stop();
+      await server.close();
+    }
   });
 });
 
