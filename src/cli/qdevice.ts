@@ -1,36 +1,12 @@
-import fs from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
 import { Command } from 'commander';
 import { CertToolError } from '../qdevice/certs/run-tool';
-import { DEFAULT_NODE_NSSDB, importClusterCertificate, importNodeBundle, initNodeDb, nodeTlsFiles, requestClusterCertificate } from '../qdevice/certs/node-certs';
+import { DEFAULT_NODE_NSSDB, importClusterCertificate, importNodeBundle, initNodeDb, requestClusterCertificate } from '../qdevice/certs/node-certs';
 import { Cmap } from '../native/cmap';
-import { openQuorumDevice, QuorumDeviceConfig } from '../qdevice/client';
-import { QdeviceConfigError, readQuorumDeviceConfig } from '../qdevice/client/cmap-config';
-import type winston from 'winston';
+import { openQuorumDevice } from '../qdevice/client';
+import { QdeviceConfigError } from '../qdevice/client/cmap-config';
+import { followDeviceSettings, loadQuorumDeviceConfig } from '../qdevice/client/settings';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
-
-/** A reload settles this long after the last quorum.device.* change (corosync-cfgtool -R writes many keys). */
-const RELOAD_SETTLE_MS = 500;
-
-/**
- * The device's settings from cmap, with the TLS files our `qdevice certs` leaves in the NSS
- * directory. tls on without them falls back to plaintext (an arbiter that requires TLS then
- * refuses); tls required without them is an error.
- */
-function loadDeviceConfig(cmap: Cmap, nssDb: string, log: winston.Logger): QuorumDeviceConfig {
-  const config = readQuorumDeviceConfig(cmap);
-  if (config.tls === 'off') return config;
-  const files = nodeTlsFiles(nssDb);
-  try {
-    return { ...config, tlsMaterial: { ca: fs.readFileSync(files.caCert), pfx: fs.readFileSync(files.clientP12) } };
-  } catch (err) {
-    const why = `${files.caCert} and ${files.clientP12} cannot be read (make them with 'quorate qdevice certs'): ${err instanceof Error ? err.message : String(err)}`;
-    if (config.tls === 'required') throw new QdeviceConfigError(`quorum.device.net.tls is required but ${why}`);
-    log.warn(`quorum.device.net.tls is on but ${why}; TLS is off`);
-    return { ...config, tls: 'off' };
-  }
-}
 
 /** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT; follows quorum.device.* changes. */
 async function runQdevice(logLevel: string, nssDb: string): Promise<void> {
@@ -38,7 +14,7 @@ async function runQdevice(logLevel: string, nssDb: string): Promise<void> {
   const cmap = Cmap.open();
   let config;
   try {
-    config = loadDeviceConfig(cmap, nssDb, log);
+    config = loadQuorumDeviceConfig(cmap, nssDb, log);
   } catch (err) {
     cmap.close();
     if (err instanceof QdeviceConfigError) throw new CliError(err.message, exitCodes.usage);
@@ -49,28 +25,12 @@ async function runQdevice(logLevel: string, nssDb: string): Promise<void> {
   device.on('warning', (w) => log.warn(w));
   device.start();
   log.info('quorum device started', { arbiter: `${config.host}:${config.port}`, cluster: config.clusterName, nodeId: config.nodeId, tls: config.tls });
-  let reloadTimer: NodeJS.Timeout | undefined;
-  const reload = () => {
-    try {
-      const next = loadDeviceConfig(cmap, nssDb, log);
-      if (isDeepStrictEqual(next, device.settings)) return;
-      log.info('quorum.device settings changed: reconnecting', { arbiter: `${next.host}:${next.port}`, tls: next.tls, heuristics: next.heuristics?.mode });
-      device.reconfigure(next);
-    } catch (err) {
-      log.warn(`quorum.device settings changed but cannot be used, keeping the old ones: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-  cmap.on('error', (err) => log.warn(`cmap connection lost, settings are no longer followed: ${err.message}`));
-  cmap.on('change', () => {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(reload, RELOAD_SETTLE_MS);
-  });
-  cmap.track('quorum.device.', { prefix: true });
+  const unfollow = followDeviceSettings(cmap, device, nssDb, log);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
-  clearTimeout(reloadTimer);
+  unfollow();
   close();
   cmap.close();
 }

@@ -3,6 +3,7 @@ import { QuorumDevice, QuorumDeviceConfig } from './quorum-device';
 
 export { ArbiterConnection, ArbiterConnectionConfig, ClientTlsMaterial, ClientTlsMode, NodeView } from './arbiter-connection';
 export { HeuristicsConfig, HeuristicsMode } from './heuristics';
+export { followDeviceSettings, loadQuorumDeviceConfig, SettingsLog } from './settings';
 export { QuorumDevice, QuorumDeviceConfig, QdeviceVoteState, VotequorumPort } from './quorum-device';
 
 /**

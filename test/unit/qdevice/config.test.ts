@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadArbiterConfig, settingsFromConfig } from '../../../src/qdevice/arbiter/config';
 import { CmapReader, readQuorumDeviceConfig } from '../../../src/qdevice/client/cmap-config';
+import { loadQuorumDeviceConfig } from '../../../src/qdevice/client/settings';
 
 function cmapOf(entries: Record<string, string | number>): CmapReader {
   return {
@@ -68,5 +69,26 @@ describe('node-side quorum device configuration from cmap', () => {
     assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tls': 'maybe' })), /quorum\.device\.net\.tls: "maybe"/);
     assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.heuristics.mode': 'always' })), /heuristics\.mode/);
     assert.throws(() => readQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.heuristics.exec_x': ' ' })), /exec_x: empty command/);
+  });
+});
+
+describe('node-side quorum device settings with the TLS files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-nssdb-'));
+  const warnings: string[] = [];
+  const log = { info: () => undefined, warn: (m: string) => { warnings.push(m); } };
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('tls required without the files: an error naming them; tls on: plaintext with a warning', () => {
+    assert.throws(() => loadQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tls': 'required' }), dir, log),
+      /tls is required but .*qnetd-cacert\.crt and .*qdevice-net-node\.p12 cannot be read/);
+    assert.equal(loadQuorumDeviceConfig(cmapOf(base), dir, log).tls, 'off');
+    assert.match(warnings.join('\n'), /tls is on but .* TLS is off/);
+  });
+
+  it('loads the CA and the PKCS#12 bundle our certs commands leave in the NSS directory', () => {
+    fs.writeFileSync(path.join(dir, 'qnetd-cacert.crt'), 'CA');
+    fs.writeFileSync(path.join(dir, 'qdevice-net-node.p12'), 'P12');
+    const c = loadQuorumDeviceConfig(cmapOf({ ...base, 'quorum.device.net.tls': 'required' }), dir, log);
+    assert.deepEqual([c.tls, c.tlsMaterial?.ca.toString(), c.tlsMaterial?.pfx.toString()], ['required', 'CA', 'P12']);
   });
 });
