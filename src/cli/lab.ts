@@ -141,9 +141,9 @@ export function registerLabCommands(program: Command): void {
     }));
 
   lab.command('demo')
-    .description('bring a lab up, show it working, tear it down (npm run lab)')
+    .description('bring a lab up, fail an HA service over from node1 to node2, tear it down (npm run lab)')
     .addOption(new Option('--name <name>', 'lab name').default('demo'))
-    .addOption(new Option('--profile <profile>', 'timings').choices(['default', 'fast']).default('default'))
+    .addOption(new Option('--profile <profile>', "corosync timings: fast (token 1 s) or corosync's defaults").choices(['default', 'fast']).default('fast'))
     .action((flags: { name: string; profile: 'default' | 'fast' }) => labAction(async () => {
       await runDemo({ name: flags.name, profile: flags.profile }, (line) => process.stdout.write(`${line}\n`));
     }));

@@ -8,8 +8,12 @@ export type ArbiterChoice = 'corosync-qnetd' | 'none' | {
   command: string[];
 };
 
-/** What runs next to corosync on each node: real corosync-qdevice, nothing, or a command of our own. */
-export type QdeviceChoice = 'corosync-qdevice' | 'none' | {
+/**
+ * Who casts the quorum device vote on the nodes: real corosync-qdevice, nobody, `integrated`
+ * (the quorum.device section is written but no corosync-qdevice runs: the node daemon's own
+ * client registers with votequorum once it starts), or a command of our own run next to corosync.
+ */
+export type QdeviceChoice = 'corosync-qdevice' | 'integrated' | 'none' | {
   /** argv run inside each node once corosync answers; `{address}` and `{dir}` are replaced by the node's. */
   command: string[];
 };
@@ -74,8 +78,8 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     throw new LabOptionError(`invalid arbiter ${JSON.stringify(arbiter)}: expected corosync-qnetd, none or { command: [...] }`);
   }
   const qdevice = options.qdevice ?? 'corosync-qdevice';
-  if (typeof qdevice === 'object' ? !isCommand(qdevice) : !['corosync-qdevice', 'none'].includes(qdevice)) {
-    throw new LabOptionError(`invalid qdevice ${JSON.stringify(qdevice)}: expected corosync-qdevice, none or { command: [...] }`);
+  if (typeof qdevice === 'object' ? !isCommand(qdevice) : !['corosync-qdevice', 'integrated', 'none'].includes(qdevice)) {
+    throw new LabOptionError(`invalid qdevice ${JSON.stringify(qdevice)}: expected corosync-qdevice, integrated, none or { command: [...] }`);
   }
   if (qdevice !== 'none' && arbiter === 'none') throw new LabOptionError('a quorum device needs an arbiter: use qdevice none with arbiter none');
   const algorithm = oneOf('algorithm', options.algorithm, ['ffsplit', 'lms', '2nodelms', 'test'], 'ffsplit');

@@ -36,7 +36,7 @@ export interface ArbiterConnectionConfig {
   keepActivePartition: boolean;
   /** Connect + PREINIT..INIT_REPLY must finish within this (defaults to the heartbeat). */
   connectTimeout?: number;
-  /** Default off; on/required need `tlsMaterial`. */
+  /** Default off; on without `tlsMaterial` acts as off, required without it cannot connect. */
   tls?: ClientTlsMode;
   tlsMaterial?: ClientTlsMaterial;
   /**
@@ -222,7 +222,8 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     if (this.state !== 'waiting-preinit-reply' || m.seq !== this.seq || m.tlsSupported === undefined || m.tlsClientCertRequired === undefined) {
       return this.fail('bad PREINIT_REPLY', false);
     }
-    const mode = this.config.tls ?? 'off';
+    // tls on without certificates loaded stays in plaintext (readQuorumDeviceConfig alone loads none).
+    const mode = this.config.tls === 'on' && !this.config.tlsMaterial ? 'off' : this.config.tls ?? 'off';
     const decision = negotiateTls(m.tlsSupported, clientTlsValue[mode]);
     if (decision === 'incompatible') return this.fail(`incompatible TLS settings: the arbiter's is ${TlsSupported[m.tlsSupported] ?? m.tlsSupported}, ours is ${mode}`, false);
     if (decision === 'tls') return this.startTls();
