@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
 import { QuorumDevice, QdeviceVoteState, VotequorumPort } from '../../../src/qdevice/client/quorum-device';
-import { DecisionAlgorithm } from '../../../src/qdevice/protocol/constants';
+import { ArbiterConnection } from '../../../src/qdevice/client/arbiter-connection';
+import { DecisionAlgorithm, TlsSupported } from '../../../src/qdevice/protocol/constants';
+import { initArbiterCerts } from '../../../src/qdevice/certs/arbiter-certs';
 import { RingId } from '../../../src/qdevice/protocol/tlv';
 import { createLogger } from '../../../src/util/logger';
 import { haveQnetd, QnetdProcess } from '../../support/qnetd-process';
@@ -95,6 +100,46 @@ describe('node-side quorum device client against real corosync-qnetd and our arb
       'arbiter gone: nack,nack, connected false, loss reported true',
     ]);
     if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
+  });
+});
+
+describe('node-side quorum device client: TLS settings without certificates', function () {
+  this.timeout(15000);
+  const connectionTo = (port: number, tls: 'on' | 'required') => new ArbiterConnection({
+    host: '127.0.0.1', port, clusterName: 'tlsreq', nodeId: 1, algorithm: DecisionAlgorithm.Ffsplit,
+    tieBreaker: { mode: 1, nodeId: 0 }, heartbeatInterval: 8000, keepActivePartition: true, tls,
+  }, { configNodes: [], ringId: { nodeId: 1, seq: 1n }, members: [1], quorate: false, quorumNodes: [], heuristics: 0 });
+
+  it('tls on without certificates against an arbiter offering TLS: stays in plaintext and connects', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-tlson-'));
+    const p = initArbiterCerts(dir);
+    const server = await startArbiter({ host: '127.0.0.1', port: 0, tls: TlsSupported.Supported }, createLogger('arbiter', 'error'),
+      { cert: fs.readFileSync(p.serverCert), key: fs.readFileSync(p.serverKey), ca: fs.readFileSync(p.caCert) });
+    const connection = connectionTo(server.address()!.port, 'on');
+    try {
+      const connected = new Promise<void>((resolve) => connection.once('connected', resolve));
+      connection.start();
+      await connected;
+    } finally {
+      connection.stop();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tls required against an arbiter without TLS: disconnects for good, naming both settings', async () => {
+    const server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const connection = connectionTo(server.address()!.port, 'required');
+    try {
+      const gone = new Promise<{ reason: string; willReconnect: boolean }>((resolve) => connection.once('disconnected', resolve));
+      connection.start();
+      const { reason, willReconnect } = await gone;
+      assert.equal(willReconnect, false);
+      assert.match(reason, /incompatible TLS settings: the arbiter's is Unsupported, ours is required/);
+    } finally {
+      connection.stop();
+      await server.close();
+    }
   });
 });
 
