@@ -60,7 +60,8 @@ export class LabDriver implements ResourceDriver {
     const device = await this.deviceFor(service);
     await runChecked(['ip', 'addr', 'replace', `${service.address}/${service.prefixLength}`, 'dev', device]);
     // Unsolicited ARP: a client's cache still points at the node that ran the service before.
-    await run(['arping', '-U', '-c', '1', '-I', device, '-s', service.address, service.address], { timeoutMs: 3000 });
+    // arping lingers for a reply that never comes; the announcement is out long before.
+    const announced = run(['arping', '-U', '-c', '1', '-I', device, '-s', service.address, service.address], { timeoutMs: 3000 });
     if (this.pid(id) !== null) return;
     mkdirSync(this.options.runDir, { recursive: true });
     const args = [responderPath, `lab:${id}`, this.options.node, service.address, String(service.port)];
@@ -70,6 +71,7 @@ export class LabDriver implements ResourceDriver {
     if (child.pid === undefined) throw new Error(`lab service ${id}: the responder did not start`);
     writeFileSync(this.pidFile(id), `${child.pid}\n`);
     await this.waitListening(id, service, child.pid);
+    await announced;
   }
 
   async stop(id: string, params: DriverParams, timeoutMs: number): Promise<void> {

@@ -18,6 +18,7 @@ import type { ResourceDriver } from './driver';
 import { gatherStartupCheck } from './gather-check';
 import { NodeDaemon } from './node-daemon';
 import { ResourceRunner } from './resource-runner';
+import { watchForStalls } from './stall-watch';
 import { integratedVoteCondition } from './vote-condition';
 import { MuxWatchdogControl } from './watchdog-control';
 
@@ -45,7 +46,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
   const timings = check.timings;
 
   const membership = await CorosyncMembership.open();
-  const closers: (() => void)[] = [() => membership.close()];
+  const closers: (() => void)[] = [watchForStalls(log), () => membership.close()];
   try {
     const snapshot = membership.current();
     const self = snapshot.nodes.find((n) => n.nodeId === snapshot.localNodeId);
@@ -77,6 +78,8 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       transport: new NativeCpgTransport('quorate-ha', (err) => log.error(`store transport: ${err.message}`)),
       quorum: quorumFromMembership(membership), registry, dir: config.store.dir, clock: monotonicClock,
       leaseMs: leaseFromTimings(timings), clusterSize: snapshot.nodes.length,
+      // An expired lock is free only once the judge saw it: a coarse look would add to every failover.
+      expiryCheckMs: 100,
       log: (level, message, meta) => log[level](`store: ${message}`, meta),
     });
     closers.push(() => store.close());
