@@ -94,6 +94,8 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
   private timers: NodeJS.Timeout[] = [];
   private echoTimer: NodeJS.Timeout | null = null;
   private lastSentRing: RingId;
+  /** The arbiter advertised option 22 in INIT_REPLY: it takes HEURISTICS_CHANGE. */
+  private heuristicsChangeSupported = false;
 
   constructor(private readonly config: ArbiterConnectionConfig, private view: NodeView) {
     super();
@@ -132,8 +134,6 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     this.view = { ...this.view, heuristics };
     if (this.state === 'connected' && this.heuristicsChangeSupported) this.socket!.write(b.heuristicsChange(++this.seq, heuristics));
   }
-
-  private heuristicsChangeSupported = false;
 
   private connect(): void {
     const { host, port } = this.config;
