@@ -17,7 +17,7 @@ export interface DaemonConfig {
   watchdog: { socket: string };
   store: { dir: string };
   operator: { socket: string };
-  qdevice: { mode: QdeviceMode; voteGraceMs: number };
+  qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
   drivers: { lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string } };
 }
 
@@ -91,6 +91,7 @@ function schema() {
     qdevice: {
       mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
       voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change", 1500),
+      nssDb: absolutePath("integrated: the directory `quorate qdevice certs` filled (corosync-qdevice's NSS database directory)", '/etc/corosync/qdevice/net/nssdb'),
     },
     drivers: {
       lab: {

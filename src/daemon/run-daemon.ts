@@ -5,8 +5,7 @@
  * NodeDaemon loop, and shuts down in order on SIGTERM/SIGINT.
  */
 import { Cmap } from '../native/cmap';
-import { openQuorumDevice } from '../qdevice/client';
-import { readQuorumDeviceConfig } from '../qdevice/client/cmap-config';
+import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice } from '../qdevice/client';
 import { CorosyncMembership } from '../quorum/corosync-membership';
 import { ClusterStore, DocumentRegistry, HaStoreAdapter, leaseFromTimings, NativeCpgTransport, quorumFromMembership, registerHaDocuments } from '../store';
 import { monotonicClock } from '../util/clock';
@@ -55,18 +54,14 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     }
     const conditions: FencingCondition[] = [quorumCondition(membership)];
     if (config.qdevice.mode === 'integrated' && snapshot.qdevice !== null) {
+      // Its own cmap connection, kept open: the client follows quorum.device.* changes (reloads).
       const cmap = Cmap.open();
-      let deviceConfig;
-      try {
-        deviceConfig = readQuorumDeviceConfig(cmap);
-      } finally {
-        cmap.close();
-      }
-      const device = openQuorumDevice(deviceConfig);
+      closers.push(() => cmap.close());
+      const device = openQuorumDevice(loadQuorumDeviceConfig(cmap, config.qdevice.nssDb, log));
       device.device.on('warning', (w) => log.warn(`quorum device: ${w}`));
       device.device.on('state', (s) => log.info(`quorum device: vote ${s.vote}, ${s.connected ? 'connected' : 'not connected'}`));
       device.device.start();
-      closers.push(() => device.close());
+      closers.push(() => device.close(), followDeviceSettings(cmap, device.device, config.qdevice.nssDb, log));
       conditions.push(integratedVoteCondition(device.device, membership, config.qdevice.voteGraceMs, monotonicClock.now));
     } else {
       conditions.push(arbiterVoteCondition(membership));
