@@ -18,7 +18,10 @@ export interface DaemonConfig {
   store: { dir: string };
   operator: { socket: string };
   qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
-  drivers: { lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string } };
+  drivers: {
+    lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
+    vm: { uri: string; migrateUri: string };
+  };
 }
 
 /**
@@ -105,6 +108,10 @@ function schema() {
             if (typeof value !== 'string' || (value !== '' && !value.startsWith('/'))) throw new Error('must be empty or an absolute path');
           },
         },
+      },
+      vm: {
+        uri: { doc: 'libvirt connection URI of this node', format: String, default: 'qemu:///system' },
+        migrateUri: { doc: "libvirt URI a live migration goes to; {target} is the target node's name", format: String, default: 'qemu+ssh://{target}/system' },
       },
     },
   });
