@@ -354,6 +354,8 @@ export class ClusterStore {
       this.log('info', `adopting the state of node ${sender}`, { epoch: state.epoch, version: state.version, was: { epoch: this.state.epoch, version: this.state.version } });
       this.state = cloneState(state);
       this.corruptFile = null;
+      // Renewals in an adopted state were not seen here: their ages count from now.
+      this.lockSeenAt.clear();
     }
     this.finishSync(winner);
   }
@@ -362,11 +364,13 @@ export class ClusterStore {
     this.syncing = false;
     this.isCurrent ||= [...this.summaries.values()].some((s) => s.current) || this.members.length >= (this.opts.clusterSize ?? 0);
     this.epochPending = true;
-    // Lease ages restart at every sync: no member expires a lock sooner than L after it synchronised.
+    // A lock this member saw granted or renewed keeps its age: its copy was already the agreed
+    // one. Locks it did not see (an adopted state, a copy loaded from disk) count from now, so no
+    // member expires a lock sooner than L after it first saw it.
     const now = this.opts.clock.now();
-    this.lockSeenAt.clear();
     this.expirySent.clear();
-    for (const name of Object.keys(this.state.locks)) this.lockSeenAt.set(name, now);
+    for (const name of this.lockSeenAt.keys()) if (this.state.locks[name] === undefined) this.lockSeenAt.delete(name);
+    for (const name of Object.keys(this.state.locks)) if (!this.lockSeenAt.has(name)) this.lockSeenAt.set(name, now);
     this.persist();
     this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });
     this.notify();

@@ -231,5 +231,19 @@ describe('cluster store on the simulated CPG', () => {
       await c.settle();
       assert.equal(await take, true);
     });
+
+    it('keeps the age a survivor saw through a membership change, and counts adopted locks from the sync', async () => {
+      await ready(12, 3);
+      const a = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await a, true);
+      c.clock.advance(leaseMs / 2);
+      c.crash(3);
+      await c.settle();
+      assert.ok((c.node(1).lock('agent-3')?.ageMs ?? 0) >= leaseMs / 2, 'the age runs on from the grant');
+      c.clock.advance(leaseMs / 2 + leaseMs / 4 + 1);
+      await c.settle();
+      assert.equal(c.node(1).lock('agent-3'), undefined, 'expired one lease after the grant, not after the membership change');
+    });
   });
 });
