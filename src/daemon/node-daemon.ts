@@ -15,6 +15,14 @@ import type { ResourceRunner } from './resource-runner';
 import type { HaStore, StoreEffect } from './store-seam';
 import type { WatchdogControl } from './watchdog-control';
 
+/**
+ * After the CRM took a lock (mastership, a lost node's agent lock) the next round follows this
+ * soon instead of a whole round later: recovering a service waits on that lock, and every other
+ * decision reads ages, not round counts.
+ */
+const followUpDelayMs = 50;
+const maxFollowUps = 3;
+
 export interface DaemonLog {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
@@ -49,6 +57,7 @@ export class NodeDaemon {
   private timer: (() => void) | null = null;
   private stopped = false;
   private rounds = 0;
+  private followUps = 0;
   private lastView: ClusterView | null = null;
   private exited: (() => void) | null = null;
 
@@ -96,10 +105,12 @@ export class NodeDaemon {
     if (this.stopped) return;
     this.timer = this.parts.clock.setTimer(delayMs, () => {
       const began = this.parts.clock.now();
-      this.round().then(() => {
+      this.round().then((followUp) => {
         const took = this.parts.clock.now() - began;
         if (took > this.parts.timings.roundMs) this.parts.log.warn(`round took ${took} ms, longer than a round`);
-        this.schedule(Math.max(0, this.parts.timings.roundMs - took));
+        // A lock that stays refused (not yet judged expired) must not turn this into a busy loop.
+        this.followUps = followUp && this.followUps < maxFollowUps ? this.followUps + 1 : 0;
+        this.schedule(this.followUps > 0 ? followUpDelayMs : Math.max(0, this.parts.timings.roundMs - took));
       }, (err: unknown) => {
         this.parts.log.error(`round failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
         this.schedule(this.parts.timings.roundMs);
@@ -113,12 +124,14 @@ export class NodeDaemon {
     return { ...view, quorate: view.quorate && this.parts.store.current };
   }
 
-  private async round(): Promise<void> {
+  /** One CRM and one LRM step; true when the CRM took a lock, whose outcome the next round should act on at once. */
+  private async round(): Promise<boolean> {
     const { store, timings } = this.parts;
     this.rounds += 1;
     const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: this.shutdown !== null });
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
+    const tookLock = crm.effects.some((e) => e.kind === 'lock' && e.op === 'acquire');
 
     const results = this.results;
     this.results = [];
@@ -129,6 +142,7 @@ export class NodeDaemon {
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
+    return tookLock;
   }
 
   private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {
