@@ -16,6 +16,8 @@ import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
 import { gatherStartupCheck } from './gather-check';
 import { NodeDaemon } from './node-daemon';
+import { storeOperatorBackend } from './operator-backend';
+import { startOperatorServer } from './operator-server';
 import { ResourceRunner } from './resource-runner';
 import { watchForStalls } from './stall-watch';
 import { integratedVoteCondition } from './vote-condition';
@@ -87,6 +89,13 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       resources: new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs),
     });
     await daemon.start();
+    const backend = storeOperatorBackend(store, adapter, () => {
+      const self = daemon.self();
+      const { node, quorate, members, nodes } = self.view;
+      return { node, quorate: quorate && store.current, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
+    });
+    const operator = await startOperatorServer(backend, config.operator.socket, log);
+    closers.push(() => void operator.close());
     return {
       daemon, store, adapter, membership,
       stop: async () => {
