@@ -119,6 +119,12 @@ describe('operator socket: server, client and backend over the store on the simu
     assert.ok(h.adapter(2).view().config.resources['vm:100'] !== undefined);
   });
 
+  it('waits for quorum to come back for a moment before refusing', async () => {
+    h.quorate = false;
+    setTimeout(() => { h.quorate = true; }, 20);
+    assert.equal(await sendCommand({ cmd: 'arm-ha' }, opts()), 1);
+  });
+
   it('gives commands queued through two nodes at once distinct sequence numbers', async () => {
     await sendConfigEdit({ op: 'add-resource', sid: 'vm:100', resource: defaultResource('node1') }, opts());
     const seqs = await Promise.all([
