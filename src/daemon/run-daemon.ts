@@ -15,6 +15,7 @@ import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '..
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
 import { gatherStartupCheck } from './gather-check';
+import { driverParamsValidator } from './driver-params';
 import { NodeDaemon } from './node-daemon';
 import { storeOperatorBackend } from './operator-backend';
 import { startOperatorServer } from './operator-server';
@@ -93,7 +94,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
       return { node, quorate: quorate && store.current, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
-    });
+    }, { validateParams: driverParamsValidator(drivers) });
     const operator = await startOperatorServer(backend, config.operator.socket, log);
     closers.push(() => void operator.close());
     return {

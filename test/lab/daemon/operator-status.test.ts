@@ -25,7 +25,7 @@ describe('operator CLI and quorate status against the node daemons (real corosyn
   });
 
   it('an edit on node1 shows in status on node2, with master, service and lock holders', async () => {
-    const added = await ha.cli('node1', ['resource', 'add', 'lab:ops', '--node', 'node2', '--state', 'stopped', '--param', 'port=8181']);
+    const added = await ha.cli('node1', ['resource', 'add', 'lab:ops', '--node', 'node2', '--state', 'stopped', '--param', 'address=10.213.0.101/24', '--param', 'port=8181']);
     assert.equal(added.code, 0, added.stderr);
     let status: MembershipSnapshot & { ha: DaemonStatus | null } = { ha: null } as never;
     for (let tries = 0; tries < 60; tries++) {
@@ -38,7 +38,7 @@ describe('operator CLI and quorate status against the node daemons (real corosyn
     assert.equal(status.quorate, true);
     assert.ok(status.ha !== null, 'the daemon answers');
     assert.equal(status.ha.node, 'node2');
-    assert.deepEqual(status.ha.store.config.resources['lab:ops']?.params, { port: '8181' });
+    assert.deepEqual(status.ha.store.config.resources['lab:ops']?.params, { address: '10.213.0.101/24', port: '8181' });
     const master = status.ha.store.managerStatus?.master;
     assert.ok(master === 'node1' || master === 'node2', `a master: ${String(master)}`);
     assert.equal(status.ha.store.managerStatus?.serviceStatus['lab:ops']?.state, 'stopped');
@@ -56,6 +56,9 @@ describe('operator CLI and quorate status against the node daemons (real corosyn
     const twice = await ha.cli('node2', ['resource', 'add', 'lab:ops']);
     assert.equal(twice.code, 4);
     assert.match(twice.stderr, /resource lab:ops already exists/);
+    const badParam = await ha.cli('node1', ['resource', 'add', 'lab:bad', '--param', 'address=10.213.0.102']);
+    assert.equal(badParam.code, 2);
+    assert.match(badParam.stderr, /parameters of lab:bad: lab service parameter 'address' must be an IPv4 address with a prefix length/);
     const unknown = await ha.cli('node1', ['resource', 'migrate', 'lab:ops', 'node5']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown node 'node5'/);
