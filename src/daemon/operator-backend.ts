@@ -92,8 +92,9 @@ export function storeOperatorBackend(
   const knownNode = (node: string, nodes: string[], what: string): void => {
     if (!nodes.includes(node)) fail(`${what}: unknown node '${node}' (cluster nodes: ${nodes.join(', ')})`);
   };
+  // Like an edit of a missing resource: the config refuses it (not a malformed argument).
   const knownResource = (sid: string): void => {
-    if (adapter.view().config.resources[sid] === undefined) fail(`no resource ${sid}`);
+    if (adapter.view().config.resources[sid] === undefined) throw new OperatorRefusedError(`no resource ${sid}`);
   };
   const checkParams = (sid: string, params: Record<string, string>): void => {
     try {
