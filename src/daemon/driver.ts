@@ -17,4 +17,6 @@ export interface ResourceDriver {
   /** Moves a running resource to `target`; drivers that cannot migrate reject (the LRM relocates). */
   migrate(id: string, params: DriverParams, target: string): Promise<void>;
   status(id: string, params: DriverParams): Promise<ResourceState>;
+  /** Checks a service's parameters before they reach the config; throws an Error naming the bad one. */
+  validate?(id: string, params: DriverParams): void;
 }

@@ -41,8 +41,12 @@ export class LabDriver implements ResourceDriver {
 
   constructor(private readonly options: LabDriverOptions) {}
 
-  /** Checks a service's parameters; the message names the bad one. */
-  validate(params: DriverParams): LabService {
+  validate(_id: string, params: DriverParams): void {
+    this.service(params);
+  }
+
+  /** A service's parameters, checked; the message names the bad one. */
+  private service(params: DriverParams): LabService {
     for (const key of Object.keys(params)) {
       if (key !== 'address' && key !== 'port') throw new LabParamsError(`lab service parameter '${key}' is unknown (address, port)`);
     }
@@ -56,7 +60,7 @@ export class LabDriver implements ResourceDriver {
   }
 
   async start(id: string, params: DriverParams): Promise<void> {
-    const service = this.validate(params);
+    const service = this.service(params);
     const device = await this.deviceFor(service);
     await runChecked(['ip', 'addr', 'replace', `${service.address}/${service.prefixLength}`, 'dev', device]);
     // Unsolicited ARP: a client's cache still points at the node that ran the service before.
@@ -75,7 +79,7 @@ export class LabDriver implements ResourceDriver {
   }
 
   async stop(id: string, params: DriverParams, timeoutMs: number): Promise<void> {
-    const service = this.validate(params);
+    const service = this.service(params);
     const pid = this.pid(id);
     if (pid !== null) {
       process.kill(pid, 'SIGTERM');

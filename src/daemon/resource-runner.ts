@@ -34,6 +34,12 @@ export class ResourceRunner {
     return { driver, id: sid.slice(colon + 1) };
   }
 
+  /** Checks a service's driver parameters with its driver; throws an Error naming the bad one. */
+  validate(sid: string, params: Record<string, string>): void {
+    const { driver, id } = this.resolve(sid);
+    driver.validate?.(id, params);
+  }
+
   /**
    * Asks the drivers what runs here already (after a daemon restart the services kept running).
    * Unknown types and failing status calls count as not running here, and are returned as problems.

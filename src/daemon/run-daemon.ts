@@ -15,7 +15,6 @@ import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '..
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
 import { gatherStartupCheck } from './gather-check';
-import { driverParamsValidator } from './driver-params';
 import { NodeDaemon } from './node-daemon';
 import { storeOperatorBackend } from './operator-backend';
 import { startOperatorServer } from './operator-server';
@@ -83,19 +82,21 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     closers.push(() => store.close());
     const names = new Map(snapshot.nodes.map((n) => [n.nodeId, n.name]));
     const adapter = new HaStoreAdapter(store, (id) => names.get(id) ?? `node${id}`);
+    const resources = new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs);
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
       store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
-      resources: new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs),
+      resources,
     });
     await daemon.start();
-    const backend = storeOperatorBackend(store, adapter, () => {
+    const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate: quorate && store.current, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
-    }, { validateParams: driverParamsValidator(drivers) });
-    const operator = await startOperatorServer(backend, config.operator.socket, log);
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
+    };
+    const operator = await startOperatorServer(
+      storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);
     closers.push(() => void operator.close());
     return {
       daemon, store, adapter, membership,

@@ -52,6 +52,14 @@ async function withProgress<T>(print: (line: string) => void, what: string, work
 
 export const demoSteps: DemoStep[] = [
   {
+    title: 'start the HA stack on each node (lab watchdog, watchdog multiplexer, quorate daemon with its quorum device client)',
+    run: async (context) => {
+      context.ha = await LabHaCluster.start(context.lab);
+      const bound = /safety bound: (.*)/.exec(await context.ha.log('node1'))?.[1];
+      context.print(`daemons running; ${bound ?? 'safety bound not logged'}`);
+    },
+  },
+  {
     title: 'quorum status of each node',
     run: async ({ lab, print }) => {
       for (const node of lab.nodes) print(describeQuorum(node.name, await lab.quorumStatus(node.name as NodeHost)));
@@ -61,14 +69,6 @@ export const demoSteps: DemoStep[] = [
     title: "the arbiter's clients (corosync-qnetd-tool -l)",
     run: async ({ lab, print }) => {
       for (const line of (await lab.arbiterClients()).trimEnd().split('\n')) print(line);
-    },
-  },
-  {
-    title: 'start the HA stack on each node (lab watchdog, watchdog multiplexer, quorate daemon with its quorum device client)',
-    run: async (context) => {
-      context.ha = await LabHaCluster.start(context.lab);
-      const bound = /safety bound: (.*)/.exec(await context.ha.log('node1'))?.[1];
-      context.print(`daemons running; ${bound ?? 'safety bound not logged'}`);
     },
   },
   {

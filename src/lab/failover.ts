@@ -114,5 +114,5 @@ export async function restore(cluster: LabHaCluster, run: FailoverRun): Promise<
     if (!lab.isPoweredOn(node)) await lab.powerOn(node);
     if (!cluster.isRunning(node)) await cluster.boot(node);
   }
-  await lab.waitQuorate({ timeoutMs: 60_000 });
+  await cluster.waitReady(cluster.nodes, 90_000);
 }

@@ -59,7 +59,33 @@ export class LabHaCluster {
     const cluster = new LabHaCluster(lab, dir, options);
     for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
     await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
+    await cluster.waitReady(cluster.nodes, 60_000);
     return cluster;
+  }
+
+  /**
+   * Waits until every given node's daemon answers on its operator socket as quorate with a
+   * current copy of the HA state (so the operator CLI can change things), and, with a quorum
+   * device, until corosync counts the device's vote.
+   */
+  async waitReady(nodes: NodeHost[], timeoutMs: number): Promise<void> {
+    const deadline = monotonicClock.now() + timeoutMs;
+    let last = '';
+    for (const node of nodes) {
+      for (;;) {
+        const result = await this.cli(node, ['status', '--json']);
+        try {
+          const status = JSON.parse(result.stdout) as { ha: { quorate: boolean } | null; haUnavailable?: string };
+          if (status.ha?.quorate === true) break;
+          last = status.ha === null ? status.haUnavailable ?? 'no HA daemon' : 'not quorate yet';
+        } catch {
+          last = result.stderr.trim() || result.stdout.trim();
+        }
+        if (monotonicClock.now() > deadline) throw new Error(`${node}: HA daemon not ready after ${timeoutMs} ms (${last})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    if (this.lab.options.qdevice !== 'none') await this.lab.waitQuorate({ nodes, timeoutMs: Math.max(1000, deadline - monotonicClock.now()), deviceVote: true });
   }
 
   get nodes(): NodeHost[] {
