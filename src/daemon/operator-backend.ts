@@ -9,6 +9,7 @@ import type { StoreView } from '../ha/env';
 import { fail, InputError } from '../ha/shape';
 import type { CrmCommand, HaConfig } from '../ha/types';
 import type { HaStoreAdapter } from '../store/ha-adapter';
+import { WriteAbortedError } from '../store/errors';
 import type { ClusterStore } from '../store/store';
 
 export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
@@ -44,25 +45,56 @@ export class OperatorRefusedError extends Error {
   }
 }
 
+export interface OperatorBackendOptions {
+  validateParams?: ParamsValidator;
+  /**
+   * How long a change waits for this node to be quorate with a synchronised, current store
+   * before it is refused: the store pauses writes for a moment after every start and
+   * membership change, which a script should not have to retry around.
+   */
+  settleMs?: number;
+}
+
+const defaultSettleMs = 10_000;
+const settlePollMs = 100;
+
 export function storeOperatorBackend(
   store: ClusterStore,
   adapter: HaStoreAdapter,
   daemonState: () => Omit<DaemonStatus, 'store'>,
-  validateParams: ParamsValidator = () => undefined,
+  options: OperatorBackendOptions = {},
 ): OperatorBackend {
-  const writable = (): Omit<DaemonStatus, 'store'> => {
-    const state = daemonState();
-    if (!state.quorate || !store.current) {
-      throw new OperatorRefusedError(`node ${state.node} is not in a quorate partition with a current copy of the HA state `
-        + `(members: ${state.members.join(', ') || 'none'}); the HA config and commands cannot change from here now`);
+  const validateParams = options.validateParams ?? (() => undefined);
+  const settleMs = options.settleMs ?? defaultSettleMs;
+  const ready = (state: Omit<DaemonStatus, 'store'>): boolean => state.quorate && store.current && !store.synchronising;
+  /** Resolves with the daemon state once writes can go through, or refuses after settleMs. */
+  const writable = async (): Promise<Omit<DaemonStatus, 'store'>> => {
+    const deadline = performance.now() + settleMs;
+    for (let state = daemonState(); ; state = daemonState()) {
+      if (ready(state)) return state;
+      if (performance.now() >= deadline) {
+        throw new OperatorRefusedError(`node ${state.node} is not in a quorate partition with a current copy of the HA state `
+          + `(members: ${state.members.join(', ') || 'none'}); the HA config and commands cannot change from here now`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, settlePollMs));
     }
-    return state;
+  };
+  /** A write cut off by a membership change had no effect: once more, after the store settled. */
+  const retried = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof WriteAbortedError)) throw err;
+      await writable();
+      return write();
+    }
   };
   const knownNode = (node: string, nodes: string[], what: string): void => {
     if (!nodes.includes(node)) fail(`${what}: unknown node '${node}' (cluster nodes: ${nodes.join(', ')})`);
   };
+  // Like an edit of a missing resource: the config refuses it (not a malformed argument).
   const knownResource = (sid: string): void => {
-    if (adapter.view().config.resources[sid] === undefined) fail(`no resource ${sid}`);
+    if (adapter.view().config.resources[sid] === undefined) throw new OperatorRefusedError(`no resource ${sid}`);
   };
   const checkParams = (sid: string, params: Record<string, string>): void => {
     try {
@@ -76,7 +108,7 @@ export function storeOperatorBackend(
     status: () => ({ ...daemonState(), store: adapter.view() }),
 
     async queueCommand(command) {
-      const { nodes } = writable();
+      const { nodes } = await writable();
       switch (command.cmd) {
         case 'migrate':
         case 'relocate':
@@ -93,11 +125,11 @@ export function storeOperatorBackend(
         default:
           break;
       }
-      return adapter.queueCommand(command);
+      return retried(() => adapter.queueCommand(command));
     },
 
     async editConfig(edit) {
-      const { nodes } = writable();
+      const { nodes } = await writable();
       for (const node of nodesNamed(edit)) knownNode(node, nodes, edit.op);
       const config = adapter.view().config;
       try {
@@ -111,7 +143,7 @@ export function storeOperatorBackend(
       if (edit.op === 'set-resource' && edit.changes.params !== undefined) {
         checkParams(edit.sid, changedResource(config.resources[edit.sid]!, edit.changes).params ?? {});
       }
-      return adapter.editConfig(edit);
+      return retried(() => adapter.editConfig(edit));
     },
   };
 }

@@ -96,7 +96,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
     };
     const operator = await startOperatorServer(
-      storeOperatorBackend(store, adapter, daemonState, (sid, params) => resources.validate(sid, params)), config.operator.socket, log);
+      storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);
     closers.push(() => void operator.close());
     return {
       daemon, store, adapter, membership,

@@ -46,7 +46,7 @@ export class OperatorHarness {
       node: `node${id}`, quorate: this.quorate, members: nodes, nodes,
       crm: { role: 'slave' }, lrm: { state: 'wait_for_agent_lock', mode: 'active' }, watchdog: 'disarmed',
     });
-    return storeOperatorBackend(this.cluster.node(id), this.adapter(id), state, validateParams);
+    return storeOperatorBackend(this.cluster.node(id), this.adapter(id), state, { settleMs: 1_000, ...(validateParams === undefined ? {} : { validateParams }) });
   }
 
   async stop(): Promise<void> {

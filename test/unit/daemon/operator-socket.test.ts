@@ -101,7 +101,6 @@ describe('operator socket: server, client and backend over the store on the simu
     await rejectsWith(sendConfigEdit({ op: 'add-resource', sid: 'ct:1', resource: defaultResource('node1') }, opts()), 'invalid', /sid "ct:1" is not valid/);
     await rejectsWith(sendConfigEdit({ op: 'add-resource', sid: 'lab:web', resource: { ...defaultResource('node1'), params: { address: '10.0.0.9' } } }, opts()),
       'invalid', /parameters of lab:web: address '10.0.0.9' needs a prefix length/);
-    await rejectsWith(sendCommand({ cmd: 'migrate', sid: 'vm:1', target: 'node2' }, opts()), 'invalid', /no resource vm:1/);
     await rejectsWith(operatorRequest('edit-config', { edit: { op: 'set-resource', sid: 'vm:1', changes: { state: 'running' } } }, opts()),
       'invalid', /state must be one of started, stopped, disabled, ignored, not "running"/);
     assert.deepEqual(h.adapter(2).view().config.resources, {});
@@ -110,6 +109,7 @@ describe('operator socket: server, client and backend over the store on the simu
   it('refuses edits that do not apply to the current config, and everything while not quorate', async () => {
     await sendConfigEdit({ op: 'add-resource', sid: 'vm:100', resource: defaultResource('node1') }, opts());
     await rejectsWith(sendConfigEdit({ op: 'add-resource', sid: 'vm:100', resource: defaultResource('node1') }, opts()), 'refused', /resource vm:100 already exists/);
+    await rejectsWith(sendCommand({ cmd: 'migrate', sid: 'vm:1', target: 'node2' }, opts()), 'refused', /no resource vm:1/);
     await sendConfigEdit({ op: 'add-group', id: 'g1', group: { nodes: { node1: 2 }, restricted: false, nofailback: false } }, opts());
     await sendConfigEdit({ op: 'set-resource', sid: 'vm:100', changes: { group: 'g1' } }, opts());
     await rejectsWith(sendConfigEdit({ op: 'remove-group', id: 'g1' }, opts()), 'refused', /group g1 is in use by vm:100/);
@@ -117,6 +117,12 @@ describe('operator socket: server, client and backend over the store on the simu
     await rejectsWith(sendCommand({ cmd: 'arm-ha' }, opts()), 'refused', /node node1 is not in a quorate partition/);
     await rejectsWith(sendConfigEdit({ op: 'remove-resource', sid: 'vm:100' }, opts()), 'refused', /not in a quorate partition/);
     assert.ok(h.adapter(2).view().config.resources['vm:100'] !== undefined);
+  });
+
+  it('waits for quorum to come back for a moment before refusing', async () => {
+    h.quorate = false;
+    setTimeout(() => { h.quorate = true; }, 20);
+    assert.equal(await sendCommand({ cmd: 'arm-ha' }, opts()), 1);
   });
 
   it('gives commands queued through two nodes at once distinct sequence numbers', async () => {
