@@ -4,7 +4,7 @@ import type { DocumentRegistry, DocumentType } from './documents';
 import { BadMessageError, CorruptStateError, InvalidDocumentError, NotWritableError, WriteAbortedError } from './errors';
 import { pickWinner, type Candidate } from './heal-rule';
 import { decodeMessage, encodeMessage, type Operation, type StoreMessage, type Summary } from './messages';
-import { loadState, saveState } from './persistence';
+import { loadState, StateLog, type StateDelta } from './persistence';
 import type { QuorumProvider } from './quorum';
 import { cloneState, emptyState, stateDigest, type StoreState } from './state';
 import type { CpgMembershipChange, CpgTransport } from './transport';
@@ -85,6 +85,10 @@ export class ClusterStore {
   private flushScheduled = false;
   private dirty = false;
   private readonly unpersistedReplies: Array<() => void> = [];
+  /** Write-ahead log: a group commit appends what it changed; a replaced state is written whole. */
+  private readonly wal: StateLog;
+  private readonly touchedDocs = new Map<string, [string, string]>();
+  private readonly touchedLocks = new Set<string>();
   private closed = false;
   private cancelTimer: () => void = () => undefined;
   private readonly unsubscribeQuorum: () => void;
@@ -92,6 +96,7 @@ export class ClusterStore {
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? (() => undefined);
+    this.wal = new StateLog(opts.dir);
     this.state = this.loadOwnState();
     this.unsubscribeQuorum = opts.quorum.onChange((quorate) => this.onQuorumChange(quorate));
     opts.transport.join({
@@ -225,6 +230,7 @@ export class ClusterStore {
     this.unsubscribeQuorum();
     this.abortPending('the store was closed');
     this.opts.transport.leave();
+    this.wal.close();
   }
 
   private async mustApply(op: Operation): Promise<number> {
@@ -287,6 +293,7 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op);
+      this.touch(op);
       this.dirty = true;
     }
     if (sender === this.nodeId) {
@@ -298,6 +305,11 @@ export class ClusterStore {
     }
     this.scheduleFlush();
     if (result.changed) this.notify();
+  }
+
+  private touch(op: Operation): void {
+    if ('type' in op) this.touchedDocs.set(`${op.type}\0${op.key}`, [op.type, op.key]);
+    else this.touchedLocks.add(op.lock);
   }
 
   private trackLock(op: Operation): void {
@@ -409,7 +421,7 @@ export class ClusterStore {
 
   private loadOwnState(): StoreState {
     try {
-      return loadState(this.opts.dir) ?? emptyState();
+      return loadState(this.opts.dir, (message) => this.log('warn', message)) ?? emptyState();
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err;
       this.log('error', err.message);
@@ -419,9 +431,28 @@ export class ClusterStore {
     }
   }
 
+  /** Writes the whole state (after a sync or a flag change): a snapshot, the log emptied. */
   private persist(): void {
-    saveState(this.opts.dir, this.state);
+    this.wal.compact(this.state);
+    this.touchedDocs.clear();
+    this.touchedLocks.clear();
     this.dirty = false;
+  }
+
+  /** Appends what the operations since the last commit changed; folds the log once it is long. */
+  private commit(): void {
+    const delta: StateDelta = {
+      epoch: this.state.epoch, epochMembers: this.state.epochMembers, version: this.state.version, demoted: this.state.demoted,
+      docs: [...this.touchedDocs.values()].map(([type, key]) => {
+        const docs = this.state.docs[type];
+        return docs !== undefined && key in docs ? [type, key, docs[key]] : [type, key];
+      }),
+      locks: [...this.touchedLocks].map((name) => [name, this.state.locks[name] ?? null]),
+    };
+    this.touchedDocs.clear();
+    this.touchedLocks.clear();
+    this.dirty = false;
+    if (!this.wal.append(delta)) this.wal.compact(this.state);
   }
 
   private scheduleFlush(): void {
@@ -434,7 +465,7 @@ export class ClusterStore {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    if (this.dirty) this.persist();
+    if (this.dirty) this.commit();
     for (const reply of this.unpersistedReplies.splice(0)) reply();
   }
 
