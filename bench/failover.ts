@@ -4,6 +4,7 @@ import { failoverProfiles, type FailoverProfile } from '../src/lab/failover-prof
 import { LabHaCluster } from '../src/lab/ha-cluster';
 import { Lab } from '../src/lab/lab';
 import { labUnavailableReason } from '../src/lab/requirements';
+import { findDualRuns, readJournal } from '../src/lab/service-journal';
 import { ServiceProbe } from '../src/lab/service-probe';
 
 /**
@@ -88,6 +89,11 @@ export async function run(args: string[]): Promise<void> {
         lines.push(line);
         console.log(line);
       }
+      const dual = findDualRuns(readJournal(ha.journalPath));
+      const check = `${profile.name.padEnd(7)} dual-run check over ${readJournal(ha.journalPath).filter((e) => e.event === 'started').length} service starts: `
+        + (dual.length === 0 ? 'no two instances ever ran at once' : `${dual.length} OVERLAPS: ${JSON.stringify(dual)}`);
+      lines.push(check);
+      console.log(check);
     } finally {
       await probe?.stop();
       await ha?.stop();
