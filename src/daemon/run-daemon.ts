@@ -4,6 +4,7 @@
  * device client when configured, the watchdog multiplexer and the resource drivers into the
  * NodeDaemon loop, and shuts down in order on SIGTERM/SIGINT.
  */
+import { mkdirSync } from 'node:fs';
 import { Cmap } from '../native/cmap';
 import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice } from '../qdevice/client';
 import { CorosyncMembership } from '../quorum/corosync-membership';
@@ -69,6 +70,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       conditions.push(arbiterVoteCondition(membership));
     }
 
+    mkdirSync(config.store.dir, { recursive: true, mode: 0o700 });
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
     const store = new ClusterStore({
