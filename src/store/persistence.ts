@@ -10,7 +10,7 @@ import { emptyState, type StoreState } from './state';
  * (the body is kept as a string so the checksum covers exactly the bytes that were written) and
  * a write-ahead log `<dir>/store.log` of what changed since: one line per group commit,
  *   <sha256 hex of body> <JSON of StateDelta>
- * appended and fdatasync'ed (one small write instead of rewriting the whole state twice synced).
+ * appended through O_DSYNC (one small synchronous write instead of rewriting the whole state twice synced).
  * The log is folded into a new snapshot when it grows, and after every state the node adopts.
  */
 export const stateFileName = 'store.json';
@@ -73,9 +73,10 @@ export class StateLog {
   append(delta: StateDelta): boolean {
     const body = JSON.stringify(delta);
     const line = `${createHash('sha256').update(body).digest('hex')} ${body}\n`;
-    this.fd ??= fs.openSync(path.join(this.dir, logFileName), 'a', 0o600);
+    // O_DSYNC: the write returns once the data is on disk, one system call instead of two.
+    const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fs.constants;
+    this.fd ??= fs.openSync(path.join(this.dir, logFileName), O_WRONLY | O_APPEND | O_CREAT | O_DSYNC, 0o600);
     fs.writeSync(this.fd, line);
-    fs.fdatasyncSync(this.fd);
     this.bytes += Buffer.byteLength(line);
     return this.bytes < compactAfterBytes;
   }
