@@ -39,6 +39,15 @@ describe('node daemon: an HA service failing over (real corosync)', function () 
     assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');
   });
 
+  it('diag quorum tells, from the daemon, what losing node1 would do to the service', async () => {
+    const result = await ha.cli('node1', ['diag', 'quorum', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { haServices: string; failures: { failure: string; services: { sid: string; fate: string; nodes: string[] }[] }[] };
+    assert.equal(report.haServices, 'the HA daemon on this node');
+    const lossOfNode1 = report.failures.find((f) => f.failure === 'node node1');
+    assert.deepEqual(lossOfNode1?.services, [{ sid: 'lab:web', fate: 'fails over', nodes: ['node2'], text: "lab:web fails over to node2 once node1's lock lease has run out" }]);
+  });
+
   it('moves the service to node2 when node1 loses power, and never runs it on both', async () => {
     const run = await injectAndMeasure(ha, probe, 'power-loss', 60_000);
     console.log(`      power loss of ${run.from}: answers from ${run.to ?? 'nobody'} after ${run.failoverMs ?? '-'} ms`);
