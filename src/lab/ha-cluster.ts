@@ -28,7 +28,10 @@ export interface LabHaOptions {
   voteGraceMs?: number;
   /** Extra keys of the daemon config (drivers, …), merged over what the lab writes. */
   extraConfig?: Record<string, unknown>;
-  /** Boot delay after a watchdog reset, before corosync starts again. */
+  /**
+   * How long a node reset by its watchdog stays down before corosync starts again (default 60 s,
+   * a server's reboot; a node back sooner than the failover takes its services up again itself).
+   */
   bootDelayMs?: number;
   /** Start the HA stack again when a node boots after a watchdog reset (a machine's boot would). */
   restartAfterReset?: boolean;
@@ -45,6 +48,8 @@ export class LabHaCluster {
   /** Watchdog resets seen, with monotonic times (ms) of when the reset began. */
   readonly resets: (LabExpiry & { at: number })[] = [];
   private readonly stacks = new Map<NodeHost, NodeStack>();
+  private readonly pendingBoots = new Set<() => void>();
+  private stopped = false;
 
   private constructor(readonly lab: Lab, readonly dir: string, private readonly options: LabHaOptions) {
     this.timings = { ...daemonTimingDefaults, ...options.timings };
@@ -140,7 +145,17 @@ export class LabHaCluster {
         }
         await this.lab.powerOff(node);
         appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
-        await new Promise((r) => setTimeout(r, this.options.bootDelayMs ?? 1000));
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.pendingBoots.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, this.options.bootDelayMs ?? 60_000);
+          this.pendingBoots.add(done);
+        });
+        // Someone (a benchmark's restore, stop) may have powered it on or ended the lab meanwhile.
+        if (this.stopped || this.lab.isPoweredOn(node)) return;
         await this.lab.powerOn(node);
         if (this.options.restartAfterReset === true) await this.boot(node);
       },
@@ -194,6 +209,8 @@ export class LabHaCluster {
 
   /** SIGTERM to every daemon (orderly shutdown), then the multiplexers and the timers. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const cancel of this.pendingBoots) cancel();
     for (const stack of this.stacks.values()) stack.daemon?.kill('SIGTERM');
     await Promise.all([...this.stacks.values()].map((s) => exited(s.daemon, 15_000)));
     for (const stack of this.stacks.values()) stack.mux?.kill('SIGTERM');
