@@ -39,6 +39,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
+/** A silence of the probe this long means the service was down, not a lost probe. */
+const keptSilenceMs = 2000;
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function leaseInForce(ha: LabHaCluster): Promise<string> {
@@ -49,9 +52,11 @@ function summarize(profile: string, fault: FaultKind, runs: FailoverRun[], bound
   const moved = runs.map((r) => r.failoverMs).filter((v): v is number => v !== null).sort((a, b) => a - b);
   const head = `${profile.padEnd(7)} ${faultDescriptions[fault]}: ${runs.length} runs`;
   if (fault === 'other-link-cut') {
-    const kept = runs.filter((r) => r.to === r.from).length;
+    // Kept running: answered from its node after the fault, with no silence a failover would explain.
+    const kept = runs.filter((r) => r.to === r.from && r.outageMs < keptSilenceMs).length;
     const outages = runs.map((r) => r.outageMs).sort((a, b) => a - b);
-    return `${head}; service stayed on its node in ${kept}/${runs.length}, longest probe silence p50 ${seconds(percentile(outages, 0.5))} max ${seconds(outages.at(-1) ?? 0)}`;
+    return `${head}; service kept running on its node in ${kept}/${runs.length}${kept < runs.length ? ' (FAILED)' : ''},`
+      + ` longest probe silence p50 ${seconds(percentile(outages, 0.5))} max ${seconds(outages.at(-1) ?? 0)}`;
   }
   if (moved.length === 0) return `${head}; the service moved in none (${fault === 'arbiter-down-then-node-loss' ? 'expected: one node of three votes has no quorum' : 'FAILED'})`;
   return `${head}; moved in ${moved.length}/${runs.length}: failover p50 ${seconds(percentile(moved, 0.5))} p99 ${seconds(percentile(moved, 0.99))}`

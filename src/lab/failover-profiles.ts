@@ -17,6 +17,6 @@ export const failoverProfiles: Record<FailoverProfile['name'], FailoverProfile> 
   tuned: {
     name: 'tuned',
     lab: { profile: 'fast', qdevice: 'integrated', totem: { token: 400, consensus: 480 } },
-    timings: { roundMs: 250, renewIntervalMs: 250, feedWindowMs: 400, watchdogMs: 2000, clockMarginMs: 300, fenceDelayMs: 1500 },
+    timings: { roundMs: 250, renewIntervalMs: 250, feedWindowMs: 400, watchdogMs: 3000, clockMarginMs: 300, fenceDelayMs: 1500 },
   },
 };

@@ -232,7 +232,12 @@ export class LabHaCluster {
 
   /** The daemon logs `daemon started` once its first round is scheduled; only this boot's lines count. */
   private async waitForDaemon(node: NodeHost, child: ChildProcess, logOffset: number): Promise<void> {
-    await waitUntil(`${node}: daemon start`, 30_000, child, () => readFileSync(this.logPath(node)).subarray(logOffset).includes('daemon started'));
+    try {
+      await waitUntil(`${node}: daemon start`, 60_000, child, () => readFileSync(this.logPath(node)).subarray(logOffset).includes('daemon started'));
+    } catch (err) {
+      const tail = readFileSync(this.logPath(node), 'utf8').slice(logOffset).trimEnd().split('\n').slice(-8).join('\n    ');
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its log:\n    ${tail}`);
+    }
   }
 }
 
