@@ -76,7 +76,7 @@ export function quorumStaleMs(values: CorosyncValues, integrated = false): numbe
 export const integratedNoticeSlackMs = 500;
 
 /** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
-export const autoLeaseSlackMs = 500;
+export const autoLeaseSlackMs = 100;
 
 function autoLeaseMs(requiredMs: number): number {
   return Math.ceil((requiredMs + autoLeaseSlackMs) / 100) * 100;

@@ -59,9 +59,9 @@ describe('daemon start-up safety check', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
     const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0 }, corosync, 5000, true);
     assert.equal(check.ok, true, check.problems.join('; '));
-    // Q_stale 2700 + W 5000 + renew 1000 + feed 1500 + margin 1000 = 11200, plus 500.
+    // Q_stale 2700 + W 5000 + renew 1000 + feed 1500 + margin 1000 = 11200, plus 100.
     assert.equal(check.timings.quorumStaleMs, 2700);
-    assert.equal(check.timings.lockLeaseMs, 11700);
+    assert.equal(check.timings.lockLeaseMs, 11300);
   });
 
   it('refuses two_node together with watchdog self-fencing', () => {
