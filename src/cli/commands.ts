@@ -3,6 +3,7 @@ import { registerArbiterCommands } from './arbiter';
 import { registerDaemonCommands } from './daemon';
 import { registerDiagCommands } from './diag';
 import { registerHaCommands } from './ha';
+import { registerSetupCommands } from './setup';
 import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
 import { registerSimCommands } from './sim';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerWatchdogCommands(program);
   registerDiagCommands(program);
   registerHaCommands(program);
+  registerSetupCommands(program);
 }
