@@ -48,6 +48,7 @@ function startupError(err: unknown): unknown {
   if (err instanceof ConfigError) return new CliError(err.message, exitCodes.usage);
   if (err instanceof CorosyncError || err instanceof AddonNotBuiltError) return new CliError(err.message, exitCodes.unavailable);
   if (err instanceof StartupRefusedError) return new CliError(err.message);
+  if (err instanceof Error) return new CliError(`the daemon could not start: ${err.message}`);
   return err;
 }
 
@@ -58,7 +59,12 @@ async function runForeground(options: { config: string }): Promise<void> {
     const config = loadConfig(options.config);
     running = await runDaemon(config, createDrivers(config));
   } catch (err) {
-    throw startupError(err);
+    const reported = startupError(err);
+    if (!(reported instanceof CliError)) throw reported;
+    // A daemon that could not start exits at once, whatever connections are still open, so its
+    // supervisor (systemd) sees it fail and restarts it.
+    process.stderr.write(`quorate: ${reported.message}\n`);
+    process.exit(reported.exitCode);
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
