@@ -62,6 +62,9 @@ function absolutePath(doc: string, fallback: string) {
  */
 export const daemonTimingDefaults: HaTimings = {
   ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, lockLeaseMs: 0,
+  // With the fast corosync profile's device timeout (3 s) the arbiter may take 3.6 s to decide a
+  // tie; the node that keeps its services must renew within 0.8 × W after that (startup-check.ts).
+  watchdogMs: 6000,
 };
 
 function schema() {
@@ -93,7 +96,7 @@ function schema() {
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
     qdevice: {
       mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
-      voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change", 1500),
+      voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change; 0: 1.2 × quorum.device.timeout + 1 s", 0),
       nssDb: absolutePath("integrated: the directory `quorate qdevice certs` filled (corosync-qdevice's NSS database directory)", '/etc/corosync/qdevice/net/nssdb'),
     },
     drivers: {

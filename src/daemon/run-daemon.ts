@@ -16,6 +16,7 @@ import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '..
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
 import { gatherStartupCheck } from './gather-check';
+import { arbiterTieDecisionMs } from './startup-check';
 import { NodeDaemon } from './node-daemon';
 import { storeOperatorBackend } from './operator-backend';
 import { startOperatorServer } from './operator-server';
@@ -65,7 +66,9 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       device.device.on('state', (s) => log.info(`quorum device: vote ${s.vote}, ${s.connected ? 'connected' : 'not connected'}`));
       device.device.start();
       closers.push(() => device.close(), followDeviceSettings(cmap, device.device, config.qdevice.nssDb, log));
-      conditions.push(integratedVoteCondition(device.device, membership, config.qdevice.voteGraceMs, monotonicClock.now));
+      // The arbiter may answer a tie only after dead-peer detection of the silent node.
+      const grace = config.qdevice.voteGraceMs || arbiterTieDecisionMs(check.corosync.device?.timeoutMs ?? 10_000) + 1000;
+      conditions.push(integratedVoteCondition(device.device, membership, grace, monotonicClock.now));
     } else {
       conditions.push(arbiterVoteCondition(membership));
     }

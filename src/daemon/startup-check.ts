@@ -5,6 +5,7 @@
  * The inequality itself is checkSafetyBound's; this file only gathers its terms.
  */
 import { checkSafetyBound, type HaTimings, type SafetyBound } from '../ha/timings';
+import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 
 /** What the check needs of cmap (the native Cmap satisfies it). */
 export interface CmapReader {
@@ -75,6 +76,14 @@ export function quorumStaleMs(values: CorosyncValues, integrated = false): numbe
 /** Allowance from the new ring to the client hearing of it (votequorum's notification, a busy loop). */
 export const integratedNoticeSlackMs = 500;
 
+/**
+ * How long the arbiter may take to decide a split tie: a node that went silent (cut, not closed)
+ * counts until dead-peer detection, 1.5 × its heartbeat of 0.8 × quorum.device.timeout.
+ */
+export function arbiterTieDecisionMs(deviceTimeoutMs: number): number {
+  return Math.round(deviceTimeoutMs * 1.2);
+}
+
 /** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
 export const autoLeaseSlackMs = 100;
 
@@ -109,6 +118,16 @@ export function checkStartup(
         : `${membership} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);
+  }
+  if (corosync.device !== undefined) {
+    const needed = arbiterTieDecisionMs(corosync.device.timeoutMs) + inForce.renewIntervalMs + inForce.roundMs;
+    const deadline = Math.floor(inForce.watchdogMs * maxDeadlineShareOfTimeout);
+    if (deadline < needed) {
+      problems.push(`W ${inForce.watchdogMs} ms is too short for the node that keeps its services through a split: the arbiter may decide `
+        + `a tie only after dead-peer detection (1.2 × device timeout ${corosync.device.timeoutMs} = ${arbiterTieDecisionMs(corosync.device.timeoutMs)} ms), `
+        + `then a renewal (${inForce.renewIntervalMs}) and a round (${inForce.roundMs}) must follow within the multiplexer's deadline `
+        + `(0.8 × W = ${deadline} ms); raise W to ${Math.ceil(needed / maxDeadlineShareOfTimeout / 1000) * 1000} ms or lower quorum.device.timeout`);
+    }
   }
   if (corosync.twoNode) {
     problems.push('corosync has quorum.two_node: 1, which lets both halves of a split stay quorate;'

@@ -16,7 +16,8 @@ export const failoverProfiles: Record<FailoverProfile['name'], FailoverProfile> 
   default: { name: 'default', lab: { profile: 'fast', qdevice: 'integrated' }, timings: {} },
   tuned: {
     name: 'tuned',
-    lab: { profile: 'fast', qdevice: 'integrated', totem: { token: 400, consensus: 480 } },
+    // A device timeout of 1 s: the arbiter decides a tie after 1.2 s of silence, which W 3 s covers.
+    lab: { profile: 'fast', qdevice: 'integrated', totem: { token: 400, consensus: 480 }, device: { timeout: 1000, sync_timeout: 3000 } },
     timings: { roundMs: 250, renewIntervalMs: 250, feedWindowMs: 400, watchdogMs: 3000, clockMarginMs: 300, fenceDelayMs: 1500 },
   },
 };

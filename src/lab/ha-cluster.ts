@@ -126,7 +126,7 @@ export class LabHaCluster {
       watchdog: { socket: muxSocket },
       store: { dir: join(nodeDir, 'store') },
       operator: { socket: operatorSocket },
-      qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 1500 },
+      qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
       drivers: { lab: { journal: this.journalPath } },
       ...this.options.extraConfig,
     };

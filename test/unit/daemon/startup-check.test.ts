@@ -24,7 +24,7 @@ describe('daemon start-up safety check', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
     assert.equal(quorumStaleMs(corosync, true), 1000 + 1200 + 500);
     assert.equal(checkStartup(defaultTimings, corosync, 5000).ok, false, 'sync_timeout 9 s does not fit a 15 s lease');
-    const integrated = checkStartup(defaultTimings, corosync, 5000, true);
+    const integrated = checkStartup({ ...defaultTimings, watchdogMs: 7000, lockLeaseMs: 17000 }, corosync, 7000, true);
     assert.equal(integrated.ok, true, integrated.problems.join('; '));
     assert.equal(integrated.timings.quorumStaleMs, defaultTimings.quorumStaleMs);
   });
@@ -57,11 +57,19 @@ describe('daemon start-up safety check', () => {
 
   it('computes the smallest safe lease when the lease is 0, from the values in force', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
-    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0 }, corosync, 5000, true);
+    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0, watchdogMs: 7000 }, corosync, 7000, true);
     assert.equal(check.ok, true, check.problems.join('; '));
-    // Q_stale 2700 + W 5000 + renew 1000 + feed 1500 + margin 1000 = 11200, plus 100.
+    // Q_stale 2700 + W 7000 + renew 1000 + feed 1500 + margin 1000 = 13200, plus 100.
     assert.equal(check.timings.quorumStaleMs, 2700);
-    assert.equal(check.timings.lockLeaseMs, 11300);
+    assert.equal(check.timings.lockLeaseMs, 13300);
+  });
+
+  it('refuses a watchdog too short for the node that keeps its services while the arbiter decides a tie', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750 }, corosync, 5000, true);
+    assert.equal(check.ok, false);
+    assert.match(check.problems[0] ?? '', /W 5000 ms is too short .*1\.2 × device timeout 3000 = 3600 ms.*0\.8 × W = 4000 ms\); raise W to 6000 ms/);
+    assert.equal(checkStartup({ ...defaultTimings, lockLeaseMs: 0, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, watchdogMs: 6000 }, corosync, 6000, true).ok, true);
   });
 
   it('refuses two_node together with watchdog self-fencing', () => {
