@@ -99,3 +99,9 @@ export function decodeMessage(data: Buffer): StoreMessage {
       throw new BadMessageError(`bad store message: unknown type ${JSON.stringify(f.t)}`);
   }
 }
+
+/** Parses one operation read back from the journal; throws BadMessageError naming the defect. */
+export function decodeOperation(o: unknown): Operation {
+  need(typeof o === 'object' && o !== null, 'operation is not an object');
+  return parseOperation(o as Fields);
+}

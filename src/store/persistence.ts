@@ -5,7 +5,7 @@ import { CorruptStateError } from './errors';
 import type { StoreState } from './state';
 
 /**
- * On-disk format, one file per node (`<dir>/store.json`):
+ * The snapshot, one file per node (`<dir>/store.json`; journal.ts appends what follows it):
  *   {"format":1,"sha256":"<hex of body>","body":"<JSON of StoreState>"}
  * The body is kept as a string so the checksum covers exactly the bytes that were written.
  */
@@ -30,11 +30,16 @@ export function saveState(dir: string, state: StoreState): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
-  const dirFd = fs.openSync(dir, 'r');
+  fsyncDir(dir);
+}
+
+/** Makes a created, renamed or removed directory entry durable. */
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
   try {
-    fs.fsyncSync(dirFd);
+    fs.fsyncSync(fd);
   } finally {
-    fs.closeSync(dirFd);
+    fs.closeSync(fd);
   }
 }
 

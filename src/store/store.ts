@@ -4,10 +4,12 @@ import type { DocumentRegistry, DocumentType } from './documents';
 import { BadMessageError, CorruptStateError, InvalidDocumentError, NotWritableError, WriteAbortedError } from './errors';
 import { pickWinner, type Candidate } from './heal-rule';
 import { decodeMessage, encodeMessage, type Operation, type StoreMessage, type Summary } from './messages';
-import { loadState, saveState } from './persistence';
+import { Journal } from './journal';
 import type { QuorumProvider } from './quorum';
 import { cloneState, emptyState, stateDigest, type StoreState } from './state';
 import type { CpgMembershipChange, CpgTransport } from './transport';
+
+const defaultCompactBytes = 4 * 1024 * 1024;
 
 export type StoreLog = (level: 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
 
@@ -15,8 +17,10 @@ export interface StoreOptions {
   transport: CpgTransport;
   quorum: QuorumProvider;
   registry: DocumentRegistry;
-  /** Directory of this node's persisted state (store.json). */
+  /** Directory of this node's persisted state (store.json snapshot + store.log journal). */
   dir: string;
+  /** The journal is compacted into a new snapshot once it grows past this many bytes (4 MiB by default). */
+  compactBytes?: number;
   clock: Clock;
   /** Lock lifetime L; take it from leaseFromTimings() so the safety inequality is checked. */
   leaseMs: number;
@@ -81,9 +85,12 @@ export class ClusterStore {
   private readonly listeners = new Set<() => void>();
   private isCurrent = false;
   private corruptFile: string | null = null;
-  /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
+  /** Group commit: changes applied in one turn of the event loop reach disk in one journal record. */
   private flushScheduled = false;
-  private dirty = false;
+  private readonly journal: Journal;
+  /** Operations applied since the last flush, and the version before the first of them. */
+  private batch: Array<[number, Operation]> = [];
+  private batchFrom = 0;
   private readonly unpersistedReplies: Array<() => void> = [];
   private closed = false;
   private cancelTimer: () => void = () => undefined;
@@ -92,6 +99,7 @@ export class ClusterStore {
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? (() => undefined);
+    this.journal = new Journal(opts.dir, opts.registry);
     this.state = this.loadOwnState();
     this.unsubscribeQuorum = opts.quorum.onChange((quorate) => this.onQuorumChange(quorate));
     opts.transport.join({
@@ -209,6 +217,7 @@ export class ClusterStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    this.journal.close();
     this.cancelTimer();
     this.unsubscribeQuorum();
     this.abortPending('the store was closed');
@@ -266,6 +275,7 @@ export class ClusterStore {
     // Every member is syncing at the same point of the stream (virtual synchrony), so every
     // member discards the same operations here; their senders already rejected them.
     if (this.syncing) return;
+    const from = this.state.version;
     const result = applyOperation(this.state, this.opts.registry, sender, op);
     if (result.changed) {
       this.state.demoted = false;
@@ -275,7 +285,8 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op);
-      this.dirty = true;
+      if (this.batch.length === 0) this.batchFrom = from;
+      this.batch.push([sender, op]);
     }
     if (sender === this.nodeId) {
       const waiter = this.pending.get(req);
@@ -393,7 +404,9 @@ export class ClusterStore {
 
   private loadOwnState(): StoreState {
     try {
-      return loadState(this.opts.dir) ?? emptyState();
+      const loaded = this.journal.load();
+      if (loaded.truncated !== null) this.log('warn', loaded.truncated);
+      return loaded.state ?? emptyState();
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err;
       this.log('error', err.message);
@@ -403,9 +416,10 @@ export class ClusterStore {
     }
   }
 
+  /** Writes the whole state as a new snapshot (after a sync or a demotion, and to compact the journal). */
   private persist(): void {
-    saveState(this.opts.dir, this.state);
-    this.dirty = false;
+    this.journal.compact(this.state);
+    this.batch = [];
   }
 
   private scheduleFlush(): void {
@@ -414,11 +428,16 @@ export class ClusterStore {
     setImmediate(() => this.flush());
   }
 
-  /** Writes the state once for everything applied since the last flush, then acknowledges. */
+  /** Appends everything applied since the last flush as one journal record (one fdatasync), then acknowledges. */
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    if (this.dirty) this.persist();
+    if (this.batch.length > 0) {
+      const s = this.state;
+      this.journal.append({ from: this.batchFrom, version: s.version, epoch: s.epoch, epochMembers: s.epochMembers, demoted: s.demoted, ops: this.batch });
+      this.batch = [];
+      if (this.journal.size > (this.opts.compactBytes ?? defaultCompactBytes)) this.persist();
+    }
     for (const reply of this.unpersistedReplies.splice(0)) reply();
   }
 

@@ -7,6 +7,8 @@ import { SimClock } from '../../../src/store/sim-clock';
 import { SimCpgNetwork } from '../../../src/store/sim-cpg';
 import { SimQuorum } from '../../../src/store/sim-quorum';
 import { ClusterStore } from '../../../src/store/store';
+import { Journal } from '../../../src/store/journal';
+import type { StoreState } from '../../../src/store/state';
 
 /** Test document types: a string map and a command queue. */
 export const kv = defineDocument<string>('kv', (v) => {
@@ -19,6 +21,17 @@ export const commands = defineDocument<string[]>('commands', (v) => {
 });
 
 export const leaseMs = 10_000;
+/** Small, so the simulated runs compact the journal often and restarts replay snapshot + log. */
+export const compactBytes = 4096;
+
+/** The registry every simulated node uses: the test types and the HA documents. */
+export function testRegistry(): DocumentRegistry {
+  const registry = new DocumentRegistry();
+  registry.register(kv);
+  registry.register(commands);
+  registerHaDocuments(registry);
+  return registry;
+}
 
 /** N simulated nodes, each with its own state directory that survives its restarts. */
 export class SimCluster {
@@ -42,16 +55,17 @@ export class SimCluster {
   }
 
   start(id: number): ClusterStore {
-    const registry = new DocumentRegistry();
-    registry.register(kv);
-    registry.register(commands);
-    registerHaDocuments(registry);
     const store = new ClusterStore({
-      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry, dir: this.dir(id),
+      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id), compactBytes,
       clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
     return store;
+  }
+
+  /** What node `id` would load from disk now (snapshot + journal). */
+  diskState(id: number): StoreState | null {
+    return new Journal(this.dir(id), testRegistry()).load().state;
   }
 
   node(id: number): ClusterStore {

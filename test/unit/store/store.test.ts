@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
-import { loadState, stateFilePath } from '../../../src/store/persistence';
+import { stateFilePath } from '../../../src/store/persistence';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -165,7 +165,7 @@ describe('cluster store on the simulated CPG', () => {
     const w = c.node(2).put(kv, 'durable', 'yes');
     await c.settle();
     const version = await w;
-    const disk = loadState(c.dir(2));
+    const disk = c.diskState(2);
     assert.equal(disk?.docs.kv?.durable, 'yes');
     assert.equal(disk?.version, version);
   });
