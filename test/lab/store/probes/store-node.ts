@@ -5,7 +5,11 @@
  *   stdout: {"id": 1, "ok": true, "result": ...} | {"id": 1, "ok": false, "error": {...}}
  *           {"event": "store.synced", "data": {status, syncMs}}   after each state exchange
  *           {"event": "store.acked", "data": "key"}       during a write loop
+ *           {"event": "store.renewed", "data": true|false}  each renewal while holding a lock
  */
+import type { HaEffect } from '../../../../src/ha/env';
+import type { HaConfig } from '../../../../src/ha/types';
+import { haConfigDoc, HaStoreAdapter, registerHaDocuments } from '../../../../src/store/ha-adapter';
 import { defineDocument, DocumentRegistry } from '../../../../src/store/documents';
 import { NativeCpgTransport } from '../../../../src/store/native-cpg';
 import { quorumFromMembership } from '../../../../src/store/quorum';
@@ -25,6 +29,8 @@ const [dir = '.', leaseArg = '10000'] = process.argv.slice(2);
 let store: ClusterStore | undefined;
 let membership: CorosyncMembership | undefined;
 let looping = false;
+let holding: NodeJS.Timeout | undefined;
+let adapter: HaStoreAdapter | undefined;
 
 function need(): ClusterStore {
   if (store === undefined) throw new Error('store is not open');
@@ -40,6 +46,7 @@ const ops: ProbeOps = {
     membership = await CorosyncMembership.open();
     const registry = new DocumentRegistry();
     registry.register(kv);
+    registerHaDocuments(registry);
     store = new ClusterStore({
       transport: new NativeCpgTransport('quorate-store', (err) => send({ event: 'store.error', data: err.message })),
       quorum: quorumFromMembership(membership), registry, dir, clock: monotonicClock, leaseMs: Number(leaseArg),
@@ -55,6 +62,7 @@ const ops: ProbeOps = {
       if (wasSyncing && !syncing) send({ event: 'store.synced', data: { ...need().status(), syncMs: performance.now() - syncStarted } });
       wasSyncing = syncing;
     });
+    adapter = new HaStoreAdapter(store, (id) => `node${id}`);
     return store.nodeId;
   },
   status: () => need().status(),
@@ -64,6 +72,22 @@ const ops: ProbeOps = {
   acquire: ({ lock }) => need().acquireLock(String(lock)),
   release: ({ lock }) => need().releaseLock(String(lock)),
   locks: () => need().locks(),
+  /** Acquires `lock`, then renews it every `everyMs` while quorate, reporting each outcome. */
+  hold: ({ lock, everyMs }) => {
+    const renew = () => {
+      need().acquireLock(String(lock)).then((ok) => send({ event: 'store.renewed', data: ok }), () => send({ event: 'store.renewed', data: false }));
+    };
+    renew();
+    holding = setInterval(renew, Number(everyMs));
+    return null;
+  },
+  stopHold: () => {
+    clearInterval(holding);
+    return null;
+  },
+  putHaConfig: ({ config }) => need().put(haConfigDoc, 'config', config as HaConfig),
+  'ha.view': () => adapter?.view() ?? null,
+  'ha.apply': ({ effect }) => (adapter as HaStoreAdapter).apply(effect as HaEffect),
   /** `count` writes, `depth` in flight at a time; latency of each from send to local apply. */
   burst: async ({ prefix, count, depth }) => {
     const s = need();
@@ -111,6 +135,7 @@ const ops: ProbeOps = {
 
 serveProbe(ops, () => {
   looping = false;
+  clearInterval(holding);
   store?.close();
   membership?.close();
 });
