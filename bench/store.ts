@@ -4,6 +4,12 @@ import path from 'node:path';
 import { Lab } from '../src/lab/lab';
 import type { NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
+import { applyOperation } from '../src/store/apply';
+import { defineDocument, DocumentRegistry } from '../src/store/documents';
+import { Journal } from '../src/store/journal';
+import type { Operation } from '../src/store/messages';
+import { saveState } from '../src/store/persistence';
+import { emptyState } from '../src/store/state';
 import type { StoreStatus } from '../src/store/store';
 import { Probe } from '../test/lab/native/probe-client';
 
@@ -11,6 +17,8 @@ import { Probe } from '../test/lab/native/probe-client';
  * `npm run bench -- store [writes]`: the cluster store on real corosync in the lab (fast
  * profile, qnetd): commit latency (send → applied and persisted locally) p50/p99 and writes/s
  * with 2 and 3 nodes, state sync time after a partition heals with 10,000 keys, RSS per 10,000 keys.
+ * First, without the lab, the cost of persisting one applied write on this disk: the previous
+ * format (whole state file rewritten, fsync, rename, fsync dir) against one journal append.
  */
 const storeNodeScript = path.join(__dirname, '..', 'test', 'lab', 'store', 'probes', 'store-node.js');
 
@@ -40,10 +48,50 @@ async function withCluster(nodes: 2 | 3, body: (lab: Lab, probes: Map<NodeHost, 
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Persisting `writes` single-put batches on a state of `keys` keys, both ways, timed per write. */
+function persistenceCost(keys: number, writes: number): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-persist-bench-'));
+  try {
+    const registry = new DocumentRegistry();
+    registry.register(defineDocument<string>('kv', (v) => String(v)));
+    const state = emptyState();
+    for (let i = 0; i < keys; i++) applyOperation(state, registry, 1, { kind: 'put', type: 'kv', key: `k${i}`, value: 'v'.repeat(64) });
+    const journal = new Journal(dir, registry);
+    journal.compact(state);
+    const whole: number[] = [];
+    const appended: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      const from = state.version;
+      const op: Operation = { kind: 'put', type: 'kv', key: `w${i}`, value: 'v'.repeat(64) };
+      applyOperation(state, registry, 1, op);
+      let t0 = performance.now();
+      saveState(dir, state);
+      whole.push(performance.now() - t0);
+      t0 = performance.now();
+      journal.append({ from, version: state.version, epoch: state.epoch, epochMembers: state.epochMembers, demoted: false, ops: [[1, op]] });
+      appended.push(performance.now() - t0);
+    }
+    journal.close();
+    const w = percentiles(whole);
+    const a = percentiles(appended);
+    console.log(`store persistence of one write, ${keys} keys, ${writes} writes: whole-file rewrite (old) p50 ${ms(w.p50)} p99 ${ms(w.p99)}; ` +
+      `journal append (new) p50 ${ms(a.p50)} p99 ${ms(a.p99)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const reason = labUnavailableReason();
   if (reason !== undefined) throw new Error(`the store benchmark needs the lab: ${reason}`);
   const writes = Number(args[0] ?? 1000);
+  for (const keys of [100, 10_000]) persistenceCost(keys, 200);
   for (const nodes of [2, 3] as const) {
     await withCluster(nodes, async (_lab, probes) => {
       const p1 = probes.get('node1') as Probe;
