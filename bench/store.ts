@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Lab } from '../src/lab/lab';
+import type { Lab } from '../src/lab/lab';
 import type { NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
 import { applyOperation } from '../src/store/apply';
@@ -11,7 +11,8 @@ import type { Operation } from '../src/store/messages';
 import { saveState } from '../src/store/persistence';
 import { emptyState } from '../src/store/state';
 import type { StoreStatus } from '../src/store/store';
-import { Probe } from '../test/lab/native/probe-client';
+import type { Probe } from '../test/lab/native/probe-client';
+import { StoreLab } from '../test/lab/store/store-lab';
 
 /**
  * `npm run bench -- store [writes]`: the cluster store on real corosync in the lab (fast
@@ -20,29 +21,15 @@ import { Probe } from '../test/lab/native/probe-client';
  * First, without the lab, the cost of persisting one applied write on this disk: the previous
  * format (whole state file rewritten, fsync, rename, fsync dir) against one journal append.
  */
-const storeNodeScript = path.join(__dirname, '..', 'test', 'lab', 'store', 'probes', 'store-node.js');
 
 interface Burst { p50: number; p99: number; perSecond: number }
 
 async function withCluster(nodes: 2 | 3, body: (lab: Lab, probes: Map<NodeHost, Probe>) => Promise<void>): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-bench-'));
-  const lab = await Lab.up({ profile: 'fast', nodes });
-  const probes = new Map<NodeHost, Probe>();
+  const cluster = new StoreLab(nodes, 10_000);
   try {
-    const hosts = lab.nodes.map((n) => n.name as NodeHost);
-    for (const h of hosts) {
-      fs.mkdirSync(path.join(root, h));
-      const p = await Probe.start(lab, h, storeNodeScript, [path.join(root, h), '10000']);
-      probes.set(h, p);
-      await p.call('open');
-    }
-    const all = hosts.map((_, i) => i + 1).join();
-    await Promise.all([...probes.values()].map((p) => p.waitFor<StoreStatus>('store.synced', (s) => s.members.join() === all, 30_000)));
-    await body(lab, probes);
+    await body(await cluster.up(), cluster.probes);
   } finally {
-    await Promise.all([...probes.values()].map((p) => p.stop()));
-    await lab.down();
-    fs.rmSync(root, { recursive: true, force: true });
+    await cluster.down();
   }
 }
 
