@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
+import { journalFileName } from '../../../src/store/journal';
 import { stateFilePath } from '../../../src/store/persistence';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
@@ -144,6 +146,29 @@ describe('cluster store on the simulated CPG', () => {
     assert.equal(s3.get(kv, 'a'), 'good');
     assert.equal(s3.status().corruptFile, null);
     assert.ok(c.logs.some((l) => l.startsWith('3 error') && /corrupt/.test(l)));
+  });
+
+  it('a torn journal tail is cut off and reported; the node restarts from what was complete and catches up from its peers', async () => {
+    await ready(14, 3);
+    const before = c.node(3).put(kv, 'before', 'x');
+    await c.settle();
+    await before;
+    c.crash(3);
+    await c.settle();
+    const during = c.node(1).put(kv, 'during', 'y');
+    await c.settle();
+    await during;
+    fs.appendFileSync(path.join(c.dir(3), journalFileName), '0123456789abcdef {"from":');
+    const s3 = c.start(3);
+    assert.equal(s3.get(kv, 'before'), 'x');
+    assert.ok(c.logs.some((l) => l.startsWith('3 warn') && /store\.log: incomplete last record \(torn write\)/.test(l)));
+    await c.settle();
+    assert.equal(s3.get(kv, 'during'), 'y');
+    const after = s3.put(kv, 'after', 'z');
+    await c.settle();
+    await after;
+    assert.equal(c.node(1).status().digest, s3.status().digest);
+    assert.equal(c.diskState(3)?.docs.kv?.after, 'z');
   });
 
   it('a command queue: appends from several nodes, a consumer shifts what it handled', async () => {
