@@ -141,10 +141,19 @@ async function measure(port: number, pid: number, clients: number): Promise<Figu
   return { setupP50: pct(setup, 50), setupP99: pct(setup, 99), changeP50: pct(change, 50), changeP99: pct(change, 99), rssMb, cpuS: cpuS - cpu0, wallS };
 }
 
-async function startServer(kind: 'ours' | 'qnetd', port: number, dir: string): Promise<ChildProcess> {
-  const cli = path.resolve(__dirname, '../src/cli/main.js');
+type ServerKind = 'ours' | 'qnetd';
+
+/** The NODE_OPTIONS the systemd unit gives the arbiter, so the bench measures ours as it runs in service. */
+function serviceNodeOptions(): string {
+  const unit = fs.readFileSync(path.resolve(__dirname, '../../systemd/quorate-arbiter.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
+}
+
+async function startServer(kind: ServerKind, port: number, dir: string): Promise<ChildProcess> {
+  const cli = process.env.ARBITER_CLI ?? path.resolve(__dirname, '../src/cli/main.js');
+  const env = { ...process.env, NODE_OPTIONS: process.env.ARBITER_NODE_OPTIONS ?? serviceNodeOptions() };
   const p = kind === 'ours'
-    ? spawn('node', [cli, 'arbiter', 'run', '--listen', HOST, '--port', String(port), '--status-socket', path.join(dir, 'ours.sock'), '--log-level', 'error'], { stdio: 'ignore' })
+    ? spawn('node', [cli, 'arbiter', 'run', '--listen', HOST, '--port', String(port), '--status-socket', path.join(dir, 'ours.sock'), '--log-level', 'error'], { stdio: 'ignore', env })
     : spawn('corosync-qnetd', ['-f', '-s', 'off', '-l', HOST, '-p', String(port),
       '-S', `listen_backlog=4096,lock_file=${dir}/qnetd.pid,local_socket_file=${dir}/qnetd.sock`], { stdio: 'ignore' });
   await waitForPort(HOST, port);
@@ -159,16 +168,27 @@ async function stopServer(p: ChildProcess): Promise<void> {
   if (p.exitCode === null) p.kill('SIGKILL');
 }
 
+/**
+ * Arguments: client counts (default 200 2000 10000) and `--only ours|qnetd` to run one side (no
+ * ratio then). ARBITER_NODE_OPTIONS overrides the unit's NODE_OPTIONS for ours, ARBITER_CLI the
+ * build that runs as ours (main.js of another checkout): to compare settings and builds.
+ */
 export async function run(args: string[]): Promise<void> {
-  const sizes = args.length > 0 ? args.map(Number) : [200, 2000, 10000];
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  if (only !== undefined && only !== 'ours' && only !== 'qnetd') throw new Error(`--only ${String(only)}: expected ours or qnetd`);
+  const numbers = args.filter((_, i) => onlyAt < 0 || (i !== onlyAt && i !== onlyAt + 1));
+  const sizes = numbers.length > 0 ? numbers.map(Number) : [200, 2000, 10000];
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2 !== 0)) throw new Error(`client counts must be even integers ≥ 2: ${numbers.join(' ')}`);
+  const kinds: ServerKind[] = only === undefined ? ['qnetd', 'ours'] : [only];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-bench-arbiter-'));
   const row = (name: string, unit: string, o: number, q: number) =>
     process.stdout.write(`  ${name.padEnd(22)} ours ${o.toFixed(unit === 'MB' ? 1 : 2).padStart(9)} ${unit.padEnd(3)} qnetd ${q.toFixed(unit === 'MB' ? 1 : 2).padStart(9)} ${unit.padEnd(3)} ratio ${(o / q).toFixed(2)}\n`);
   try {
     let port = 26403;
     for (const n of sizes) {
-      const figures: Partial<Record<'ours' | 'qnetd', Figures>> = {};
-      for (const kind of ['qnetd', 'ours'] as const) {
+      const figures: Partial<Record<ServerKind, Figures>> = {};
+      for (const kind of kinds) {
         const server = await startServer(kind, ++port, dir);
         try {
           figures[kind] = await measure(port, server.pid!, n);
@@ -176,9 +196,14 @@ export async function run(args: string[]): Promise<void> {
           await stopServer(server);
         }
       }
-      const o = figures.ours!;
-      const q = figures.qnetd!;
       process.stdout.write(`arbiter bench: ${n} clients (${n / 2} two-node ffsplit clusters), loopback, 2 vCPU shared with the load generator\n`);
+      const o = figures.ours;
+      const q = figures.qnetd;
+      if (o === undefined || q === undefined) {
+        const [kind, f] = o ? ['ours', o] as const : ['qnetd', q!] as const;
+        process.stdout.write(`  ${kind}: ${JSON.stringify(f, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}\n`);
+        continue;
+      }
       row('setup p50', 'ms', o.setupP50, q.setupP50);
       row('setup p99', 'ms', o.setupP99, q.setupP99);
       row('vote change p50', 'ms', o.changeP50, q.changeP50);

@@ -6,9 +6,7 @@ import type { NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
 import { applyOperation } from '../src/store/apply';
 import { defineDocument, DocumentRegistry } from '../src/store/documents';
-import { Journal } from '../src/store/journal';
-import type { Operation } from '../src/store/messages';
-import { saveState } from '../src/store/persistence';
+import { saveState, StateLog } from '../src/store/persistence';
 import { emptyState } from '../src/store/state';
 import type { StoreStatus } from '../src/store/store';
 import type { Probe } from '../test/lab/native/probe-client';
@@ -19,7 +17,7 @@ import { StoreLab } from '../test/lab/store/store-lab';
  * profile, qnetd): commit latency (send → applied and persisted locally) p50/p99 and writes/s
  * with 2 and 3 nodes, state sync time after a partition heals with 10,000 keys, RSS per 10,000 keys.
  * First, without the lab, the cost of persisting one applied write on this disk: the previous
- * format (whole state file rewritten, fsync, rename, fsync dir) against one journal append.
+ * format (whole state file rewritten, fsync, rename, fsync dir) against one write-ahead log append.
  */
 
 interface Burst { p50: number; p99: number; perSecond: number }
@@ -49,26 +47,25 @@ function persistenceCost(keys: number, writes: number): void {
     registry.register(defineDocument<string>('kv', (v) => String(v)));
     const state = emptyState();
     for (let i = 0; i < keys; i++) applyOperation(state, registry, 1, { kind: 'put', type: 'kv', key: `k${i}`, value: 'v'.repeat(64) });
-    const journal = new Journal(dir, registry);
-    journal.compact(state);
+    const log = new StateLog(dir);
+    log.compact(state);
     const whole: number[] = [];
     const appended: number[] = [];
     for (let i = 0; i < writes; i++) {
-      const from = state.version;
-      const op: Operation = { kind: 'put', type: 'kv', key: `w${i}`, value: 'v'.repeat(64) };
-      applyOperation(state, registry, 1, op);
+      const key = `w${i}`;
+      applyOperation(state, registry, 1, { kind: 'put', type: 'kv', key, value: 'v'.repeat(64) });
       let t0 = performance.now();
       saveState(dir, state);
       whole.push(performance.now() - t0);
       t0 = performance.now();
-      journal.append({ from, version: state.version, epoch: state.epoch, epochMembers: state.epochMembers, demoted: false, ops: [[1, op]] });
+      log.append({ epoch: state.epoch, epochMembers: state.epochMembers, version: state.version, demoted: false, docs: [['kv', key, state.docs.kv?.[key]]], locks: [] });
       appended.push(performance.now() - t0);
     }
-    journal.close();
+    log.close();
     const w = percentiles(whole);
     const a = percentiles(appended);
     console.log(`store persistence of one write, ${keys} keys, ${writes} writes: whole-file rewrite (old) p50 ${ms(w.p50)} p99 ${ms(w.p99)}; ` +
-      `journal append (new) p50 ${ms(a.p50)} p99 ${ms(a.p99)}`);
+      `log append (new) p50 ${ms(a.p50)} p99 ${ms(a.p99)}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

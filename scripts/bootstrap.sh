@@ -11,7 +11,7 @@ packages=(
   libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libqb-dev
   iproute2 procps psmisc util-linux openssl libnss3-tools
   python3 make g++
-  nftables
+  nftables iputils-arping libvirt-clients
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { initArbiterCerts, signClusterCertificate } from '../qdevice/certs/arbiter-certs';
+import { DEFAULT_QNETD_NSSDB, exportQnetdNssDb, initArbiterCerts, signClusterCertificate } from '../qdevice/certs/arbiter-certs';
 import type { ArbiterTlsMaterial } from '../qdevice/arbiter/tls';
 import { startArbiter } from '../qdevice/arbiter';
 import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsFromConfig } from '../qdevice/arbiter/config';
@@ -122,4 +122,9 @@ export function registerArbiterCommands(program: Command): void {
     .option('-o, --out <file>', 'where to write the certificate')
     .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => runCertStep(
       () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out)));
+  certs.command('nssdb')
+    .description('write the NSS database real corosync-qnetd reads, from this certificate directory')
+    .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
+    .option('--nssdb <dir>', 'NSS database directory to create', DEFAULT_QNETD_NSSDB)
+    .action((opts: { dir: string; nssdb: string }) => runCertStep(() => `initialised ${exportQnetdNssDb(opts.dir, opts.nssdb)}`));
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { registerArbiterCommands } from './arbiter';
 import { registerDaemonCommands } from './daemon';
 import { registerDiagCommands } from './diag';
+import { registerHaCommands } from './ha';
+import { registerSetupCommands } from './setup';
 import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
 import { registerSimCommands } from './sim';
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerQdeviceCommands(program);
   registerWatchdogCommands(program);
   registerDiagCommands(program);
+  registerHaCommands(program);
+  registerSetupCommands(program);
 }

@@ -5,6 +5,8 @@ import { CorosyncError } from '../native/errors';
 import { AddonNotBuiltError } from '../native/loader';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
+import { createDrivers } from '../daemon/driver-set';
+import { runDaemon, StartupRefusedError, type RunningDaemon } from '../daemon/run-daemon';
 
 interface CheckOptions {
   config: string;
@@ -41,6 +43,39 @@ async function check(options: CheckOptions): Promise<void> {
   if (!result.ok) throw new CliError(`refusing to start: ${result.problems.join('; ')}`);
 }
 
+/** Maps start-up failures onto exit codes: bad config is a usage error, no corosync is unavailable. */
+function startupError(err: unknown): unknown {
+  if (err instanceof ConfigError) return new CliError(err.message, exitCodes.usage);
+  if (err instanceof CorosyncError || err instanceof AddonNotBuiltError) return new CliError(err.message, exitCodes.unavailable);
+  if (err instanceof StartupRefusedError) return new CliError(err.message);
+  if (err instanceof Error) return new CliError(`the daemon could not start: ${err.message}`);
+  return err;
+}
+
+/** `quorate daemon run`: runs until SIGTERM or SIGINT, then shuts down in order (services per the shutdown policy). */
+async function runForeground(options: { config: string }): Promise<void> {
+  let running: RunningDaemon;
+  try {
+    const config = loadConfig(options.config);
+    running = await runDaemon(config, createDrivers(config));
+  } catch (err) {
+    const reported = startupError(err);
+    if (!(reported instanceof CliError)) throw reported;
+    // A daemon that could not start exits at once, whatever connections are still open, so its
+    // supervisor (systemd) sees it fail and restarts it.
+    process.stderr.write(`quorate: ${reported.message}\n`);
+    process.exit(reported.exitCode);
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`${signal}: shutting down\n`);
+      running.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
 export function registerDaemonCommands(program: Command): void {
   const daemon = program.command('daemon').description('the HA node daemon');
   daemon
@@ -50,4 +85,9 @@ export function registerDaemonCommands(program: Command): void {
     .option('--no-mux', 'do not read the watchdog timeout back from the multiplexer (use the configured one)')
     .option('--json', 'print JSON')
     .action((options: CheckOptions) => check(options));
+  daemon
+    .command('run')
+    .description('run the node daemon in the foreground (systemd runs it this way)')
+    .option('--config <path>', 'config file', defaultConfigPath)
+    .action((options: { config: string }) => runForeground(options));
 }

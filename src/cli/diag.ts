@@ -11,7 +11,10 @@ import { defaultTimings, mergeTimings, type HaTimings } from '../ha/timings';
 import { knetLinks } from '../diag/knet-links';
 import { linksReport, renderLinksReport } from '../diag/links-report';
 import { readQuorumConfig } from '../diag/quorum-device';
-import { quorumReport, renderQuorumReport } from '../diag/quorum-report';
+import { quorumReport, renderQuorumReport, type HaServicesInput } from '../diag/quorum-report';
+import { readServicesFile, ServicesFileError } from '../diag/services-file';
+import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator-client';
+import { operatorSocketDefault } from './ha';
 import { Cmap } from '../native/cmap';
 import { CorosyncError } from '../native/errors';
 import { AddonNotBuiltError } from '../native/loader';
@@ -36,11 +39,38 @@ async function withCorosync<T>(open: () => T | Promise<T>, fn: (handle: T) => vo
   }
 }
 
-async function diagQuorum(options: OutputOptions): Promise<void> {
+interface QuorumOptions extends OutputOptions {
+  haConfig?: string;
+  socket: string;
+}
+
+/** The HA services from a JSON file ({resources: {SID: {node, state}}}) or from this node's daemon. */
+async function haServices(options: QuorumOptions): Promise<HaServicesInput> {
+  if (options.haConfig !== undefined) {
+    try {
+      return { source: options.haConfig, services: readServicesFile(options.haConfig) };
+    } catch (err) {
+      if (err instanceof ServicesFileError) throw new CliError(err.message, exitCodes.usage);
+      throw err;
+    }
+  }
+  try {
+    const status = await readDaemonStatus({ socketPath: options.socket, timeoutMs: 3000 });
+    const running = status.store.managerStatus?.serviceStatus ?? {};
+    const services = Object.entries(status.store.config.resources).map(([sid, r]) => ({ sid, node: running[sid]?.node ?? r.node, state: r.state }));
+    return { source: 'the HA daemon on this node', services };
+  } catch (err) {
+    if (err instanceof DaemonUnavailableError) return { source: `none (${err.message})`, services: null };
+    throw err;
+  }
+}
+
+async function diagQuorum(options: QuorumOptions): Promise<void> {
+  const ha = await haServices(options);
   await withCorosync(() => CorosyncMembership.open(), (membership) => {
     const cmap = Cmap.open();
     try {
-      printResult(quorumReport(membership.current(), readQuorumConfig(cmap)), options, renderQuorumReport);
+      printResult(quorumReport(membership.current(), readQuorumConfig(cmap), ha), options, renderQuorumReport);
     } finally {
       cmap.close();
     }
@@ -166,9 +196,11 @@ export function registerDiagCommands(program: Command): void {
   const diag = program.command('diag').description('diagnostics for operators: quorum, knet links, configuration, network');
   diag
     .command('quorum')
-    .description('votes, quorum, the arbiter vote, and what each single failure would do to quorum (run inside a node)')
+    .description('votes, quorum, the arbiter vote, and what each single failure would do to quorum and to each HA service (run inside a node)')
+    .option('--ha-config <file>', 'HA services from a JSON file {"resources": {SID: {"node", "state"}}} instead of the daemon')
+    .option('--socket <path>', "the HA daemon's operator socket", operatorSocketDefault())
     .option('--json', 'print JSON')
-    .action((options: OutputOptions) => diagQuorum(options));
+    .action((options: QuorumOptions) => diagQuorum(options));
   diag
     .command('links')
     .description('knet link status and latency per node and link from corosync statistics; exit 1 when a link is down (run inside a node)')

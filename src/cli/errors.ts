@@ -5,6 +5,8 @@ export const exitCodes = {
   usage: 2,
   /** The thing asked about is unavailable (daemon not running, lab not up, device missing). */
   unavailable: 3,
+  /** The cluster refused the request (not quorate, or it does not apply to the current HA config). */
+  refused: 4,
 } as const;
 
 /** An error meant for the operator: printed as one line, no stack trace. */

@@ -20,6 +20,7 @@ interface UpFlags {
   arbiter: string;
   arbiterCommand?: string;
   tls: string;
+  certificates: string;
   qdevice: boolean;
   json?: boolean;
 }
@@ -57,6 +58,7 @@ function labOptions(flags: UpFlags): LabOptions {
     tieBreaker: parseTieBreaker(flags.tieBreaker),
     arbiter,
     tls: flags.tls as 'off',
+    certificates: flags.certificates as 'quorate',
     qdevice: flags.qdevice ? 'corosync-qdevice' : 'none',
   };
 }
@@ -90,6 +92,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--arbiter <arbiter>', 'what runs on the arbiter host').choices(['corosync-qnetd', 'none']).default('corosync-qnetd'))
     .option('--arbiter-command <command>', 'run this command on the arbiter host instead ({address} and {dir} are replaced)')
     .addOption(new Option('--tls <mode>', 'quorum device TLS (on/required make certificates with corosync\'s tools)').choices(['off', 'on', 'required']).default('off'))
+    .addOption(new Option('--certificates <tool>', 'who makes the TLS certificates').choices(['corosync-certutil', 'quorate']).default('corosync-certutil'))
     .option('--no-qdevice', 'run the nodes without a quorum device')
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
@@ -138,9 +141,9 @@ export function registerLabCommands(program: Command): void {
     }));
 
   lab.command('demo')
-    .description('bring a lab up, show it working, tear it down (npm run lab)')
+    .description('bring a lab up, fail an HA service over from node1 to node2, tear it down (npm run lab)')
     .addOption(new Option('--name <name>', 'lab name').default('demo'))
-    .addOption(new Option('--profile <profile>', 'timings').choices(['default', 'fast']).default('default'))
+    .addOption(new Option('--profile <profile>', "corosync timings: fast (token 1 s) or corosync's defaults").choices(['default', 'fast']).default('fast'))
     .action((flags: { name: string; profile: 'default' | 'fast' }) => labAction(async () => {
       await runDemo({ name: flags.name, profile: flags.profile }, (line) => process.stdout.write(`${line}\n`));
     }));

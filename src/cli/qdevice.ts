@@ -3,33 +3,36 @@ import { CertToolError } from '../qdevice/certs/run-tool';
 import { DEFAULT_NODE_NSSDB, importClusterCertificate, importNodeBundle, initNodeDb, requestClusterCertificate } from '../qdevice/certs/node-certs';
 import { Cmap } from '../native/cmap';
 import { openQuorumDevice } from '../qdevice/client';
-import { QdeviceConfigError, readQuorumDeviceConfig } from '../qdevice/client/cmap-config';
+import { QdeviceConfigError } from '../qdevice/client/cmap-config';
+import { followDeviceSettings, loadQuorumDeviceConfig } from '../qdevice/client/settings';
 import { createLogger } from '../util/logger';
 import { CliError, exitCodes } from './errors';
 
-/** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT. */
-async function runQdevice(logLevel: string): Promise<void> {
+/** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT; follows quorum.device.* changes. */
+async function runQdevice(logLevel: string, nssDb: string): Promise<void> {
   const log = createLogger('qdevice', logLevel);
   const cmap = Cmap.open();
   let config;
   try {
-    config = readQuorumDeviceConfig(cmap);
+    config = loadQuorumDeviceConfig(cmap, nssDb, log);
   } catch (err) {
+    cmap.close();
     if (err instanceof QdeviceConfigError) throw new CliError(err.message, exitCodes.usage);
     throw err;
-  } finally {
-    cmap.close();
   }
   const { device, close } = openQuorumDevice(config);
   device.on('state', (s) => log.info('vote state', { connected: s.connected, vote: s.vote }));
   device.on('warning', (w) => log.warn(w));
   device.start();
-  log.info('quorum device started', { arbiter: `${config.host}:${config.port}`, cluster: config.clusterName, nodeId: config.nodeId });
+  log.info('quorum device started', { arbiter: `${config.host}:${config.port}`, cluster: config.clusterName, nodeId: config.nodeId, tls: config.tls });
+  const unfollow = followDeviceSettings(cmap, device, nssDb, log);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
+  unfollow();
   close();
+  cmap.close();
 }
 
 /** Runs one certificate step and prints its result; a tool failure becomes a one-line CLI error. */
@@ -46,9 +49,10 @@ export function runCertStep(fn: () => string): void {
 export function registerQdeviceCommands(program: Command): void {
   const qdevice = program.command('qdevice').description('the node side of the quorum device');
   qdevice.command('run')
-    .description('run the quorum device client on this node (reads quorum.device.* from corosync)')
+    .description('run the quorum device client on this node (reads quorum.device.* from corosync and follows changes)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
-    .action((o: { logLevel: string }) => runQdevice(o.logLevel));
+    .option('--nssdb <dir>', 'directory with the TLS files of "quorate qdevice certs" (qnetd-cacert.crt, qdevice-net-node.p12)', DEFAULT_NODE_NSSDB)
+    .action((o: { logLevel: string; nssdb: string }) => runQdevice(o.logLevel, o.nssdb));
 
   const certs = qdevice.command('certs').description('certificates for TLS to the arbiter');
   const dbOption = ['-d, --db <dir>', 'NSS database directory', DEFAULT_NODE_NSSDB] as const;

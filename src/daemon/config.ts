@@ -17,8 +17,19 @@ export interface DaemonConfig {
   watchdog: { socket: string };
   store: { dir: string };
   operator: { socket: string };
-  drivers: { lab: { port: number; stopTimeoutMs: number } };
+  qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
+  drivers: {
+    lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
+    vm: { uri: string; migrateUri: string };
+  };
 }
+
+/**
+ * `external`: corosync-qdevice casts the device vote and votequorum's view is all the daemon has,
+ * so Q_stale covers the device timeouts. `integrated`: the daemon's own client casts it and stops
+ * the watchdog feeding when its partition has no ACK for voteGraceMs after a membership change.
+ */
+export type QdeviceMode = 'external' | 'integrated';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -43,8 +54,18 @@ function absolutePath(doc: string, fallback: string) {
   };
 }
 
+/**
+ * The daemon's timing defaults. Where the simulator models a fixed cluster, the daemon reads the
+ * values in force: Q_stale 0 means "from corosync's token, consensus and quorum device" and a
+ * lease of 0 means "the smallest safe lease", both computed at start (startup-check.ts). Rounds
+ * and renewals of 500 ms halve what a failover waits on round boundaries.
+ */
+export const daemonTimingDefaults: HaTimings = {
+  ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, lockLeaseMs: 0,
+};
+
 function schema() {
-  const t = defaultTimings;
+  const t = daemonTimingDefaults;
   return convict({
     node: {
       doc: "this node's corosync name",
@@ -59,9 +80,9 @@ function schema() {
       roundMs: milliseconds('length of one CRM and LRM round', t.roundMs),
       renewIntervalMs: milliseconds('lock renewal interval', t.renewIntervalMs),
       feedWindowMs: milliseconds('watchdog fed while the last renewal is at most this old', t.feedWindowMs),
-      lockLeaseMs: milliseconds('lease of the manager and agent locks', t.lockLeaseMs),
+      lockLeaseMs: milliseconds('lease of the manager and agent locks; 0: the smallest safe lease, computed at start', t.lockLeaseMs),
       watchdogMs: milliseconds('watchdog timeout asked of the multiplexer', t.watchdogMs),
-      quorumStaleMs: milliseconds('longest a cut-off node may believe it is quorate', t.quorumStaleMs),
+      quorumStaleMs: milliseconds("longest a cut-off node may believe it is quorate; raised to what corosync's values in force give", t.quorumStaleMs),
       clockMarginMs: milliseconds('allowance for clock and scheduling differences', t.clockMarginMs),
       fenceDelayMs: milliseconds('offline time before services go to fence', t.fenceDelayMs),
       goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),
@@ -70,10 +91,27 @@ function schema() {
     watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    qdevice: {
+      mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
+      voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change", 1500),
+      nssDb: absolutePath("integrated: the directory `quorate qdevice certs` filled (corosync-qdevice's NSS database directory)", '/etc/corosync/qdevice/net/nssdb'),
+    },
     drivers: {
       lab: {
         port: { doc: 'TCP port of the lab service responder', format: 'port', default: 8080 },
         stopTimeoutMs: milliseconds('time a lab service gets to stop before SIGKILL', 5000),
+        runDir: absolutePath("lab services' pid files", '/run/quorate/lab'),
+        journal: {
+          doc: 'file where lab service instances journal their starts and stops (empty: none)',
+          default: '',
+          format: (value: unknown): void => {
+            if (typeof value !== 'string' || (value !== '' && !value.startsWith('/'))) throw new Error('must be empty or an absolute path');
+          },
+        },
+      },
+      vm: {
+        uri: { doc: 'libvirt connection URI of this node', format: String, default: 'qemu:///system' },
+        migrateUri: { doc: "libvirt URI a live migration goes to; {target} is the target node's name", format: String, default: 'qemu+ssh://{target}/system' },
       },
     },
   });

@@ -1,17 +1,22 @@
 /**
- * One interface for every resource driver (lab, later vm and systemd). The LRM's `driver`
- * effects are carried out through it; each call resolves when the operation has finished, and
- * the daemon turns the outcome into a DriverResult for the next LRM round.
+ * One interface for every resource driver (lab, vm). The LRM's `driver` effects are carried out
+ * through it (ResourceRunner); each call resolves when the operation has finished, and the
+ * daemon turns the outcome into a DriverResult for the next LRM round. `id` is the part after the
+ * type prefix (`web` of `lab:web`); `params` are the resource's driver parameters from the HA config.
  */
 export type ResourceState = 'running' | 'stopped' | 'unknown';
+
+export type DriverParams = Record<string, string>;
 
 export interface ResourceDriver {
   /** The type prefix of the service ids it handles (`lab` for `lab:web`). */
   readonly type: string;
-  start(id: string): Promise<void>;
+  start(id: string, params: DriverParams): Promise<void>;
   /** Stops cleanly within timeoutMs, then by force; resolves only once the resource is down. */
-  stop(id: string, timeoutMs: number): Promise<void>;
+  stop(id: string, params: DriverParams, timeoutMs: number): Promise<void>;
   /** Moves a running resource to `target`; drivers that cannot migrate reject (the LRM relocates). */
-  migrate(id: string, target: string): Promise<void>;
-  status(id: string): Promise<ResourceState>;
+  migrate(id: string, params: DriverParams, target: string): Promise<void>;
+  status(id: string, params: DriverParams): Promise<ResourceState>;
+  /** Checks a service's parameters before they reach the config; throws an Error naming the bad one. */
+  validate?(id: string, params: DriverParams): void;
 }

@@ -21,5 +21,6 @@ export async function gatherStartupCheck(config: DaemonConfig, options: { readMu
     cmap.close();
   }
   const watchdogTimeoutMs = options.readMux ? (await readMuxStatus(config.watchdog.socket)).timeoutMs : null;
-  return { ...checkStartup(config.timings, corosync, watchdogTimeoutMs), corosync, watchdogTimeoutMs };
+  const integrated = config.qdevice.mode === 'integrated';
+  return { ...checkStartup(config.timings, corosync, watchdogTimeoutMs, integrated), corosync, watchdogTimeoutMs };
 }

@@ -21,6 +21,8 @@ export interface CorosyncValues {
 
 export interface StartupCheck {
   ok: boolean;
+  /** The configured timings with Q_stale and W raised to the values in force: what the daemon runs with. */
+  timings: HaTimings;
   bound: SafetyBound;
   /** Every reason to refuse, one line each; empty when ok. */
   problems: string[];
@@ -62,34 +64,49 @@ export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
  * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
  * membership change is being synced) runs out without a vote.
  */
-export function quorumStaleMs(values: CorosyncValues): number {
+export function quorumStaleMs(values: CorosyncValues, integrated = false): number {
   const membership = values.tokenMs + values.consensusMs;
   if (values.device === undefined) return membership;
+  // The integrated client pauses the feeding at the membership change until the arbiter's ACK.
+  if (integrated) return membership + integratedNoticeSlackMs;
   return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
+}
+
+/** Allowance from the new ring to the client hearing of it (votequorum's notification, a busy loop). */
+export const integratedNoticeSlackMs = 500;
+
+/** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
+export const autoLeaseSlackMs = 100;
+
+function autoLeaseMs(requiredMs: number): number {
+  return Math.ceil((requiredMs + autoLeaseSlackMs) / 100) * 100;
 }
 
 /**
  * Checks the configured timings against the values in force. Q_stale and W are raised to what
  * corosync and the watchdog device really do when the config claims less; watchdogTimeoutMs is
  * the multiplexer's GETTIMEOUT read-back (null while it has no device open: the configured value stands).
+ * A lease of 0 is computed: the bound on those values plus autoLeaseSlackMs.
  */
 export function checkStartup(
   configured: HaTimings,
   corosync: CorosyncValues,
   watchdogTimeoutMs: number | null,
+  integrated = false,
 ): StartupCheck {
-  const inForce: HaTimings = {
+  const measured: HaTimings = {
     ...configured,
-    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync)),
+    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integrated)),
     watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
   };
+  const inForce: HaTimings = configured.lockLeaseMs === 0 ? { ...measured, lockLeaseMs: autoLeaseMs(checkSafetyBound(measured).requiredMs) } : measured;
   const bound = checkSafetyBound(inForce);
   const problems: string[] = [];
   if (!bound.ok) {
-    const stale = corosync.device === undefined
-      ? `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
-      : `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`
-        + ` + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
+    const membership = `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`;
+    const stale = corosync.device === undefined ? membership
+      : integrated ? `${membership} + notice slack ${integratedNoticeSlackMs} (integrated vote)`
+        : `${membership} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);
   }
@@ -97,5 +114,5 @@ export function checkStartup(
     problems.push('corosync has quorum.two_node: 1, which lets both halves of a split stay quorate;'
       + ' watchdog self-fencing needs real quorum (use a quorum device instead)');
   }
-  return { ok: problems.length === 0, bound, problems };
+  return { ok: problems.length === 0, timings: inForce, bound, problems };
 }

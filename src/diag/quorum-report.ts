@@ -2,6 +2,14 @@ import { table } from '../cli/output';
 import type { MembershipSnapshot } from '../quorum/types';
 import type { QuorumConfig } from './quorum-device';
 import { singleFailures, type FailureOutcome } from './quorum-failures';
+import { serviceOutcomes, type ServiceInput, type ServiceOutcome } from './quorum-services';
+
+/** The HA services the what-ifs cover, and where that list came from. */
+export interface HaServicesInput {
+  /** "the HA daemon on this node", a file name, or why there is none. */
+  source: string;
+  services: ServiceInput[] | null;
+}
 
 /** What `quorate diag quorum` reports. */
 export interface QuorumReport {
@@ -13,10 +21,12 @@ export interface QuorumReport {
   /** Who provides the arbiter vote and how, or null without a quorum device. */
   arbiter: { host: string; algorithm: string; tieBreaker: string; votes: number; voting: boolean } | null;
   twoNode: boolean;
-  failures: FailureOutcome[];
+  failures: Array<FailureOutcome & { services: ServiceOutcome[] }>;
+  /** Where the HA services came from (daemon, file), or why they are not covered. */
+  haServices: string;
 }
 
-export function quorumReport(snapshot: MembershipSnapshot, config: QuorumConfig): QuorumReport {
+export function quorumReport(snapshot: MembershipSnapshot, config: QuorumConfig, ha: HaServicesInput = { source: 'not asked for', services: null }): QuorumReport {
   const device = config.device;
   return {
     quorate: snapshot.quorate,
@@ -32,7 +42,8 @@ export function quorumReport(snapshot: MembershipSnapshot, config: QuorumConfig)
       voting: snapshot.qdevice?.voting ?? false,
     },
     twoNode: config.twoNode,
-    failures: singleFailures(snapshot, config),
+    failures: singleFailures(snapshot, config).map((f) => ({ ...f, services: ha.services === null ? [] : serviceOutcomes(f, ha.services) })),
+    haServices: ha.source,
   };
 }
 
@@ -47,7 +58,7 @@ export function renderQuorumReport(r: QuorumReport): string {
     '',
     table(['id', 'name', 'votes', 'state'], r.nodes.map((n) => [String(n.nodeId), n.name, String(n.votes), n.member ? 'member' : 'absent'])),
     '',
-    'single failures:',
-    ...r.failures.map((f) => `  ${f.survives ? 'ok  ' : 'LOST'} ${f.verdict}`),
+    `single failures (HA services: ${r.haServices}):`,
+    ...r.failures.flatMap((f) => [`  ${f.survives ? 'ok  ' : 'LOST'} ${f.verdict}`, ...f.services.map((s) => `         ${s.text}`)]),
   ].join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import { Effects, type ClusterView, type StepResult, type StoreView } from './env';
 import { emptyManagerStatus, manage, type ManagerMemory } from './manager';
+import { trackLastOnline } from './node-status';
 import type { HaTimings } from './timings';
 import { managerLockName } from './types';
 
@@ -47,6 +48,8 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
     return { state, effects: fx.list };
   }
   if (!view.quorate) {
+    // What it saw before is no proof of anything once it lost sight of the quorate partition.
+    state.memory = { lastOnline: {}, reported: {} };
     setRole(state, 'wait_for_quorum', fx, 'no quorum');
     return { state, effects: fx.list };
   }
@@ -57,8 +60,8 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
   if (holds) {
     if (state.role !== 'master') {
       setRole(state, 'master', fx, 'got the manager lock');
-      // The fence delay restarts with every master: last-online times live in memory only.
-      state.memory = { lastOnline: {}, reported: {} };
+      // Last-online times carry over from this node's quorate rounds as a slave; they live in memory only.
+      state.memory = { lastOnline: state.memory.lastOnline, reported: {} };
     }
     fx.push({ kind: 'lock', op: 'renew', lock: managerLockName });
     const before = store.managerStatus ?? emptyManagerStatus(view.node);
@@ -68,6 +71,7 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
     }
     return { state, effects: fx.list };
   }
+  trackLastOnline(state.memory.lastOnline, view.nodes, (n) => view.members.includes(n), view.now);
   if (state.role !== 'lost_manager_lock') setRole(state, 'slave', fx, 'quorate, another node or nobody is master');
   else setRole(state, 'slave', fx, 'trying to become master again');
   const free = lock === undefined || lock.ageMs >= timings.lockLeaseMs;

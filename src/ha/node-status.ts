@@ -11,7 +11,10 @@ export interface NodeContext {
   nodes: string[];
   online: (node: string) => boolean;
   lrmStatus: Record<string, LrmStatus>;
-  /** In-memory: when the master last saw each node online (restarts with every new master). */
+  /**
+   * In-memory: when this node, quorate without a break, last saw each node online. Slaves keep
+   * it too, so a new master does not start counting a dead node's absence from zero.
+   */
   lastOnline: Record<string, number>;
   goneCleanupMs: number;
 }
@@ -23,12 +26,19 @@ export function setNodeState(status: ManagerStatus, node: string, next: NodeStat
   fx.info(`node '${node}': state changed from '${prev ?? 'new'}' to '${next}' (${why})`);
 }
 
+/** Records who is online now; a node first seen offline counts as last online now (conservative). */
+export function trackLastOnline(lastOnline: Record<string, number>, nodes: string[], online: (node: string) => boolean, now: number): void {
+  for (const node of nodes) {
+    if (online(node)) lastOnline[node] = now;
+    else lastOnline[node] ??= now;
+  }
+}
+
 export function updateNodeStates(status: ManagerStatus, ctx: NodeContext, fx: Effects): void {
   const known = [...new Set([...ctx.nodes, ...Object.keys(status.nodeStatus)])].sort();
+  trackLastOnline(ctx.lastOnline, known, ctx.online, ctx.now);
   for (const node of known) {
     const online = ctx.online(node);
-    if (online) ctx.lastOnline[node] = ctx.now;
-    else ctx.lastOnline[node] ??= ctx.now;
     const inMaintenance = ctx.lrmStatus[node]?.mode === 'maintenance';
     const state = status.nodeStatus[node];
     if (!ctx.nodes.includes(node)) {

@@ -25,6 +25,8 @@ export interface CorosyncConfigInput {
   totem?: ConfigValues;
   /** Extra quorum.device settings (timeout, sync_timeout, votes, …); they override the profile. */
   device?: ConfigValues;
+  /** quorum.device.heuristics (mode, timeout, exec_NAME: command line, …). */
+  heuristics?: ConfigValues;
   logFile: string;
   stateDir: string;
 }
@@ -40,6 +42,17 @@ function settings(values: ConfigValues): string[] {
     const text = String(value);
     if (!settingName.test(key) || /[\s{}]/.test(text) || text === '') {
       throw new Error(`invalid corosync setting ${key}: ${JSON.stringify(value)}`);
+    }
+    return `${key}: ${text}`;
+  });
+}
+
+/** Heuristics values are command lines: blanks are allowed, braces and line breaks are not. */
+function heuristicsSettings(values: ConfigValues): string[] {
+  return Object.entries(values).map(([key, value]) => {
+    const text = String(value).trim();
+    if (!settingName.test(key) || /[{}\n#]/.test(text) || text === '') {
+      throw new Error(`invalid corosync heuristics setting ${key}: ${JSON.stringify(value)}`);
     }
     return `${key}: ${text}`;
   });
@@ -72,6 +85,7 @@ export function renderCorosyncConf(input: CorosyncConfigInput): string {
         tie_breaker: input.tieBreaker,
         tls: input.tls,
       }), ''),
+      ...(input.heuristics === undefined ? [] : block('heuristics', heuristicsSettings(input.heuristics), '')),
     ], '')),
   ];
   const logging = settings({ to_logfile: 'yes', logfile: input.logFile, to_stderr: 'no', to_syslog: 'no', timestamp: 'hires' });

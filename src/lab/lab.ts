@@ -11,11 +11,14 @@ import { defaultLabName, labNames, newLabId, type HostAddressing, type HostName,
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options';
 import { inHost, isAlive, killNamespacesSync, namespacePidsSync, processStartTime, programName, signalPids, spawnInHost, startDaemon } from './processes';
 import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
-import { run, type RunOptions, type RunResult } from './run';
+import { run, runChecked, type RunOptions, type RunResult } from './run';
 import { createState, labDir, readState, writeState, type HostState, type LabState } from './state';
 import { clearLeftovers, labIsLive, teardownSync } from './teardown';
 import { provisionTls } from './tls';
 import { createTopology, hostLinkDown, hostLinkUp, setPort, setPortIsolated } from './topology';
+
+/** The lab client's address: outside the hosts' range (.1-.3 nodes, .9 arbiter) and the services'. */
+const clientAddress = '10.213.0.250';
 
 /** One host of the lab as callers see it. */
 export interface LabHost {
@@ -113,6 +116,18 @@ export class Lab {
   get hosts(): Record<'node1' | 'node2' | 'arbiter', LabHost> & { node3?: LabHost } {
     const entries = this.state.names.hosts.map((h) => [h.name, this.host(h.name)] as const);
     return Object.fromEntries(entries) as Record<'node1' | 'node2' | 'arbiter', LabHost> & { node3?: LabHost };
+  }
+
+  /**
+   * A client on the lab's switch, outside every host: the bridge namespace with an address of
+   * the lab's subnet (added on first use), for probes of a floating service address.
+   */
+  async client(): Promise<{ netns: string; address: string }> {
+    const { bridgeNetns, bridge, prefixLength } = this.state.names;
+    const address = clientAddress;
+    const shown = await run(['ip', '-n', bridgeNetns, '-4', 'addr', 'show', 'dev', bridge]);
+    if (!shown.stdout.includes(`${address}/`)) await runChecked(['ip', '-n', bridgeNetns, 'addr', 'add', `${address}/${prefixLength}`, 'dev', bridge]);
+    return { netns: bridgeNetns, address };
   }
 
   get nodes(): LabHost[] {
@@ -305,10 +320,9 @@ export class Lab {
   async startArbiter(): Promise<void> {
     const arbiter = this.state.options.arbiter;
     if (arbiter === 'none') throw new Error(`lab ${this.name} runs without an arbiter`);
-    const host = this.host('arbiter');
     const argv = arbiter === 'corosync-qnetd'
-      ? ['corosync-qnetd', '-f', '-s', qnetdTlsFlag[this.state.options.tls], '-l', host.address]
-      : arbiter.command.map((a) => a.replaceAll('{address}', host.address).replaceAll('{dir}', host.dir));
+      ? ['corosync-qnetd', '-f', '-s', qnetdTlsFlag[this.state.options.tls], '-l', this.host('arbiter').address]
+      : this.expand('arbiter', arbiter.command);
     this.startDaemonIn('arbiter', argv);
     if (arbiter === 'corosync-qnetd') {
       await this.waitFor('arbiter', 'corosync-qnetd', ['corosync-qnetd-tool', '-s']);
@@ -337,13 +351,14 @@ export class Lab {
     await createTopology(this.state.names);
     progress(`namespaces and links up (${monotonicClock.now() - t0} ms)`);
     if (this.state.options.tls !== 'off' && this.state.options.qdevice !== 'none') {
-      await provisionTls((host, argv) => this.exec(host, argv), this.clusterName, this.host('arbiter'), this.nodes);
+      await provisionTls((host, argv) => this.exec(host, argv), this.state.options.certificates, this.clusterName, this.host('arbiter'), this.nodes);
       progress(`TLS certificates made (${monotonicClock.now() - t0} ms)`);
     }
     if (this.state.options.arbiter !== 'none') await this.startArbiter();
     await Promise.all(this.nodeAddressing().map((n) => this.startNode(n.name as NodeHost)));
     progress(`daemons started (${monotonicClock.now() - t0} ms)`);
-    await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs });
+    // An integrated device votes only once the node daemons run; until then quorum comes from the nodes.
+    await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs, deviceVote: this.runsDeviceProcess() });
     progress(`all nodes quorate (${monotonicClock.now() - t0} ms)`);
   }
 
@@ -369,16 +384,31 @@ export class Lab {
       tls: options.tls,
       totem: options.totem,
       device: options.device,
+      ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
       logFile: join(state.logDir, 'corosync.log'),
       stateDir: join(state.dir, 'state'),
     }));
   }
 
-  /** corosync, then (once its IPC answers) corosync-qdevice, which reads its settings via cmap. */
+  /** corosync, then (once its IPC answers) the quorum device, which reads its settings via cmap. */
   private async startNode(host: NodeHost): Promise<void> {
     this.startDaemonIn(host, ['corosync', '-f', '-c', join(this.hostState(host).dir, 'corosync.conf')]);
     await this.waitFor(host, 'corosync', ['corosync-cmapctl', '-g', 'totem.cluster_name']);
-    if (this.state.options.qdevice !== 'none') this.startDaemonIn(host, ['corosync-qdevice', '-f']);
+    const qdevice = this.state.options.qdevice;
+    if (qdevice === 'corosync-qdevice') this.startDaemonIn(host, ['corosync-qdevice', '-f']);
+    else if (typeof qdevice === 'object') this.startDaemonIn(host, this.expand(host, qdevice.command));
+  }
+
+  /** corosync-qdevice or our own device command runs next to corosync (not for 'none' or 'integrated'). */
+  private runsDeviceProcess(): boolean {
+    const qdevice = this.state.options.qdevice;
+    return qdevice === 'corosync-qdevice' || typeof qdevice === 'object';
+  }
+
+  /** A configured command for a host: `{address}` and `{dir}` become the host's. */
+  private expand(host: HostName, command: string[]): string[] {
+    const { address, dir } = this.host(host);
+    return command.map((a) => a.replaceAll('{address}', address).replaceAll('{dir}', dir));
   }
 
   private startDaemonIn(host: HostName, argv: string[]): void {

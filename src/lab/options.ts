@@ -8,20 +8,37 @@ export type ArbiterChoice = 'corosync-qnetd' | 'none' | {
   command: string[];
 };
 
+/**
+ * Who casts the quorum device vote on the nodes: real corosync-qdevice, nobody, `integrated`
+ * (the quorum.device section is written but no corosync-qdevice runs: the node daemon's own
+ * client registers with votequorum once it starts), or a command of our own run next to corosync.
+ */
+export type QdeviceChoice = 'corosync-qdevice' | 'integrated' | 'none' | {
+  /** argv run inside each node once corosync answers; `{address}` and `{dir}` are replaced by the node's. */
+  command: string[];
+};
+
+/** Who makes the TLS certificates: corosync's certutil scripts, or `quorate arbiter|qdevice certs`. */
+export type CertificateTool = 'corosync-certutil' | 'quorate';
+
 export interface LabOptions {
   /** Lab name (state under /run/quorate-lab/<name>); default: `lab-<random id>`. */
   name?: string;
   profile?: LabProfile;
-  qdevice?: 'corosync-qdevice' | 'none';
+  qdevice?: QdeviceChoice;
   arbiter?: ArbiterChoice;
   algorithm?: QdeviceAlgorithm;
   tieBreaker?: TieBreaker;
   tls?: TlsMode;
+  /** With tls on/required: which tools make the certificates (default corosync-certutil). */
+  certificates?: CertificateTool;
   nodes?: 2 | 3;
   /** Extra totem settings (token, consensus, …). */
   totem?: ConfigValues;
   /** Extra quorum.device settings (timeout, sync_timeout, …). */
   device?: ConfigValues;
+  /** quorum.device.heuristics settings (mode, exec_NAME: command line, …); none by default. */
+  heuristics?: ConfigValues;
   /** How long `up` waits for quorum (default 60 s). */
   upTimeoutMs?: number;
 }
@@ -29,15 +46,22 @@ export interface LabOptions {
 export interface ResolvedLabOptions {
   name: string;
   profile: LabProfile;
-  qdevice: 'corosync-qdevice' | 'none';
+  qdevice: QdeviceChoice;
   arbiter: ArbiterChoice;
   algorithm: QdeviceAlgorithm;
   tieBreaker: TieBreaker;
   tls: TlsMode;
+  certificates: CertificateTool;
   nodes: 2 | 3;
   totem: ConfigValues;
   device: ConfigValues;
+  heuristics?: ConfigValues;
   upTimeoutMs: number;
+}
+
+function isCommand(choice: unknown): choice is { command: string[] } {
+  return typeof choice === 'object' && choice !== null && Array.isArray((choice as { command?: unknown }).command)
+    && (choice as { command: unknown[] }).command.length > 0;
 }
 
 function oneOf<T extends string>(what: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
@@ -50,10 +74,13 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
   const nodes = options.nodes ?? 2;
   if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid node count ${String(nodes)}: expected 2 or 3`);
   const arbiter = options.arbiter ?? 'corosync-qnetd';
-  if (typeof arbiter === 'object' ? !Array.isArray(arbiter.command) || arbiter.command.length === 0 : !['corosync-qnetd', 'none'].includes(arbiter)) {
+  if (typeof arbiter === 'object' ? !isCommand(arbiter) : !['corosync-qnetd', 'none'].includes(arbiter)) {
     throw new LabOptionError(`invalid arbiter ${JSON.stringify(arbiter)}: expected corosync-qnetd, none or { command: [...] }`);
   }
-  const qdevice = oneOf('qdevice', options.qdevice, ['corosync-qdevice', 'none'], 'corosync-qdevice');
+  const qdevice = options.qdevice ?? 'corosync-qdevice';
+  if (typeof qdevice === 'object' ? !isCommand(qdevice) : !['corosync-qdevice', 'integrated', 'none'].includes(qdevice)) {
+    throw new LabOptionError(`invalid qdevice ${JSON.stringify(qdevice)}: expected corosync-qdevice, integrated, none or { command: [...] }`);
+  }
   if (qdevice !== 'none' && arbiter === 'none') throw new LabOptionError('a quorum device needs an arbiter: use qdevice none with arbiter none');
   const algorithm = oneOf('algorithm', options.algorithm, ['ffsplit', 'lms', '2nodelms', 'test'], 'ffsplit');
   if (algorithm === '2nodelms' && nodes !== 2) throw new LabOptionError('algorithm 2nodelms needs exactly 2 nodes');
@@ -72,9 +99,11 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     algorithm,
     tieBreaker,
     tls,
+    certificates: oneOf('certificate tool', options.certificates, ['corosync-certutil', 'quorate'], 'corosync-certutil'),
     nodes,
     totem: options.totem ?? {},
     device: options.device ?? {},
+    ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
     upTimeoutMs,
   };
 }

@@ -56,6 +56,14 @@ export class CorosyncMembership implements MembershipSource {
   private isClosed = false;
   private lostWith: Error | undefined;
   private readonly poller: NodeJS.Timeout;
+  /**
+   * cmap's view of the configuration, re-read only when cmap announces a change: a cmap call
+   * blocks for the whole of a membership sync (up to the quorum device's sync_timeout), and a
+   * notification handler that waits on cmap stalls the event loop, the quorum device client's
+   * heartbeats with it.
+   */
+  private configured: ConfiguredNode[];
+  private deviceConfigured: boolean;
 
   /** Connects in this network namespace and resolves once the ring id is known. */
   static async open(options: CorosyncMembershipOptions = {}): Promise<CorosyncMembership> {
@@ -83,6 +91,8 @@ export class CorosyncMembership implements MembershipSource {
     pollIntervalMs = 1000,
   ) {
     const refresh = () => this.refresh();
+    this.configured = configuredNodes(cmap);
+    this.deviceConfigured = cmap.find('quorum.device.model') !== undefined;
     this.poller = setInterval(() => this.pollForChange(), pollIntervalMs);
     // Like the handles themselves, the poll alone does not keep a process alive.
     this.poller.unref();
@@ -93,9 +103,14 @@ export class CorosyncMembership implements MembershipSource {
     votequorum.on('quorum', refresh);
     votequorum.on('expectedVotes', refresh);
     votequorum.on('error', (err) => this.fail(err));
-    cmap.on('change', refresh);
+    cmap.on('change', () => {
+      this.configured = configuredNodes(cmap);
+      this.deviceConfigured = cmap.find('quorum.device.model') !== undefined;
+      refresh();
+    });
     cmap.on('error', (err) => this.fail(err));
     cmap.track('nodelist.', { prefix: true });
+    cmap.track('quorum.device.', { prefix: true });
     votequorum.trackStart();
   }
 
@@ -170,7 +185,7 @@ export class CorosyncMembership implements MembershipSource {
 
   private read(): MembershipSnapshot {
     const local = this.votequorum.getInfo(0);
-    const nodes: ClusterNode[] = configuredNodes(this.cmap).map(({ nodeId, name, votes }) => {
+    const nodes: ClusterNode[] = this.configured.map(({ nodeId, name, votes }) => {
       const info = this.nodeInfo(nodeId);
       return { nodeId, name, votes: info?.votes ?? votes, member: info?.state === NodeState.member };
     });
@@ -197,7 +212,7 @@ export class CorosyncMembership implements MembershipSource {
   }
 
   private qdevice(local: VotequorumInfo): QdeviceState | null {
-    if (this.cmap.find('quorum.device.model') === undefined) return null;
+    if (!this.deviceConfigured) return null;
     const flags = local.flagSet;
     return {
       name: local.qdeviceName,

@@ -8,6 +8,8 @@ export interface ApplyResult {
   ok: boolean;
   /** Why a request was refused or ignored. */
   reason?: string;
+  /** For a patch: the document's value it produced. */
+  value?: unknown;
 }
 
 function docsOf(state: StoreState, type: string): Record<string, unknown> {
@@ -33,17 +35,23 @@ export function applyOperation(state: StoreState, registry: DocumentRegistry, se
   };
   switch (op.kind) {
     case 'put':
+    case 'patch':
     case 'append':
     case 'delete':
     case 'shift': {
       if (!registry.has(op.type)) return refuse(`unknown document type ${op.type}`);
-      if (op.kind === 'put' && op.guardLock !== undefined && state.locks[op.guardLock]?.holder !== sender) {
+      if ((op.kind === 'put' || op.kind === 'patch') && op.guardLock !== undefined && state.locks[op.guardLock]?.holder !== sender) {
         return refuse(`write of ${op.type}/${op.key} needs lock ${op.guardLock}, which node ${sender} does not hold`);
       }
       const docs = docsOf(state, op.type);
       try {
         if (op.kind === 'put') docs[op.key] = registry.check(op.type, op.key, op.value);
-        else if (op.kind === 'delete') delete docs[op.key];
+        else if (op.kind === 'patch') {
+          const read = (type: string, key: string): unknown => structuredClone(state.docs[type]?.[key]);
+          docs[op.key] = registry.patch(op.type, op.key, read(op.type, op.key), op.patch, { sender, read });
+          state.version = nextVersion;
+          return { changed: true, ok: true, value: structuredClone(docs[op.key]) };
+        } else if (op.kind === 'delete') delete docs[op.key];
         else {
           const queue = docs[op.key] ?? [];
           if (!Array.isArray(queue)) return refuse(`${op.type}/${op.key} is not a queue`);

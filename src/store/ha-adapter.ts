@@ -5,10 +5,13 @@
  * manager status and config edits are applied only while the writer holds the manager lock at
  * that point of the agreed order (a fencing token against a stale master).
  */
+import { parseCrmCommand } from '../ha/command-parse';
+import { applyConfigEdit, parseConfigEdit, type ConfigEdit } from '../ha/config-edit';
 import type { HaEffect, StoreView } from '../ha/env';
-import type { HaConfig, LockView as HaLockView, LrmStatus, ManagerStatus, QueuedCommand } from '../ha/types';
+import { fields } from '../ha/shape';
+import type { CrmCommand, HaConfig, LockView as HaLockView, LrmStatus, ManagerStatus, QueuedCommand } from '../ha/types';
 import { managerLockName } from '../ha/types';
-import { defineDocument, type DocumentRegistry } from './documents';
+import { defineDocument, type DocumentRegistry, type PatchContext } from './documents';
 import type { ClusterStore } from './store';
 
 function objectValue<T>(what: string): (v: unknown) => T {
@@ -18,19 +21,37 @@ function objectValue<T>(what: string): (v: unknown) => T {
   };
 }
 
-export const haConfigDoc = defineDocument<HaConfig>('ha-config', objectValue<HaConfig>('HA config'));
+const configKey = 'config';
+const statusKey = 'status';
+const queueKey = 'queue';
+
+/**
+ * Config patches are ConfigEdits evaluated on the config current at their place in the agreed
+ * order: an operator's edit and the manager's update-resource in the same round both apply.
+ */
+export const haConfigDoc = defineDocument<HaConfig>('ha-config', objectValue<HaConfig>('HA config'),
+  (current, patch) => applyConfigEdit(current ?? emptyHaConfig(), parseConfigEdit(patch)));
 export const managerStatusDoc = defineDocument<ManagerStatus>('ha-manager-status', objectValue<ManagerStatus>('manager status'));
 export const lrmStatusDoc = defineDocument<LrmStatus>('ha-lrm-status', objectValue<LrmStatus>('LRM status'));
+
+/**
+ * The queue patch `{enqueue: command}` numbers the command at apply time (one past the highest
+ * sequence queued or consumed), so commands queued on two nodes at once never share a number;
+ * commands the manager has consumed are dropped on the way, which keeps the queue short.
+ */
+function enqueue(current: QueuedCommand[] | undefined, patch: unknown, context: PatchContext): QueuedCommand[] {
+  const command = parseCrmCommand(fields(patch, 'queue patch').enqueue);
+  const consumed = (context.read(managerStatusDoc.name, statusKey) as ManagerStatus | undefined)?.commandSeq ?? 0;
+  const pending = (current ?? []).filter((c) => c.seq > consumed);
+  return [...pending, { seq: Math.max(consumed, current?.at(-1)?.seq ?? 0) + 1, command }];
+}
+
 export const commandQueueDoc = defineDocument<QueuedCommand[]>('ha-commands', (v) => {
   if (!Array.isArray(v) || !v.every((c) => typeof c === 'object' && c !== null && Number.isSafeInteger((c as QueuedCommand).seq))) {
     throw new Error('the command queue must be a list of {seq, command}');
   }
   return v as QueuedCommand[];
-});
-
-const configKey = 'config';
-const statusKey = 'status';
-const queueKey = 'queue';
+}, enqueue);
 
 /** Registers the HA document types in a store's registry. */
 export function registerHaDocuments(registry: DocumentRegistry): void {
@@ -55,11 +76,15 @@ export class HaStoreAdapter {
     };
   }
 
-  /** Queues an operator command with the next sequence number (assigned from this replica). */
-  async queueCommand(command: QueuedCommand['command']): Promise<number> {
-    const queue = this.store.get(commandQueueDoc, queueKey) ?? [];
-    const seq = (queue.at(-1)?.seq ?? this.view().managerStatus?.commandSeq ?? 0) + 1;
-    return this.store.append(commandQueueDoc, queueKey, { seq, command });
+  /** Queues an operator command; resolves with the sequence number the agreed order gave it. */
+  async queueCommand(command: CrmCommand): Promise<number> {
+    const { value } = await this.store.patch(commandQueueDoc, queueKey, { enqueue: command });
+    return (value.at(-1) as QueuedCommand).seq;
+  }
+
+  /** Applies an operator's config edit at its place in the agreed order; resolves with the resulting config. */
+  async editConfig(edit: ConfigEdit): Promise<HaConfig> {
+    return (await this.store.patch(haConfigDoc, configKey, edit)).value;
   }
 
   /**
@@ -77,11 +102,10 @@ export class HaStoreAdapter {
       case 'write-lrm-status':
         return this.store.put(lrmStatusDoc, effect.node, effect.status).then(() => true);
       case 'update-resource': {
-        const config = this.view().config;
-        const resource = config.resources[effect.sid];
-        if (resource === undefined) return false;
-        const next: HaConfig = { ...config, resources: { ...config.resources, [effect.sid]: { ...resource, ...effect.changes } } };
-        return this.store.putGuarded(haConfigDoc, configKey, next, managerLockName).then(() => true);
+        if (this.view().config.resources[effect.sid] === undefined) return false;
+        // A patch, not the whole config: an operator edit in the same round is kept.
+        const edit: ConfigEdit = { op: 'set-resource', sid: effect.sid, changes: effect.changes };
+        return this.store.patch(haConfigDoc, configKey, edit, managerLockName).then(() => true);
       }
       default:
         return false;

@@ -6,6 +6,11 @@ export type Operation =
   /** `guardLock`: applied only if the sender holds that lock at this point of the order (a fencing token). */
   | { kind: 'put'; type: string; key: string; value: unknown; guardLock?: string }
   | { kind: 'delete'; type: string; key: string }
+  /**
+   * Changes a document by its type's patcher, evaluated on the value current at this point of the
+   * agreed order (so two nodes' concurrent patches both apply); `guardLock` as for put.
+   */
+  | { kind: 'patch'; type: string; key: string; patch: unknown; guardLock?: string }
   /** Appends to a queue document (an array), creating it if absent. */
   | { kind: 'append'; type: string; key: string; item: unknown }
   /** Removes the first `count` items of a queue document: a consumer takes what it has read. */
@@ -57,6 +62,7 @@ const isNodeList = (v: unknown): v is number[] => Array.isArray(v) && v.every(is
 function parseOperation(o: Fields): Operation {
   switch (o.kind) {
     case 'put': need(isStr(o.type) && isStr(o.key) && 'value' in o && (o.guardLock === undefined || isStr(o.guardLock)), 'put needs type, key, value (guardLock a string)'); break;
+    case 'patch': need(isStr(o.type) && isStr(o.key) && 'patch' in o && (o.guardLock === undefined || isStr(o.guardLock)), 'patch needs type, key, patch (guardLock a string)'); break;
     case 'delete': need(isStr(o.type) && isStr(o.key), 'delete needs type, key'); break;
     case 'append': need(isStr(o.type) && isStr(o.key) && 'item' in o, 'append needs type, key, item'); break;
     case 'shift': need(isStr(o.type) && isStr(o.key) && isInt(o.count) && (o.count as number) >= 0, 'shift needs type, key, count >= 0'); break;
@@ -98,10 +104,4 @@ export function decodeMessage(data: Buffer): StoreMessage {
     default:
       throw new BadMessageError(`bad store message: unknown type ${JSON.stringify(f.t)}`);
   }
-}
-
-/** Parses one operation read back from the journal; throws BadMessageError naming the defect. */
-export function decodeOperation(o: unknown): Operation {
-  need(typeof o === 'object' && o !== null, 'operation is not an object');
-  return parseOperation(o as Fields);
 }

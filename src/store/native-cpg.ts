@@ -24,7 +24,23 @@ export class NativeCpgTransport implements CpgTransport {
       joined: c.joined.map((a) => a.nodeId),
     }));
     this.cpg.on('error', (err) => this.onError(err));
-    this.cpg.join(this.group);
+    this.tryJoin();
+  }
+
+  /** corosync answers TRY_AGAIN while it synchronises a membership change: join once it is done. */
+  private tryJoin(): void {
+    if (this.cpg.closed) return;
+    try {
+      this.cpg.join(this.group);
+      this.drain();
+    } catch (err) {
+      if (!(err instanceof CorosyncError) || err.code !== 'CS_ERR_TRY_AGAIN') throw err;
+      // Sends wait too (drain checks `retry`): a message before the join would be refused.
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        this.tryJoin();
+      }, 100);
+    }
   }
 
   mcast(data: Buffer): void {

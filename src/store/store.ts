@@ -4,12 +4,10 @@ import type { DocumentRegistry, DocumentType } from './documents';
 import { BadMessageError, CorruptStateError, InvalidDocumentError, NotWritableError, WriteAbortedError } from './errors';
 import { pickWinner, type Candidate } from './heal-rule';
 import { decodeMessage, encodeMessage, type Operation, type StoreMessage, type Summary } from './messages';
-import { Journal } from './journal';
+import { loadState, StateLog, type StateDelta } from './persistence';
 import type { QuorumProvider } from './quorum';
 import { cloneState, emptyState, stateDigest, type StoreState } from './state';
 import type { CpgMembershipChange, CpgTransport } from './transport';
-
-const defaultCompactBytes = 4 * 1024 * 1024;
 
 export type StoreLog = (level: 'info' | 'warn' | 'error', message: string, meta?: Record<string, unknown>) => void;
 
@@ -17,10 +15,8 @@ export interface StoreOptions {
   transport: CpgTransport;
   quorum: QuorumProvider;
   registry: DocumentRegistry;
-  /** Directory of this node's persisted state (store.json snapshot + store.log journal). */
+  /** Directory of this node's persisted state (store.json). */
   dir: string;
-  /** The journal is compacted into a new snapshot once it grows past this many bytes (4 MiB by default). */
-  compactBytes?: number;
   clock: Clock;
   /** Lock lifetime L; take it from leaseFromTimings() so the safety inequality is checked. */
   leaseMs: number;
@@ -85,13 +81,14 @@ export class ClusterStore {
   private readonly listeners = new Set<() => void>();
   private isCurrent = false;
   private corruptFile: string | null = null;
-  /** Group commit: changes applied in one turn of the event loop reach disk in one journal record. */
+  /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
   private flushScheduled = false;
-  private readonly journal: Journal;
-  /** Operations applied since the last flush, and the version before the first of them. */
-  private batch: Array<[number, Operation]> = [];
-  private batchFrom = 0;
+  private dirty = false;
   private readonly unpersistedReplies: Array<() => void> = [];
+  /** Write-ahead log: a group commit appends what it changed; a replaced state is written whole. */
+  private readonly wal: StateLog;
+  private readonly touchedDocs = new Map<string, [string, string]>();
+  private readonly touchedLocks = new Set<string>();
   private closed = false;
   private cancelTimer: () => void = () => undefined;
   private readonly unsubscribeQuorum: () => void;
@@ -99,7 +96,7 @@ export class ClusterStore {
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? (() => undefined);
-    this.journal = new Journal(opts.dir, opts.registry);
+    this.wal = new StateLog(opts.dir);
     this.state = this.loadOwnState();
     this.unsubscribeQuorum = opts.quorum.onChange((quorate) => this.onQuorumChange(quorate));
     opts.transport.join({
@@ -208,6 +205,18 @@ export class ClusterStore {
     return this.mustApply({ kind: 'put', type: type.name, key, value, guardLock: lock });
   }
 
+  /**
+   * Changes a document by its type's patcher at the patch's place in the agreed order (see
+   * DocumentType.patch); with `guardLock`, only while this node holds that lock there. Resolves
+   * with the version and the value the patch produced; rejects with the patcher's reason.
+   */
+  async patch<T>(type: DocumentType<T>, key: string, patch: unknown, guardLock?: string): Promise<{ version: number; value: T }> {
+    const op: Operation = guardLock === undefined ? { kind: 'patch', type: type.name, key, patch } : { kind: 'patch', type: type.name, key, patch, guardLock };
+    const result = await this.submit(op);
+    if (!result.ok) throw new InvalidDocumentError(result.reason ?? 'refused');
+    return { version: result.version, value: result.value as T };
+  }
+
   /** Releases a lock this node holds; false when it did not hold it. */
   async releaseLock(name: string): Promise<boolean> {
     return (await this.submit({ kind: 'release', lock: name })).ok;
@@ -217,11 +226,11 @@ export class ClusterStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.journal.close();
     this.cancelTimer();
     this.unsubscribeQuorum();
     this.abortPending('the store was closed');
     this.opts.transport.leave();
+    this.wal.close();
   }
 
   private async mustApply(op: Operation): Promise<number> {
@@ -275,7 +284,6 @@ export class ClusterStore {
     // Every member is syncing at the same point of the stream (virtual synchrony), so every
     // member discards the same operations here; their senders already rejected them.
     if (this.syncing) return;
-    const from = this.state.version;
     const result = applyOperation(this.state, this.opts.registry, sender, op);
     if (result.changed) {
       this.state.demoted = false;
@@ -285,8 +293,8 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op);
-      if (this.batch.length === 0) this.batchFrom = from;
-      this.batch.push([sender, op]);
+      this.touch(op);
+      this.dirty = true;
     }
     if (sender === this.nodeId) {
       const waiter = this.pending.get(req);
@@ -297,6 +305,11 @@ export class ClusterStore {
     }
     this.scheduleFlush();
     if (result.changed) this.notify();
+  }
+
+  private touch(op: Operation): void {
+    if ('type' in op) this.touchedDocs.set(`${op.type}\0${op.key}`, [op.type, op.key]);
+    else this.touchedLocks.add(op.lock);
   }
 
   private trackLock(op: Operation): void {
@@ -353,6 +366,8 @@ export class ClusterStore {
       this.log('info', `adopting the state of node ${sender}`, { epoch: state.epoch, version: state.version, was: { epoch: this.state.epoch, version: this.state.version } });
       this.state = cloneState(state);
       this.corruptFile = null;
+      // Renewals in an adopted state were not seen here: their ages count from now.
+      this.lockSeenAt.clear();
     }
     this.finishSync(winner);
   }
@@ -361,11 +376,13 @@ export class ClusterStore {
     this.syncing = false;
     this.isCurrent ||= [...this.summaries.values()].some((s) => s.current) || this.members.length >= (this.opts.clusterSize ?? 0);
     this.epochPending = true;
-    // Lease ages restart at every sync: no member expires a lock sooner than L after it synchronised.
+    // A lock this member saw granted or renewed keeps its age: its copy was already the agreed
+    // one. Locks it did not see (an adopted state, a copy loaded from disk) count from now, so no
+    // member expires a lock sooner than L after it first saw it.
     const now = this.opts.clock.now();
-    this.lockSeenAt.clear();
     this.expirySent.clear();
-    for (const name of Object.keys(this.state.locks)) this.lockSeenAt.set(name, now);
+    for (const name of this.lockSeenAt.keys()) if (this.state.locks[name] === undefined) this.lockSeenAt.delete(name);
+    for (const name of Object.keys(this.state.locks)) if (!this.lockSeenAt.has(name)) this.lockSeenAt.set(name, now);
     this.persist();
     this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });
     this.notify();
@@ -404,9 +421,7 @@ export class ClusterStore {
 
   private loadOwnState(): StoreState {
     try {
-      const loaded = this.journal.load();
-      if (loaded.truncated !== null) this.log('warn', loaded.truncated);
-      return loaded.state ?? emptyState();
+      return loadState(this.opts.dir, (message) => this.log('warn', message)) ?? emptyState();
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err;
       this.log('error', err.message);
@@ -416,10 +431,28 @@ export class ClusterStore {
     }
   }
 
-  /** Writes the whole state as a new snapshot (after a sync or a demotion, and to compact the journal). */
+  /** Writes the whole state (after a sync or a flag change): a snapshot, the log emptied. */
   private persist(): void {
-    this.journal.compact(this.state);
-    this.batch = [];
+    this.wal.compact(this.state);
+    this.touchedDocs.clear();
+    this.touchedLocks.clear();
+    this.dirty = false;
+  }
+
+  /** Appends what the operations since the last commit changed; folds the log once it is long. */
+  private commit(): void {
+    const delta: StateDelta = {
+      epoch: this.state.epoch, epochMembers: this.state.epochMembers, version: this.state.version, demoted: this.state.demoted,
+      docs: [...this.touchedDocs.values()].map(([type, key]) => {
+        const docs = this.state.docs[type];
+        return docs !== undefined && key in docs ? [type, key, docs[key]] : [type, key];
+      }),
+      locks: [...this.touchedLocks].map((name) => [name, this.state.locks[name] ?? null]),
+    };
+    this.touchedDocs.clear();
+    this.touchedLocks.clear();
+    this.dirty = false;
+    if (!this.wal.append(delta)) this.wal.compact(this.state);
   }
 
   private scheduleFlush(): void {
@@ -428,16 +461,11 @@ export class ClusterStore {
     setImmediate(() => this.flush());
   }
 
-  /** Appends everything applied since the last flush as one journal record (one fdatasync), then acknowledges. */
+  /** Writes the state once for everything applied since the last flush, then acknowledges. */
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    if (this.batch.length > 0) {
-      const s = this.state;
-      this.journal.append({ from: this.batchFrom, version: s.version, epoch: s.epoch, epochMembers: s.epochMembers, demoted: s.demoted, ops: this.batch });
-      this.batch = [];
-      if (this.journal.size > (this.opts.compactBytes ?? defaultCompactBytes)) this.persist();
-    }
+    if (this.dirty) this.commit();
     for (const reply of this.unpersistedReplies.splice(0)) reply();
   }
 

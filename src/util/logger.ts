@@ -1,6 +1,14 @@
 import winston from 'winston';
 
 /**
+ * QUORATE_LOG_MONOTONIC=1 prefixes each line with monotonic seconds (the lab sets it, so the
+ * logs of every host and the benchmark's journal line up; journald adds wall-clock time itself).
+ */
+function stamp(): string {
+  return process.env.QUORATE_LOG_MONOTONIC === '1' ? `${(Number(process.hrtime.bigint() / 1_000_000n) / 1000).toFixed(3)} ` : '';
+}
+
+/**
  * Structured logs: one line per event, fit for journald (which adds its own timestamps) or a
  * terminal. QUORATE_LOG_LEVEL overrides the level.
  */
@@ -11,7 +19,7 @@ export function createLogger(component: string, level = process.env.QUORATE_LOG_
     format: winston.format.combine(
       winston.format.printf(({ level: lvl, message, component: comp, ...meta }) => {
         const extra = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
-        return `${lvl} [${String(comp)}] ${String(message)}${extra}`;
+        return `${stamp()}${lvl} [${String(comp)}] ${String(message)}${extra}`;
       }),
     ),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],

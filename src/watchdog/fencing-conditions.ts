@@ -9,8 +9,13 @@ import type { WatchdogLease } from './mux-client';
  */
 export interface FencingCondition {
   readonly name: string;
-  /** null while the condition holds, otherwise why it does not. */
+  /** null while the condition holds, otherwise why it does not: the feeding stops for good. */
   check(): string | null;
+  /**
+   * Why the feeding should pause now without giving up (an answer that may still come), or null.
+   * A paused client does not check in, so the device counts down from its last feed.
+   */
+  pause?(): string | null;
   /** Calls `listener` whenever the condition may have changed; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
 }
@@ -35,8 +40,8 @@ export function arbiterVoteCondition(membership: MembershipSource): FencingCondi
 }
 
 export interface GuardedLease {
-  /** Checks in only while every condition holds; otherwise reports the loss instead. */
-  checkIn(): Promise<CheckInResult>;
+  /** Checks in only while every condition holds and none pauses; a failed condition reports the loss instead. */
+  checkIn(): Promise<CheckInResult & { paused?: string }>;
   /** Clean close (the services are stopped): unsubscribes and closes the lease. */
   close(): Promise<void>;
 }
@@ -72,7 +77,9 @@ export function guardLease(
   return {
     checkIn: async () => {
       const reason = await evaluate();
-      return reason === null ? lease.checkIn() : { fed: false, tripped: reason };
+      if (reason !== null) return { fed: false, tripped: reason };
+      const paused = conditions.map((c) => c.pause?.() ?? null).find((p) => p !== null);
+      return paused === undefined ? lease.checkIn() : { fed: false, tripped: null, paused };
     },
     close: async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();

@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 
 /** Longest line either side accepts: requests and replies here are a few hundred bytes. */
 export const maxLineBytes = 64 * 1024;
+/** The problem reported for a line over maxLineBytes (the rest of it is dropped as it arrives). */
+export const oversizedLine = `message longer than ${maxLineBytes} bytes`;
 
 /**
  * Newline-delimited JSON on a stream socket, the framing of the multiplexer socket and of the
@@ -17,6 +19,10 @@ export function readJsonLines(socket: Socket, onMessage: (message: unknown) => v
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       if (line.trim() === '') continue;
+      if (line.length > maxLineBytes) {
+        onProblem(oversizedLine);
+        continue;
+      }
       let message: unknown;
       try {
         message = JSON.parse(line);
@@ -28,7 +34,7 @@ export function readJsonLines(socket: Socket, onMessage: (message: unknown) => v
     }
     if (buffered.length > maxLineBytes) {
       buffered = '';
-      onProblem(`message longer than ${maxLineBytes} bytes`);
+      onProblem(oversizedLine);
     }
   });
 }
@@ -37,7 +43,16 @@ export function writeJsonLine(socket: Socket, message: unknown): void {
   if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(message)}\n`);
 }
 
-export type Reply = { ok: true; result?: unknown } | { ok: false; error: string };
+/** `code` classifies a refusal for callers that act on it (the operator CLI's exit codes). */
+export type Reply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
+
+/** A request the peer answered with `ok: false`. */
+export class ReplyError extends Error {
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+    this.name = 'ReplyError';
+  }
+}
 
 /** The client side: requests answered in order, each by one `Reply` line. */
 export class JsonLineRequester {
@@ -73,7 +88,7 @@ export class JsonLineRequester {
     if (reply !== null && typeof reply === 'object' && reply.ok === true) {
       waiter.resolve(reply.result);
     } else if (reply !== null && typeof reply === 'object' && reply.ok === false && typeof reply.error === 'string') {
-      waiter.reject(new Error(reply.error));
+      waiter.reject(new ReplyError(reply.error, typeof reply.code === 'string' ? reply.code : undefined));
     } else {
       waiter.reject(new Error(`${this.peer} sent a reply without ok/error`));
     }

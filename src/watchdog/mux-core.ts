@@ -83,7 +83,7 @@ interface Lease {
 /** Client names are written to logs and status tables: keep them short and printable. */
 const clientNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A client that checks in just before its deadline must still beat the device's timeout. */
-const maxDeadlineShareOfTimeout = 0.8;
+export const maxDeadlineShareOfTimeout = 0.8;
 
 /**
  * The multiplexer's decisions, free of sockets: leases with their own deadlines, and the rule

@@ -1,10 +1,9 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
 import { parseMuxRequest, type MuxRequest } from './mux-protocol';
 import type { MuxCore } from './mux-core';
 import type { LogSink } from './log-sink';
-import { listenOwnerOnly } from './unix-socket';
+import { serveOwnerOnly } from './unix-socket';
 
 /** As many connections as any node needs (LRM, CRM, quorum device client, status readers). */
 const maxConnections = 64;
@@ -16,31 +15,13 @@ export interface MuxServer {
 
 /** Serves the multiplexer's socket: one lease per connection, requests answered in order. */
 export async function startMuxServer(core: MuxCore, socketPath: string, log: LogSink): Promise<MuxServer> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    if (sockets.size >= maxConnections) {
-      writeJsonLine(socket, { ok: false, error: `too many connections (at most ${maxConnections})` } satisfies Reply);
-      socket.end();
-      return;
-    }
-    sockets.add(socket);
-    serveConnection(core, socket, log, () => sockets.delete(socket));
-  });
-  await listenOwnerOnly(server, socketPath);
+  const tooMany: Reply = { ok: false, error: `too many connections (at most ${maxConnections})` };
+  const server = await serveOwnerOnly(socketPath, { maxConnections, tooMany }, (socket) => serveConnection(core, socket, log));
   log.info(`watchdog multiplexer listening on ${socketPath}`);
-  return {
-    socketPath,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      await unlink(socketPath).catch(() => undefined);
-    },
-  };
+  return server;
 }
 
-function serveConnection(core: MuxCore, socket: Socket, log: LogSink, forget: () => void): void {
+function serveConnection(core: MuxCore, socket: Socket, log: LogSink): void {
   let client: string | null = null;
   // Replies leave in request order even though the core answers asynchronously.
   let replies: Promise<void> = Promise.resolve();
@@ -93,7 +74,6 @@ function serveConnection(core: MuxCore, socket: Socket, log: LogSink, forget: ()
   );
   socket.on('error', (err) => log.warn(`multiplexer connection error: ${err.message}`));
   socket.on('close', () => {
-    forget();
     // Wait for queued requests: a close sent just before hanging up still counts.
     void replies.then(() => {
       if (client !== null) void core.disconnected(client);

@@ -46,7 +46,9 @@ export class ArbiterClient {
   ffsplitState: FfsplitClientState = 'waiting-for-change';
   /** Set once the disconnect path ran; later events for this client are ignored. */
   disconnected = false;
-  dpdTimer: NodeJS.Timeout | null = null;
+  /** Dead-peer detection (DeadPeerSweep): monotonic ms of the last message, and the silence allowed (0: off). */
+  lastMessageAt = 0;
+  deadPeerLimitMs = 0;
   algoTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly address: string, readonly transport: ClientTransport) {}

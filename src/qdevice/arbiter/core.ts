@@ -7,6 +7,7 @@ import type { FrameEvent } from '../protocol/framing';
 import { RingId } from '../protocol/tlv';
 import { ArbiterClient, ClientTransport } from './client';
 import { ClusterRegistry } from './cluster';
+import { DeadPeerSweep } from './dead-peer';
 import { dispatchMessage } from './handlers/dispatch';
 import { HandlerEnv } from './handlers/env';
 import { ArbiterSettings } from './settings';
@@ -29,10 +30,15 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   tlsHooks: TlsHooks | null = null;
   /** winston pushes every call through its stream even below the level: skip debug lines cheaply. */
   private readonly debugOn: boolean;
+  private readonly deadPeers: DeadPeerSweep;
 
   constructor(readonly settings: ArbiterSettings, readonly log: winston.Logger) {
     this.algorithms = createAlgorithms(this);
     this.debugOn = log.isDebugEnabled();
+    this.deadPeers = new DeadPeerSweep(this.clients, (client, ms) => {
+      this.log.warn(`client didn't send any message during ${ms}ms, disconnecting`, { client: client.address });
+      client.transport.close();
+    });
   }
 
   connect(address: string, transport: ClientTransport): ArbiterClient {
@@ -46,7 +52,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   /** One event from the client's framer. Any complete message re-arms dead-peer detection. */
   receive(client: ArbiterClient, event: FrameEvent): void {
     if (client.disconnected) return;
-    client.dpdTimer?.refresh();
+    this.deadPeers.stamp(client);
     if (event.kind === 'skipped') {
       this.log.warn('message skipped', { client: client.address, error: ErrorCode[event.error] });
       this.sendError(client, undefined, event.error);
@@ -59,7 +65,6 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   disconnect(client: ArbiterClient, serverGoingDown = false): void {
     if (client.disconnected) return;
     client.disconnected = true;
-    if (client.dpdTimer) clearTimeout(client.dpdTimer);
     this.abortAlgoTimer(client);
     if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
     this.registry.leave(client);
@@ -86,15 +91,8 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   }
 
   retimeDpd(client: ArbiterClient): void {
-    if (client.dpdTimer) clearTimeout(client.dpdTimer);
-    client.dpdTimer = null;
-    if (!this.settings.dpdEnabled) return;
-    const ms = Math.round(client.heartbeatInterval * this.settings.dpdCoefficient);
-    client.dpdTimer = setTimeout(() => {
-      this.log.warn(`client didn't send any message during ${ms}ms, disconnecting`, { client: client.address });
-      client.transport.close();
-    }, ms);
-    client.dpdTimer.unref();
+    client.deadPeerLimitMs = this.settings.dpdEnabled ? Math.round(client.heartbeatInterval * this.settings.dpdCoefficient) : 0;
+    this.deadPeers.stamp(client);
   }
 
   scheduleAlgoTimer(client: ArbiterClient): void {
@@ -127,6 +125,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
       this.disconnect(client, true);
       client.transport.close();
     }
+    this.deadPeers.stop();
   }
 
   private algoTimerFired(client: ArbiterClient): void {

@@ -11,6 +11,9 @@ import { CertToolError, runTool } from './run-tool';
 
 export const SERVER_CN = 'Qnetd Server';
 export const CA_CN = 'QNet CA';
+/** The NSS database real corosync-qnetd reads, and the nickname of its server certificate there. */
+export const DEFAULT_QNETD_NSSDB = '/etc/corosync/qnetd/nssdb';
+export const QNETD_CERT_NICKNAME = 'QNetd Cert';
 
 export interface ArbiterCertPaths {
   dir: string;
@@ -81,4 +84,31 @@ export function signClusterCertificate(dir: string, csrFile: string, cluster: st
     runTool('openssl', ['x509', '-req', '-in', csrFile, '-CA', p.caCert, '-CAkey', p.caKey, '-set_serial', String(serial),
       '-days', DAYS, '-extfile', ext, '-out', out]));
   return out;
+}
+
+/**
+ * Writes the NSS database real corosync-qnetd reads (-S nss_db_dir, default /etc/corosync/qnetd/nssdb)
+ * from our PEM files: the CA as "QNet CA" (trusted CT,,) and the server certificate with its key as
+ * "QNetd Cert", so corosync-qnetd and our arbiter can serve the same PKI.
+ */
+export function exportQnetdNssDb(dir: string, nssDir = DEFAULT_QNETD_NSSDB): string {
+  const p = arbiterCertPaths(dir);
+  if (!fs.existsSync(p.serverCert)) throw new CertToolError(`${p.serverCert} is missing: run 'quorate arbiter certs init' first`);
+  if (fs.existsSync(path.join(nssDir, 'cert9.db'))) throw new CertToolError(`${nssDir} holds an NSS database already`);
+  fs.mkdirSync(nssDir, { recursive: true, mode: 0o700 });
+  const pwd = path.join(nssDir, 'pwdfile.txt');
+  fs.writeFileSync(pwd, '', { mode: 0o600 });
+  const db = `sql:${nssDir}`;
+  runTool('certutil', ['-N', '-d', db, '-f', pwd]);
+  runTool('certutil', ['-A', '-d', db, '-n', CA_CN, '-t', 'CT,,', '-a', '-i', p.caCert]);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-p12-'));
+  try {
+    const p12 = path.join(tmp, 'server.p12');
+    runTool('openssl', ['pkcs12', '-export', '-in', p.serverCert, '-inkey', p.serverKey, '-name', QNETD_CERT_NICKNAME, '-passout', 'pass:', '-out', p12]);
+    runTool('pk12util', ['-d', db, '-i', p12, '-W', '', '-k', pwd]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  fs.copyFileSync(p.exportedCa, path.join(nssDir, 'qnetd-cacert.crt'));
+  return nssDir;
 }

@@ -15,6 +15,20 @@ export const CLUSTER_CERT_NICKNAME = 'Cluster Cert';
 
 const db = (dir: string) => `sql:${dir}`;
 
+/**
+ * The NSS-free copies our commands leave beside the database, for our own device client (Node's
+ * TLS cannot read NSS): the arbiter's CA in PEM and the cluster certificate with its key as PKCS#12
+ * (empty password).
+ */
+export interface NodeTlsFiles {
+  caCert: string;
+  clientP12: string;
+}
+
+export function nodeTlsFiles(dir: string): NodeTlsFiles {
+  return { caCert: path.join(dir, 'qnetd-cacert.crt'), clientP12: path.join(dir, 'qdevice-net-node.p12') };
+}
+
 /** Creates the database (empty password) and imports the arbiter's CA certificate. */
 export function initNodeDb(dir: string, caFile: string): void {
   if (fs.existsSync(path.join(dir, 'cert9.db'))) throw new CertToolError(`${dir} holds an NSS database already`);
@@ -22,6 +36,11 @@ export function initNodeDb(dir: string, caFile: string): void {
   fs.writeFileSync(path.join(dir, 'pwdfile.txt'), '', { mode: 0o600 });
   runTool('certutil', ['-N', '-d', db(dir), '-f', path.join(dir, 'pwdfile.txt')]);
   runTool('certutil', ['-A', '-d', db(dir), '-n', CA_NICKNAME, '-t', 'CT,c,c', '-a', '-i', caFile]);
+  copyUnlessSame(caFile, nodeTlsFiles(dir).caCert);
+}
+
+function copyUnlessSame(from: string, to: string): void {
+  if (path.resolve(from) !== path.resolve(to)) fs.copyFileSync(from, to);
 }
 
 /** Makes the key pair and a request for CN=<cluster>; returns the request file (PEM). */
@@ -37,9 +56,10 @@ export function requestClusterCertificate(dir: string, cluster: string, outFile 
 }
 
 /** Imports the signed certificate as "Cluster Cert" and exports it with its key as PKCS#12 for the other nodes. */
-export function importClusterCertificate(dir: string, certFile: string, p12File = path.join(dir, 'qdevice-net-node.p12')): string {
+export function importClusterCertificate(dir: string, certFile: string, p12File = nodeTlsFiles(dir).clientP12): string {
   runTool('certutil', ['-A', '-d', db(dir), '-n', CLUSTER_CERT_NICKNAME, '-t', ',,', '-a', '-i', certFile]);
   runTool('pk12util', ['-d', db(dir), '-o', p12File, '-W', '', '-n', CLUSTER_CERT_NICKNAME, '-k', path.join(dir, 'pwdfile.txt')]);
+  copyUnlessSame(p12File, nodeTlsFiles(dir).clientP12);
   return p12File;
 }
 
@@ -47,4 +67,5 @@ export function importClusterCertificate(dir: string, certFile: string, p12File 
 export function importNodeBundle(dir: string, caFile: string, p12File: string): void {
   initNodeDb(dir, caFile);
   runTool('pk12util', ['-d', db(dir), '-i', p12File, '-W', '', '-k', path.join(dir, 'pwdfile.txt')]);
+  copyUnlessSame(p12File, nodeTlsFiles(dir).clientP12);
 }

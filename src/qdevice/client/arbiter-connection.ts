@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import * as b from '../protocol/builders';
 import {
   ALL_MESSAGE_TYPES, ALL_OPTIONS, CLIENT_MAX_SERVER_REPLY_SIZE, CLIENT_MIN_SERVER_REQUEST_SIZE, DecisionAlgorithm,
@@ -9,6 +10,18 @@ import { Framer } from '../protocol/framing';
 import { DecodedMessage, decodeMessage } from '../protocol/message';
 import { NodeInfo, RingId, TieBreaker } from '../protocol/tlv';
 import { ringIdEqual } from '../arbiter/client';
+import { SERVER_CN } from '../certs/arbiter-certs';
+
+/** quorum.device.net.tls: off never starts TLS, on starts it when the arbiter offers it, required insists. */
+export type ClientTlsMode = 'off' | 'on' | 'required';
+
+/** What TLS needs on the node: the arbiter's CA and the cluster certificate with its key (PKCS#12, empty password). */
+export interface ClientTlsMaterial {
+  ca: Buffer;
+  pfx: Buffer;
+}
+
+const clientTlsValue: Record<ClientTlsMode, TlsSupported> = { off: TlsSupported.Unsupported, on: TlsSupported.Supported, required: TlsSupported.Required };
 
 /** How this node talks to an arbiter (ours or corosync-qnetd); mirrors quorum.device.net.*. */
 export interface ArbiterConnectionConfig {
@@ -23,6 +36,14 @@ export interface ArbiterConnectionConfig {
   keepActivePartition: boolean;
   /** Connect + PREINIT..INIT_REPLY must finish within this (defaults to the heartbeat). */
   connectTimeout?: number;
+  /** Default off; on without `tlsMaterial` acts as off, required without it cannot connect. */
+  tls?: ClientTlsMode;
+  tlsMaterial?: ClientTlsMaterial;
+  /**
+   * Runs the "connect" heuristics after INIT_REPLY; the lists go out once it answers. Absent means
+   * heuristics are off (nothing is sent and the arbiter's option 22 is not needed).
+   */
+  connectHeuristics?: () => Promise<Heuristics>;
 }
 
 /** The node state the arbiter decides on; sent again after every reconnect. */
@@ -48,15 +69,22 @@ const RECONNECT_ERRORS = new Set<number>([
   ErrorCode.TieBreakerDiffersFromOtherNodes, ErrorCode.AlgorithmDiffersFromOtherNodes, ErrorCode.DuplicateNodeId,
 ]);
 
-type State = 'idle' | 'waiting-preinit-reply' | 'waiting-init-reply' | 'connected' | 'stopped';
+type State = 'idle' | 'waiting-preinit-reply' | 'waiting-tls' | 'waiting-init-reply' | 'waiting-heuristics' | 'connected' | 'stopped';
+
+/** corosync-qdevice's decision (reference §1.11): TLS when both sides allow it; off against required is incompatible. */
+export function negotiateTls(server: TlsSupported, client: TlsSupported): 'plain' | 'tls' | 'incompatible' {
+  if (server === TlsSupported.Unsupported) return client === TlsSupported.Required ? 'incompatible' : 'plain';
+  if (client === TlsSupported.Unsupported) return server === TlsSupported.Required ? 'incompatible' : 'plain';
+  return 'tls';
+}
 
 /**
  * The protocol side of a quorum device: one TCP connection to the arbiter, the handshake, the
- * node lists, VOTE_INFO replies, the echo heartbeat, and reconnects with a random delay. Plaintext
- * only: an arbiter that requires TLS is reported as a permanent failure.
+ * node lists, VOTE_INFO replies, the echo heartbeat, heuristics results, STARTTLS when both sides
+ * allow it, and reconnects with a random delay.
  */
 export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
-  private socket: net.Socket | null = null;
+  private socket: net.Socket | tls.TLSSocket | null = null;
   private framer = new Framer(DEFAULT_MAX_MESSAGE_SIZE);
   private state: State = 'idle';
   /** Request seq: starts at 1, not reset on reconnect (as corosync-qdevice). */
@@ -66,6 +94,8 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
   private timers: NodeJS.Timeout[] = [];
   private echoTimer: NodeJS.Timeout | null = null;
   private lastSentRing: RingId;
+  /** The arbiter advertised option 22 in INIT_REPLY: it takes HEURISTICS_CHANGE. */
+  private heuristicsChangeSupported = false;
 
   constructor(private readonly config: ArbiterConnectionConfig, private view: NodeView) {
     super();
@@ -99,17 +129,30 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     if (this.state === 'connected') this.sendQuorum();
   }
 
+  /** A changed "regular" heuristics result (mode on): the arbiter may move the vote. */
+  sendHeuristicsChange(heuristics: Heuristics): void {
+    this.view = { ...this.view, heuristics };
+    if (this.state === 'connected' && this.heuristicsChangeSupported) this.socket!.write(b.heuristicsChange(++this.seq, heuristics));
+  }
+
   private connect(): void {
     const { host, port } = this.config;
-    this.framer = new Framer(DEFAULT_MAX_MESSAGE_SIZE);
     const socket = net.connect({ host, port });
     socket.setNoDelay(true);
-    this.socket = socket;
     this.timers.push(setTimeout(() => this.fail('connect timeout', true), this.config.connectTimeout ?? this.config.heartbeatInterval));
     socket.on('connect', () => {
       this.state = 'waiting-preinit-reply';
       socket.write(b.preinit(this.seq, this.config.clusterName));
     });
+    socket.on('error', (e) => this.fail(`cannot talk to the arbiter: ${e.message}`, true));
+    socket.on('close', () => this.fail('the arbiter closed the connection', true));
+    this.readFrom(socket);
+  }
+
+  /** Feeds the framer from `socket` (the TCP socket, then the TLS socket after STARTTLS). */
+  private readFrom(socket: net.Socket | tls.TLSSocket): void {
+    this.socket = socket;
+    this.framer = new Framer(DEFAULT_MAX_MESSAGE_SIZE);
     socket.on('data', (d: Buffer) => {
       this.framer.push(d);
       for (let ev = this.framer.next(); ev && this.socket === socket; ev = this.framer.next()) {
@@ -119,8 +162,37 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
         this.onMessage(ev.type, decoded.message);
       }
     });
-    socket.on('error', (e) => this.fail(`cannot talk to the arbiter: ${e.message}`, true));
-    socket.on('close', () => this.fail('the arbiter closed the connection', true));
+  }
+
+  /**
+   * STARTTLS: from here on every byte is TLS. The arbiter must present CN "Qnetd Server" signed by
+   * the CA; the cluster certificate goes out when it asks for one.
+   */
+  private startTls(): void {
+    const raw = this.socket as net.Socket;
+    const material = this.config.tlsMaterial;
+    if (!material) return this.fail('TLS was negotiated but no certificates are loaded', false);
+    this.state = 'waiting-tls';
+    raw.write(b.startTls(++this.seq));
+    raw.removeAllListeners('data');
+    const secure = tls.connect({
+      socket: raw, ca: material.ca, pfx: material.pfx, passphrase: '',
+      checkServerIdentity: (_host, cert) => (cert.subject.CN === SERVER_CN ? undefined : new Error(`the arbiter's certificate is for "${cert.subject.CN}", not "${SERVER_CN}"`)),
+    });
+    secure.on('error', (e) => this.fail(`TLS with the arbiter failed: ${e.message}`, true));
+    secure.on('secureConnect', () => {
+      if (this.state === 'waiting-tls') this.sendInit();
+    });
+    this.readFrom(secure);
+  }
+
+  private sendInit(): void {
+    this.state = 'waiting-init-reply';
+    this.socket!.write(b.init({
+      seq: ++this.seq, supportedMessages: ALL_MESSAGE_TYPES, supportedOptions: ALL_OPTIONS, nodeId: this.config.nodeId,
+      algorithm: this.config.algorithm, heartbeatInterval: this.config.heartbeatInterval, tieBreaker: this.config.tieBreaker,
+      ringId: this.view.ringId,
+    }));
   }
 
   private onMessage(type: number, m: DecodedMessage): void {
@@ -150,14 +222,12 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     if (this.state !== 'waiting-preinit-reply' || m.seq !== this.seq || m.tlsSupported === undefined || m.tlsClientCertRequired === undefined) {
       return this.fail('bad PREINIT_REPLY', false);
     }
-    if (m.tlsSupported === TlsSupported.Required) return this.fail('the arbiter requires TLS, which this client does not speak', false);
-    this.seq++;
-    this.state = 'waiting-init-reply';
-    this.socket!.write(b.init({
-      seq: this.seq, supportedMessages: ALL_MESSAGE_TYPES, supportedOptions: ALL_OPTIONS, nodeId: this.config.nodeId,
-      algorithm: this.config.algorithm, heartbeatInterval: this.config.heartbeatInterval, tieBreaker: this.config.tieBreaker,
-      ringId: this.view.ringId,
-    }));
+    // tls on without certificates loaded stays in plaintext (readQuorumDeviceConfig alone loads none).
+    const mode = this.config.tls === 'on' && !this.config.tlsMaterial ? 'off' : this.config.tls ?? 'off';
+    const decision = negotiateTls(m.tlsSupported, clientTlsValue[mode]);
+    if (decision === 'incompatible') return this.fail(`incompatible TLS settings: the arbiter's is ${TlsSupported[m.tlsSupported] ?? m.tlsSupported}, ours is ${mode}`, false);
+    if (decision === 'tls') return this.startTls();
+    this.sendInit();
   }
 
   private onInitReply(m: DecodedMessage): void {
@@ -169,18 +239,28 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
       || !m.supportedMessages || !m.supportedOptions || !m.supportedAlgorithms?.includes(this.config.algorithm)) {
       return this.fail('the arbiter does not support what this client needs', false);
     }
+    this.heuristicsChangeSupported = m.supportedOptions.includes(Opt.Heuristics);
+    const heuristics = this.config.connectHeuristics;
+    if (heuristics && !this.heuristicsChangeSupported) return this.fail('heuristics are on but the arbiter does not support them (option 22)', false);
     this.clearTimers();
-    this.state = 'connected';
+    this.state = 'waiting-heuristics';
     this.echoSeq = 0;
     this.echoAnswered = true;
     this.echoTimer = setInterval(() => this.echo(), this.config.heartbeatInterval);
-    this.emit('connected');
-    if (m.supportedOptions.includes(Opt.KeepActivePartitionTieBreaker)) {
-      this.socket!.write(b.setOption(++this.seq, { keepActivePartition: this.config.keepActivePartition ? 1 : 0 }));
-    }
-    this.socket!.write(b.nodeList({ seq: ++this.seq, listType: NodeListType.InitialConfig, configVersion: this.view.configVersion, nodes: this.view.configNodes }));
-    this.sendMembership();
-    this.sendQuorum();
+    const kap = m.supportedOptions.includes(Opt.KeepActivePartitionTieBreaker);
+    const socket = this.socket;
+    const sendLists = (result: Heuristics) => {
+      if (this.socket !== socket || this.state !== 'waiting-heuristics') return;
+      this.view = { ...this.view, heuristics: result };
+      this.state = 'connected';
+      this.emit('connected');
+      if (kap) this.socket!.write(b.setOption(++this.seq, { keepActivePartition: this.config.keepActivePartition ? 1 : 0 }));
+      this.socket!.write(b.nodeList({ seq: ++this.seq, listType: NodeListType.InitialConfig, configVersion: this.view.configVersion, nodes: this.view.configNodes }));
+      this.sendMembership();
+      this.sendQuorum();
+    };
+    if (heuristics) void heuristics().then(sendLists);
+    else sendLists(Heuristics.Undefined);
   }
 
   private sendMembership(): void {

@@ -1,6 +1,8 @@
 import { DecisionAlgorithm, DEFAULT_PORT, TieBreakerMode } from '../protocol/constants';
 import type { TieBreaker } from '../protocol/tlv';
 import type { QuorumDeviceConfig } from './quorum-device';
+import type { ClientTlsMode } from './arbiter-connection';
+import type { HeuristicsConfig, HeuristicsMode } from './heuristics';
 
 /** The few cmap reads the device needs (the addon's Cmap has `find` and `iterate`). */
 export interface CmapReader {
@@ -36,6 +38,31 @@ function tieBreaker(raw: string | undefined): TieBreaker {
   return { mode: TieBreakerMode.NodeId, nodeId: id };
 }
 
+function oneOf<T extends string>(cmap: CmapReader, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(cmap, key) ?? fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new QdeviceConfigError(`${key}: "${raw}" is not ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** quorum.device.heuristics.*, with corosync-qdevice's defaults derived from the device timeouts. */
+function readHeuristics(cmap: CmapReader, deviceTimeout: number): HeuristicsConfig {
+  const prefix = 'quorum.device.heuristics.';
+  const syncTimeout = integer(cmap, 'quorum.device.sync_timeout', 30000, 1000, 3600000);
+  const commands = cmap.iterate(`${prefix}exec_`).map((e) => ({
+    name: e.key.slice(`${prefix}exec_`.length),
+    argv: (Buffer.isBuffer(e.value) ? e.value.toString() : String(e.value)).trim().split(/\s+/).filter((a) => a !== ''),
+  }));
+  const empty = commands.find((c) => c.argv.length === 0);
+  if (empty) throw new QdeviceConfigError(`${prefix}exec_${empty.name}: empty command`);
+  return {
+    mode: oneOf<HeuristicsMode>(cmap, `${prefix}mode`, ['off', 'on', 'sync'], 'off'),
+    timeout: integer(cmap, `${prefix}timeout`, Math.floor(deviceTimeout / 2), 250, 3600000),
+    syncTimeout: integer(cmap, `${prefix}sync_timeout`, Math.floor(syncTimeout / 2), 250, 3600000),
+    interval: integer(cmap, `${prefix}interval`, deviceTimeout * 3, 1000, 3600000),
+    commands,
+  };
+}
+
 /** Reads the same keys corosync-qdevice reads (quorum.device.*, totem.cluster_name, the nodelist). */
 export function readQuorumDeviceConfig(cmap: CmapReader): QuorumDeviceConfig {
   if (text(cmap, 'quorum.device.model') !== 'net') throw new QdeviceConfigError('quorum.device.model: must be "net"');
@@ -46,10 +73,10 @@ export function readQuorumDeviceConfig(cmap: CmapReader): QuorumDeviceConfig {
   const algorithmName = text(cmap, 'quorum.device.net.algorithm') ?? 'ffsplit';
   const algorithm = ALGORITHMS[algorithmName];
   if (algorithm === undefined) throw new QdeviceConfigError(`quorum.device.net.algorithm: "${algorithmName}" is not ffsplit, lms, 2nodelms or test`);
-  if (text(cmap, 'quorum.device.net.tls') === 'required') throw new QdeviceConfigError('quorum.device.net.tls: "required" is not supported by this client (plaintext only)');
   const configNodes = cmap.iterate('nodelist.node.').filter((e) => e.key.endsWith('.nodeid')).map((e) => Number(e.value));
   if (configNodes.length === 0) throw new QdeviceConfigError('nodelist: no node with a nodeid');
   const kap = text(cmap, 'quorum.device.net.keep_active_partition_tie_breaker') ?? 'on';
+  const deviceTimeout = integer(cmap, 'quorum.device.timeout', 10000, 1000, 3600000);
   return {
     host,
     port: integer(cmap, 'quorum.device.net.port', DEFAULT_PORT, 1, 65535),
@@ -58,8 +85,10 @@ export function readQuorumDeviceConfig(cmap: CmapReader): QuorumDeviceConfig {
     algorithm,
     tieBreaker: tieBreaker(text(cmap, 'quorum.device.net.tie_breaker')),
     keepActivePartition: kap === 'on' || kap === 'yes' || kap === '1',
-    deviceTimeout: integer(cmap, 'quorum.device.timeout', 10000, 1000, 3600000),
+    deviceTimeout,
     configNodes,
     waitForAll: integer(cmap, 'quorum.wait_for_all', 0, 0, 1) === 1,
+    tls: oneOf<ClientTlsMode>(cmap, 'quorum.device.net.tls', ['off', 'on', 'required'], 'on'),
+    heuristics: readHeuristics(cmap, deviceTimeout),
   };
 }

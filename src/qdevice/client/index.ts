@@ -1,7 +1,9 @@
 import { Votequorum } from '../../native/votequorum';
 import { QuorumDevice, QuorumDeviceConfig } from './quorum-device';
 
-export { ArbiterConnection, ArbiterConnectionConfig, NodeView } from './arbiter-connection';
+export { ArbiterConnection, ArbiterConnectionConfig, ClientTlsMaterial, ClientTlsMode, NodeView } from './arbiter-connection';
+export { HeuristicsConfig, HeuristicsMode } from './heuristics';
+export { followDeviceSettings, loadQuorumDeviceConfig, SettingsLog } from './settings';
 export { QuorumDevice, QuorumDeviceConfig, QdeviceVoteState, VotequorumPort } from './quorum-device';
 
 /**

@@ -3,6 +3,7 @@ import { DecisionAlgorithm, Heuristics, Vote } from '../protocol/constants';
 import { NodeInfo, RingId } from '../protocol/tlv';
 import { monotonicClock, Clock } from '../../util/clock';
 import { ArbiterConnection, ArbiterConnectionConfig } from './arbiter-connection';
+import { HeuristicsConfig, runHeuristics } from './heuristics';
 
 /**
  * The part of libvotequorum a quorum device uses; the addon's Votequorum (src/native/votequorum)
@@ -18,7 +19,7 @@ export interface VotequorumPort {
   on(event: 'quorum', listener: (e: { quorate: boolean; nodes: { nodeId: number; state: number }[] }) => void): unknown;
 }
 
-export interface QuorumDeviceConfig extends Omit<ArbiterConnectionConfig, 'heartbeatInterval'> {
+export interface QuorumDeviceConfig extends Omit<ArbiterConnectionConfig, 'heartbeatInterval' | 'connectHeuristics'> {
   /** votequorum's device name (corosync-qdevice uses "Qdevice"). */
   deviceName?: string;
   /** quorum.device.timeout (ms): heartbeat = 0.8 ×, poll period = 0.5 ×. */
@@ -27,9 +28,15 @@ export interface QuorumDeviceConfig extends Omit<ArbiterConnectionConfig, 'heart
   configNodes: number[];
   /** quorum.wait_for_all: lms keeps its vote through an arbiter outage while quorate with it. */
   waitForAll?: boolean;
+  /** quorum.device.heuristics.*; absent means mode off. */
+  heuristics?: HeuristicsConfig;
 }
 
-/** What the HA layer watches: does this node's partition hold the arbiter's vote right now? */
+/**
+ * What the HA layer watches: does this node's partition hold the arbiter's vote right now? A
+ * stable interface: QuorumDevice emits it as 'state' on every change (and at once when the vote
+ * is lost) and returns a copy from `state`.
+ */
 export interface QdeviceVoteState {
   connected: boolean;
   /** 'ack' while the arbiter's vote is cast for this partition. */
@@ -42,7 +49,7 @@ export interface QdeviceVoteState {
 export interface QuorumDeviceEvents {
   /** Emitted on every change of the state, and at once when the vote is lost. */
   state: [QdeviceVoteState];
-  /** Problems worth a log line (a failed poll, a disconnect reason). */
+  /** Problems worth a log line (a failed poll, a disconnect reason, a failed heuristic). */
   warning: [string];
 }
 
@@ -54,14 +61,25 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
   private connection: ArbiterConnection | null = null;
   private readonly name: string;
   private pollTimer: NodeJS.Timeout | null = null;
+  private regularTimer: NodeJS.Timeout | null = null;
   private castVote = false;
   private current: QdeviceVoteState = { connected: false, vote: 'none', lastAckAt: null, ringId: null };
+  private members: number[] = [];
   private quorate = false;
   private quorumNodes: NodeInfo[] = [];
+  /** The last heuristics result sent to the arbiter (regular runs report only changes). */
+  private lastHeuristics = Heuristics.Undefined;
+  /** Counts membership changes, so that a slow membership heuristic for an old ring is dropped. */
+  private membershipGeneration = 0;
 
-  constructor(private readonly config: QuorumDeviceConfig, private readonly votequorum: VotequorumPort, private readonly clock: Clock = monotonicClock) {
+  constructor(private config: QuorumDeviceConfig, private readonly votequorum: VotequorumPort, private readonly clock: Clock = monotonicClock) {
     super();
     this.name = config.deviceName ?? 'Qdevice';
+  }
+
+  /** The settings in force (after the last `reconfigure`). */
+  get settings(): QuorumDeviceConfig {
+    return this.config;
   }
 
   get state(): QdeviceVoteState {
@@ -84,6 +102,7 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
 
   stop(): void {
     this.stopPolling();
+    this.stopRegularHeuristics();
     this.connection?.stop();
     this.connection = null;
     try {
@@ -93,23 +112,80 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
     }
   }
 
+  /**
+   * New settings (corosync.conf reloaded): drops the arbiter connection, as if the arbiter went
+   * away, and connects again with them. The votequorum registration stays.
+   */
+  reconfigure(config: QuorumDeviceConfig): void {
+    this.config = config;
+    this.stopRegularHeuristics();
+    if (!this.connection) return;
+    this.connection.removeAllListeners();
+    this.connection.stop();
+    this.connection = null;
+    this.onDisconnected('settings changed: reconnecting with the new ones');
+    this.openConnection();
+  }
+
   private onMembership(ringId: RingId, members: number[]): void {
     this.update({ ringId });
-    if (!this.connection) {
-      this.connection = new ArbiterConnection({ ...this.config, heartbeatInterval: Math.round(this.config.deviceTimeout * 0.8) }, {
-        configNodes: this.config.configNodes.map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })),
-        ringId, members, quorate: this.quorate, quorumNodes: this.quorumNodes, heuristics: Heuristics.Undefined,
-      });
-      this.connection.on('connected', () => this.update({ connected: true }));
-      this.connection.on('vote', (v) => this.onVote(v.vote));
-      this.connection.on('disconnected', (d) => this.onDisconnected(d.reason));
-      this.connection.start();
-      return;
-    }
+    this.members = members;
+    if (!this.connection) return this.openConnection();
     // Until the arbiter answers for the new membership, the old vote is not cast (as corosync-qdevice).
     this.stopPolling();
     this.update({ vote: 'waiting' });
-    this.connection.updateMembership(ringId, members, Heuristics.Undefined);
+    const heuristics = this.config.heuristics;
+    if (heuristics === undefined || heuristics.mode === 'off') {
+      this.connection.updateMembership(ringId, members, Heuristics.Undefined);
+      return;
+    }
+    const generation = ++this.membershipGeneration;
+    const connection = this.connection;
+    void this.heuristics(heuristics.syncTimeout).then((result) => {
+      if (generation === this.membershipGeneration && connection === this.connection) connection.updateMembership(ringId, members, result);
+    });
+  }
+
+  private openConnection(): void {
+    const ringId = this.current.ringId;
+    if (ringId === null) return;
+    const heuristics = this.config.heuristics;
+    const enabled = heuristics !== undefined && heuristics.mode !== 'off';
+    const connection = new ArbiterConnection({
+      ...this.config,
+      heartbeatInterval: Math.round(this.config.deviceTimeout * 0.8),
+      ...(enabled ? { connectHeuristics: () => this.heuristics(heuristics.timeout) } : {}),
+    }, {
+      configNodes: this.config.configNodes.map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })),
+      ringId, members: this.members, quorate: this.quorate, quorumNodes: this.quorumNodes, heuristics: Heuristics.Undefined,
+    });
+    connection.on('connected', () => this.update({ connected: true }));
+    connection.on('vote', (v) => this.onVote(v.vote));
+    connection.on('disconnected', (d) => this.onDisconnected(d.reason));
+    this.connection = connection;
+    connection.start();
+    if (heuristics?.mode === 'on') this.regularTimer = setInterval(() => this.regularHeuristics(heuristics.timeout), heuristics.interval);
+  }
+
+  /** Mode on: a regular run whose result differs from the last one sent goes out as HEURISTICS_CHANGE. */
+  private regularHeuristics(timeoutMs: number): void {
+    const connection = this.connection;
+    const before = this.lastHeuristics;
+    void this.heuristics(timeoutMs).then((result) => {
+      if (result !== before && connection === this.connection && connection?.isConnected) connection.sendHeuristicsChange(result);
+    });
+  }
+
+  private async heuristics(timeoutMs: number): Promise<Heuristics> {
+    const outcome = await runHeuristics(this.config.heuristics?.commands ?? [], timeoutMs);
+    for (const failure of outcome.failures) this.emit('warning', `heuristics: ${failure}`);
+    this.lastHeuristics = outcome.result;
+    return outcome.result;
+  }
+
+  private stopRegularHeuristics(): void {
+    if (this.regularTimer) clearInterval(this.regularTimer);
+    this.regularTimer = null;
   }
 
   private onQuorum(quorate: boolean, nodes: { nodeId: number; state: number }[]): void {

@@ -22,8 +22,11 @@ export type FrameEvent = Frame | SkippedFrame;
  * A message of unknown type or longer than `maxMessageSize` (header included) is still read to
  * its end, byte by byte as it arrives, but never buffered: memory stays bounded by the limit.
  */
+/** Shared by every idle framer: an emptied framer must not keep its last chunk alive. */
+const EMPTY = Buffer.alloc(0);
+
 export class Framer {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   /** Bytes of an oversized or unknown message still to discard. */
   private discarding = 0;
   private pendingSkip: SkippedFrame | null = null;
@@ -65,19 +68,19 @@ export class Framer {
       }
       this.discarding = total - this.buf.length;
       this.pendingSkip = { kind: 'skipped', error };
-      this.buf = Buffer.alloc(0);
+      this.buf = EMPTY;
       return null;
     }
     if (this.buf.length < total) return null;
     const raw = this.buf.subarray(0, total);
-    this.buf = this.buf.subarray(total);
+    this.buf = this.buf.length === total ? EMPTY : this.buf.subarray(total);
     return { kind: 'message', type, raw, body: raw.subarray(HEADER_SIZE) };
   }
 
   /** Bytes received but not yet part of a complete message (handed to TLS after STARTTLS). */
   takeRemainder(): Buffer {
     const rest = this.buf;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     return rest;
   }
 }

@@ -65,7 +65,8 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
   it('quorate status --json inside node1 shows 2 nodes, quorate, the quorum device voting', async () => {
     const result = await lab.exec('node1', [process.execPath, cli, 'status', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const status = JSON.parse(result.stdout) as MembershipSnapshot;
+    const status = JSON.parse(result.stdout) as MembershipSnapshot & { ha: unknown };
+    assert.equal(status.ha, null, 'no HA daemon runs in this lab');
     assert.equal(status.localNodeId, 1);
     assert.equal(status.quorate, true);
     assert.deepEqual(status.nodes.map((n) => [n.nodeId, n.name, n.votes, n.member]), [[1, 'node1', 1, true], [2, 'node2', 1, true]]);
@@ -76,6 +77,7 @@ describe('native quorum, votequorum, cmap and status (real corosync)', function 
     assert.equal(status.ringId, tool.ringId);
     const text = await lab.exec('node1', [process.execPath, cli, 'status']);
     assert.match(text.stdout, /quorate:\s+yes/);
+    assert.match(text.stdout, /HA daemon not running/);
   });
 
   it('quorate status where no corosync runs (the arbiter host) says so and exits 3', async () => {

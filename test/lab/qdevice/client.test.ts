@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
 import { QuorumDevice, QdeviceVoteState, VotequorumPort } from '../../../src/qdevice/client/quorum-device';
-import { DecisionAlgorithm } from '../../../src/qdevice/protocol/constants';
+import { ArbiterConnection } from '../../../src/qdevice/client/arbiter-connection';
+import { DecisionAlgorithm, TlsSupported } from '../../../src/qdevice/protocol/constants';
+import { initArbiterCerts } from '../../../src/qdevice/certs/arbiter-certs';
 import { RingId } from '../../../src/qdevice/protocol/tlv';
 import { createLogger } from '../../../src/util/logger';
 import { haveQnetd, QnetdProcess } from '../../support/qnetd-process';
@@ -98,6 +103,46 @@ describe('node-side quorum device client against real corosync-qnetd and our arb
   });
 });
 
+describe('node-side quorum device client: TLS settings without certificates', function () {
+  this.timeout(15000);
+  const connectionTo = (port: number, tls: 'on' | 'required') => new ArbiterConnection({
+    host: '127.0.0.1', port, clusterName: 'tlsreq', nodeId: 1, algorithm: DecisionAlgorithm.Ffsplit,
+    tieBreaker: { mode: 1, nodeId: 0 }, heartbeatInterval: 8000, keepActivePartition: true, tls,
+  }, { configNodes: [], ringId: { nodeId: 1, seq: 1n }, members: [1], quorate: false, quorumNodes: [], heuristics: 0 });
+
+  it('tls on without certificates against an arbiter offering TLS: stays in plaintext and connects', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-tlson-'));
+    const p = initArbiterCerts(dir);
+    const server = await startArbiter({ host: '127.0.0.1', port: 0, tls: TlsSupported.Supported }, createLogger('arbiter', 'error'),
+      { cert: fs.readFileSync(p.serverCert), key: fs.readFileSync(p.serverKey), ca: fs.readFileSync(p.caCert) });
+    const connection = connectionTo(server.address()!.port, 'on');
+    try {
+      const connected = new Promise<void>((resolve) => connection.once('connected', resolve));
+      connection.start();
+      await connected;
+    } finally {
+      connection.stop();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tls required against an arbiter without TLS: disconnects for good, naming both settings', async () => {
+    const server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const connection = connectionTo(server.address()!.port, 'required');
+    try {
+      const gone = new Promise<{ reason: string; willReconnect: boolean }>((resolve) => connection.once('disconnected', resolve));
+      connection.start();
+      const { reason, willReconnect } = await gone;
+      assert.equal(willReconnect, false);
+      assert.match(reason, /incompatible TLS settings: the arbiter's is Unsupported, ours is required/);
+    } finally {
+      connection.stop();
+      await server.close();
+    }
+  });
+});
+
 describe('node-side quorum device: what happens to the vote when the arbiter goes away (lms)', function () {
   this.timeout(30000);
 
@@ -125,4 +170,67 @@ describe('node-side quorum device: what happens to the vote when the arbiter goe
       }
     });
   }
+});
+
+/*
+ * Heuristics mode on: the regular run reports a changed result as HEURISTICS_CHANGE, and ffsplit
+ * moves the vote of a split to the partition whose heuristics pass (reference §2.3 and §2.6).
+ */
+async function heuristicsScenario(port: number, flagFile: string): Promise<string[]> {
+  const steps: string[] = [];
+  const vq = [new FakeVotequorum(), new FakeVotequorum()];
+  const devices = [1, 2].map((nodeId, i) => new QuorumDevice({
+    host: '127.0.0.1', port, clusterName: `heur${port}`, nodeId, algorithm: DecisionAlgorithm.Ffsplit, tieBreaker: { mode: 1, nodeId: 0 },
+    keepActivePartition: true, deviceTimeout: 3000, configNodes: [1, 2],
+    heuristics: { mode: 'on', timeout: 500, syncTimeout: 500, interval: 1000,
+      commands: [{ name: 'flag', argv: nodeId === 1 ? ['test', '!', '-e', flagFile] : ['true'] }] },
+  }, vq[i]!));
+  const votes = () => devices.map((d) => d.state.vote).join(',');
+  try {
+    devices.forEach((d) => d.start());
+    vq.forEach((v) => v.emit('quorum', { quorate: true, nodes: [{ nodeId: 1, state: 1 }, { nodeId: 2, state: 1 }] }));
+    vq.forEach((v) => v.emit('nodelist', { ringId: { nodeId: 1, seq: 10n }, members: [1, 2] }));
+    await wait('both ACK', () => votes() === 'ack,ack');
+    await new Promise((r) => setTimeout(r, 300));
+    vq[0]!.emit('nodelist', { ringId: { nodeId: 1, seq: 11n }, members: [1] });
+    vq[1]!.emit('nodelist', { ringId: { nodeId: 2, seq: 11n }, members: [2] });
+    await wait('split decided', () => votes() === 'ack,nack');
+    steps.push(`split, both pass: ${votes()}`);
+    fs.writeFileSync(flagFile, '');
+    await wait('vote moved by the regular heuristics', () => votes() === 'nack,ack');
+    steps.push(`node1's heuristic fails: ${votes()}`);
+    return steps;
+  } finally {
+    devices.forEach((d) => d.stop());
+    fs.rmSync(flagFile, { force: true });
+  }
+}
+
+describe('node-side quorum device: regular heuristics (mode on) against real corosync-qnetd and our arbiter', function () {
+  this.timeout(60000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-heur-'));
+  const results: Record<string, string[]> = {};
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('real corosync-qnetd', async function () {
+    if (!haveQnetd()) this.skip();
+    const qnetd = new QnetdProcess('127.0.0.1', 25423);
+    await qnetd.start();
+    try {
+      results.qnetd = await heuristicsScenario(25423, path.join(dir, 'qnetd-fail'));
+    } finally {
+      await qnetd.stop();
+    }
+  });
+
+  it('our arbiter, with the same outcomes: a failing regular heuristic hands the split to node2', async () => {
+    const server = await startArbiter({ host: '127.0.0.1', port: 25424 }, createLogger('arbiter', 'error'));
+    try {
+      results.ours = await heuristicsScenario(25424, path.join(dir, 'ours-fail'));
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(results.ours, ['split, both pass: ack,nack', "node1's heuristic fails: nack,ack"]);
+    if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
+  });
 });

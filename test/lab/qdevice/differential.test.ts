@@ -144,12 +144,18 @@ describe('arbiter ⇄ real corosync-qnetd: identical answers (differential)', fu
     });
   }
 
-  // Reference §1.10: qnetd drops a client silent for 1.5 × its heartbeat. Debian's 3.0.3 did so in
-  // some runs here and not within 5 s in others, so only ours is held to the documented figure.
-  it('disconnects a client silent for 1.5 × heartbeat after its last message', async () => {
-    const early = await playScript(HOST, OURS_PORT, 1, [...hello(0, 'idle', { heartbeatInterval: 1000 }), { waitMs: 1300 }], 0);
-    const late = await playScript(HOST, OURS_PORT, 1, [...hello(0, 'idle2', { heartbeatInterval: 1000 }), { waitMs: 1800 }], 0);
-    assert.deepEqual([early.closed[0], late.closed[0]], [false, true]);
+  // Reference §1.10: a client silent for 1.5 × its heartbeat is dropped. Debian's 3.0.3 arms one
+  // timer per client (qnetd-client-dpd-timer.c; its binary has "Can't initialize dpd timer for
+  // client"), re-armed by every message and re-timed by INIT: measured here 16 of 16 drops at 1.50 s,
+  // alone and after every case above. The flaky qnetd runs of the last session came from a 180 ms
+  // margin on a loaded machine; the margins are now 300 ms before and 1 s after.
+  it('disconnects a client silent for 1.5 × heartbeat after its last message, as qnetd does', async () => {
+    const probe = (port: number, cluster: string, waitMs: number) =>
+      playScript(HOST, port, 1, [...hello(0, cluster, { heartbeatInterval: 1000 }), { waitMs }], 0).then((t) => t.closed[0]);
+    const [theirs, mine] = await Promise.all([QNETD_PORT, OURS_PORT].map(async (port) => [
+      await probe(port, 'idle', 1200), await probe(port, 'idle2', 2500)]));
+    assert.deepEqual(mine, [false, true]);
+    assert.deepEqual(theirs, mine);
   });
 
   it('corosync-qnetd-tool prints the same status and list for both (ports masked)', async () => {

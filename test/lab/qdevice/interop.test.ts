@@ -1,97 +1,94 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { queryArbiter } from '../../../src/qdevice/arbiter/ipc';
-import { ArbiterKind, canRunNamespaces, QdeviceBed } from '../../support/qdevice-netns';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Lab } from '../../../src/lab/lab';
+import type { ArbiterChoice, QdeviceChoice } from '../../../src/lab/options';
+import type { QuorumStatus } from '../../../src/lab/quorum-status';
+import { monotonicClock } from '../../../src/util/clock';
+import { arbiterListVerbose, ourArbiter, ourQdevice, quorumSummary, together } from '../../support/arbiter-lab';
+import { skipWithoutLab } from '../../support/lab';
 
 /*
- * Real corosync 3.1.7 + real corosync-qdevice on two nodes, against real corosync-qnetd and
- * against our arbiter, in the same scenarios; outcomes must match.
+ * Real corosync 3.1.7 in the namespace lab (fast profile), against real corosync-qnetd and our
+ * arbiter, with real corosync-qdevice or our device client on the nodes: the same scenarios must
+ * end the same way.
  */
 
-const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
-
-function skipWithoutNamespaces(this: Mocha.Context): void {
-  const reason = canRunNamespaces();
-  if (reason) {
-    this.test!.title += ` (skipped: ${reason})`;
-    this.skip();
-  }
-}
+type Kind = 'qnetd' | 'ours';
+const arbiterOf = (kind: Kind): ArbiterChoice => (kind === 'qnetd' ? 'corosync-qnetd' : ourArbiter());
+const say = (line: string) => process.stdout.write(`      ${line}\n`);
+const seconds = (since: number) => `${((monotonicClock.now() - since) / 1000).toFixed(1)} s`;
+const alone = (s: QuorumStatus) => s.quorate && s.nodes === 1;
+const lost = (s: QuorumStatus) => !s.quorate;
 
 interface Outcome {
   setup: string;
-  isolationKeeper: number;
+  isolationKeeper: string;
   arbiterStopped: string;
   arbiterRestarted: string;
   linkCut: string;
   nodeKilled: string;
 }
 
-async function scenario(kind: ArbiterKind, log: (line: string) => void): Promise<Outcome> {
-  const bed = new QdeviceBed(kind, CLI);
-  const state = () => [0, 1].map((i) => {
-    const q = bed.quorum(i);
-    return q ? `n${i + 1}:${q.quorate ? 'Q' : 'NQ'}/${q.totalVotes}` : `n${i + 1}:down`;
-  }).join(' ');
-  const both = (quorate: boolean, votes: number) => () => [0, 1].every((i) => {
-    const q = bed.quorum(i);
-    return q !== null && q.quorate === quorate && q.totalVotes === votes;
-  });
+/** Isolates the nodes from each other (both still reach the arbiter); returns which one kept quorum. */
+async function isolationKeeper(lab: Lab): Promise<string> {
+  await lab.isolateNodes();
+  const keeper = await Promise.any((['node1', 'node2'] as const).map((n) => lab.waitForQuorum(n, alone, 30_000).then(() => n)));
+  await lab.waitForQuorum(keeper === 'node1' ? 'node2' : 'node1', lost, 30_000);
+  await lab.healIsolation();
+  await lab.waitQuorate({ timeoutMs: 60_000 });
+  return keeper;
+}
+
+async function faultScenario(kind: Kind): Promise<Outcome> {
+  const lab = await Lab.up({ profile: 'fast', arbiter: arbiterOf(kind) });
   try {
-    await bed.up();
-    let t = await bed.waitFor('both quorate with 3 votes', 30000, both(true, 3));
-    const setup = state();
-    log(`${kind}: quorate with the device vote after ${(t / 1000).toFixed(1)} s: ${setup}`);
+    const setup = await quorumSummary(lab);
+    say(`${kind}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s: ${setup}`);
+    let t = monotonicClock.now();
+    const keeper = await isolationKeeper(lab);
+    say(`${kind}: nodes isolated: ${keeper} keeps quorum; healed after ${seconds(t)}`);
 
-    bed.isolateNodes(true);
-    t = await bed.waitFor('one side keeps quorum', 20000, () => {
-      const q = [bed.quorum(0), bed.quorum(1)];
-      return q.filter((x) => x?.quorate).length === 1;
-    });
-    await new Promise((r) => setTimeout(r, 1500));
-    const keeper = bed.quorum(0)?.quorate ? 1 : bed.quorum(1)?.quorate ? 2 : 0;
-    log(`${kind}: nodes isolated: node ${keeper} keeps quorum (${(t / 1000).toFixed(1)} s): ${state()}`);
-    bed.isolateNodes(false);
-    await bed.waitFor('healed: both quorate with 3 votes', 40000, both(true, 3));
+    t = monotonicClock.now();
+    await lab.stopArbiter();
+    await Promise.all(['node1', 'node2'].map((n) => lab.waitForQuorum(n as 'node1', together(2), 20_000)));
+    const arbiterStopped = await quorumSummary(lab);
+    say(`${kind}: arbiter stopped, ${arbiterStopped} after ${seconds(t)}`);
+    t = monotonicClock.now();
+    await lab.startArbiter();
+    await lab.waitQuorate({ timeoutMs: 40_000 });
+    const arbiterRestarted = await quorumSummary(lab);
+    say(`${kind}: arbiter restarted, votes back after ${seconds(t)}`);
 
-    await bed.stopArbiter();
-    t = await bed.waitFor('arbiter stopped: both quorate with 2 votes', 15000, both(true, 2));
-    const arbiterStopped = state();
-    log(`${kind}: arbiter stopped, after ${(t / 1000).toFixed(1)} s: ${arbiterStopped}`);
-    bed.startArbiter();
-    t = await bed.waitFor('arbiter restarted: 3 votes again', 30000, both(true, 3));
-    const arbiterRestarted = state();
-    log(`${kind}: arbiter restarted, votes back after ${(t / 1000).toFixed(1)} s: ${arbiterRestarted}`);
+    t = monotonicClock.now();
+    await lab.cutLink('node1');
+    await Promise.all([lab.waitForQuorum('node2', alone), lab.waitForQuorum('node1', lost)]);
+    const linkCut = await quorumSummary(lab);
+    say(`${kind}: node1 link cut: ${linkCut} after ${seconds(t)}`);
+    await lab.restoreLink('node1');
+    await lab.waitQuorate({ timeoutMs: 60_000 });
 
-    bed.cutLink(0, true);
-    t = await bed.waitFor('link cut: node2 quorate, node1 not', 30000, () => bed.quorum(1)?.quorate === true && bed.quorum(0)?.quorate === false);
-    const linkCut = state();
-    log(`${kind}: node1 link cut, settled after ${(t / 1000).toFixed(1)} s: ${linkCut}`);
-    bed.cutLink(0, false);
-    await bed.waitFor('link restored: both quorate with 3 votes', 40000, both(true, 3));
-
-    await bed.killNode(1);
-    t = await bed.waitFor('node2 killed: node1 quorate with 2 votes', 20000, () => {
-      const q = bed.quorum(0);
-      return q !== null && q.quorate && q.totalVotes === 2;
-    });
-    const nodeKilled = `n1:Q/${bed.quorum(0)!.totalVotes}`;
-    log(`${kind}: node2 killed, node1 quorate alone after ${(t / 1000).toFixed(1)} s`);
+    t = monotonicClock.now();
+    await lab.powerOff('node2');
+    const survivor = await lab.waitForQuorum('node1', (s) => alone(s) && s.totalVotes === 2);
+    const nodeKilled = `node1:Q/${String(survivor.totalVotes)}`;
+    say(`${kind}: node2 powered off, node1 quorate alone after ${seconds(t)}`);
     return { setup, isolationKeeper: keeper, arbiterStopped, arbiterRestarted, linkCut, nodeKilled };
   } finally {
-    await bed.down();
+    await lab.down();
   }
 }
 
-describe('real corosync-qdevice ⇄ arbiter in network namespaces (ffsplit, fast timings)', function () {
-  this.timeout(240000);
-  const outcomes = new Map<ArbiterKind, Outcome>();
+describe('real corosync-qdevice ⇄ arbiter in the lab (ffsplit, fast profile)', function () {
+  this.timeout(300_000);
+  const outcomes = new Map<Kind, Outcome>();
 
-  before(skipWithoutNamespaces);
+  before(function () { skipWithoutLab(this); });
 
   for (const kind of ['qnetd', 'ours'] as const) {
     it(`runs the fault scenarios against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}`, async () => {
-      outcomes.set(kind, await scenario(kind, (line) => process.stdout.write(`      ${line}\n`)));
+      outcomes.set(kind, await faultScenario(kind));
     });
   }
 
@@ -101,51 +98,106 @@ describe('real corosync-qdevice ⇄ arbiter in network namespaces (ffsplit, fast
   });
 });
 
-describe('real corosync-qdevice ⇄ our arbiter over TLS, certificates made by our commands', function () {
-  this.timeout(120000);
+describe('quorum device TLS in the lab, certificates made by `quorate arbiter|qdevice certs`', function () {
+  this.timeout(180_000);
 
-  before(skipWithoutNamespaces);
+  before(function () { skipWithoutLab(this); });
 
-  for (const mode of ['on', 'required'] as const) {
-    it(`tls ${mode} on both sides: quorate with 3 votes, client certificates verified`, async () => {
-      const bed = new QdeviceBed('ours', CLI, mode);
+  for (const tls of ['on', 'required'] as const) {
+    it(`real corosync-qdevice ⇄ our arbiter, tls ${tls}: quorate with 3 votes, client certificates verified`, async () => {
+      const lab = await Lab.up({ profile: 'fast', arbiter: ourArbiter(tls), tls, certificates: 'quorate' });
       try {
-        await bed.up();
-        const t = await bed.waitFor('both quorate with 3 votes', 30000, () => [0, 1].every((i) => bed.quorum(i)?.totalVotes === 3));
-        const list = await queryArbiter(bed.statusSocket, 'list verbose');
-        process.stdout.write(`      tls ${mode}: quorate with the device vote after ${(t / 1000).toFixed(1)} s\n`);
-        assert.equal(list.text.match(/TLS active:\t\tYes \(client certificate verified\)/g)?.length, 2, list.text);
+        say(`tls ${tls}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s (certificates included)`);
+        assertCertificatesVerified(await arbiterListVerbose(lab));
       } finally {
-        await bed.down();
+        await lab.down();
       }
     });
   }
 });
 
-describe('our node-side quorum device (quorate qdevice run, native addon) on real corosync', function () {
-  this.timeout(120000);
-  const keepers: Record<string, number> = {};
+function assertCertificatesVerified(list: string): void {
+  assert.equal(list.match(/TLS active:\s+Yes \(client certificate verified\)/g)?.length, 2, list);
+}
 
-  before(skipWithoutNamespaces);
+/*
+ * TLS required with our certificates, and exec heuristics in mode sync. Once node1's heuristic
+ * fails, isolating the nodes hands the vote to node2 (ffsplit scores pass − fail) instead of
+ * node1 (lowest id): real corosync-qdevice and our client must agree, against real qnetd. Against
+ * our arbiter, our client's failing heuristic comes from a cmap change at run time, which it must
+ * follow by reconnecting with the new settings.
+ */
+describe('device clients with TLS required and heuristics in the lab', function () {
+  this.timeout(180_000);
+  const heuristics = { mode: 'sync', timeout: 1000, sync_timeout: 2000, exec_check: '/usr/bin/test ! -e /run/quorate-heuristic-fail' };
+  const keepers: Record<string, string> = {};
+
+  before(function () { skipWithoutLab(this); });
+
+  const cases: { name: string; arbiter: ArbiterChoice; qdevice: QdeviceChoice; failBy: 'file' | 'cmap' }[] = [
+    { name: 'real corosync-qdevice ⇄ real corosync-qnetd', arbiter: 'corosync-qnetd', qdevice: 'corosync-qdevice', failBy: 'file' },
+    { name: 'our client ⇄ real corosync-qnetd', arbiter: 'corosync-qnetd', qdevice: ourQdevice, failBy: 'file' },
+    { name: 'our client ⇄ our arbiter (heuristic changed through cmap)', arbiter: ourArbiter('required'), qdevice: ourQdevice, failBy: 'cmap' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: certificates verified; node1's failing heuristic hands the split to node2`, async () => {
+      const lab = await Lab.up({ profile: 'fast', arbiter: c.arbiter, qdevice: c.qdevice, tls: 'required', certificates: 'quorate', heuristics });
+      try {
+        assertCertificatesVerified(await arbiterListVerbose(lab));
+        const t = monotonicClock.now();
+        if (c.failBy === 'file') {
+          writeFileSync(join(lab.hosts.node1.runDir, 'quorate-heuristic-fail'), '');
+        } else {
+          const set = await lab.exec('node1', ['corosync-cmapctl', '-s', 'quorum.device.heuristics.exec_check', 'str', '/bin/false']);
+          assert.equal(set.code, 0, set.stderr);
+          await lab.waitForQuorum('node1', together(3), 20_000);
+          await waitForLog(join(lab.hosts.node1.logDir, `${basename(process.execPath)}.out`), /settings changed: reconnecting/);
+          await lab.waitQuorate({ timeoutMs: 30_000 });
+        }
+        keepers[c.name] = await isolationKeeper(lab);
+        say(`${c.name}: up in ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s; node1's heuristic fails → ${keepers[c.name]} keeps the vote (${seconds(t)})`);
+        assert.equal(keepers[c.name], 'node2');
+      } finally {
+        await lab.down();
+      }
+    });
+  }
+});
+
+async function waitForLog(file: string, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = monotonicClock.now() + timeoutMs;
+  while (!pattern.test(readLog(file))) {
+    if (monotonicClock.now() > deadline) throw new Error(`${file}: no line matching ${String(pattern)} within ${timeoutMs} ms:\n${readLog(file).slice(-2000)}`);
+    await sleep(100);
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describe('our device client (quorate qdevice run, native addon) on real corosync in the lab', function () {
+  this.timeout(180_000);
+  const keepers: Partial<Record<Kind, string>> = {};
+
+  before(function () { skipWithoutLab(this); });
 
   for (const kind of ['qnetd', 'ours'] as const) {
-    it(`against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}: 3 votes, isolation keeps node 1, arbiter loss withdraws the vote`, async () => {
-      const bed = new QdeviceBed(kind, CLI, 'off', 'ours');
-      const both = (votes: number) => () => [0, 1].every((i) => bed.quorum(i)?.quorate === true && bed.quorum(i)?.totalVotes === votes);
+    it(`against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}: 3 votes, isolation keeps node1, arbiter loss withdraws the vote`, async () => {
+      const lab = await Lab.up({ profile: 'fast', arbiter: arbiterOf(kind), qdevice: ourQdevice });
       try {
-        await bed.up();
-        const t = await bed.waitFor('both quorate with 3 votes', 30000, both(3));
-        bed.isolateNodes(true);
-        await bed.waitFor('one side keeps quorum', 20000, () => [bed.quorum(0), bed.quorum(1)].filter((q) => q?.quorate).length === 1);
-        keepers[kind] = bed.quorum(0)?.quorate ? 1 : 2;
-        bed.isolateNodes(false);
-        await bed.waitFor('healed', 40000, both(3));
-        await bed.stopArbiter();
-        await bed.waitFor('arbiter gone: 2 votes', 15000, both(2));
-        process.stdout.write(`      our qdevice ⇄ ${kind}: 3 votes after ${(t / 1000).toFixed(1)} s; isolation keeper node ${keepers[kind]}\n`);
-        assert.equal(keepers[kind], 1);
+        keepers[kind] = await isolationKeeper(lab);
+        const t = monotonicClock.now();
+        await lab.stopArbiter();
+        await Promise.all(['node1', 'node2'].map((n) => lab.waitForQuorum(n as 'node1', together(2), 20_000)));
+        say(`our qdevice ⇄ ${kind}: up in ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s; isolation keeper ${keepers[kind]}; vote gone ${seconds(t)} after the arbiter stopped`);
+        assert.equal(keepers[kind], 'node1');
       } finally {
-        await bed.down();
+        await lab.down();
       }
     });
   }

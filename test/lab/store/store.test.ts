@@ -66,6 +66,35 @@ describe('cluster store (real corosync)', function () {
     assert.equal(views[0]?.manager?.holder, views[1]?.manager?.holder, 'one lock holder after the heal');
   });
 
+  it('isolation with the arbiter deciding: the losing node\'s lock expires only after the lease, its writes are refused and never come back', async () => {
+    const l = lab as Lab;
+    assert.equal(await probe('node2').call<boolean>('acquire', { lock: 'agent-node2' }), true);
+    const isolatedAt = performance.now();
+    await l.isolateNodes();
+    // ffsplit with tie-breaker lowest: node1 keeps the arbiter's vote, node2 loses quorum.
+    await synced('node1', [1], 20_000);
+    await l.waitForQuorum('node2', (s) => !s.quorate, 20_000);
+    await assert.rejects(probe('node2').call('put', { key: 'isolated-node2', value: 'x' }), /quorate|synchronis|refused|not writable/i);
+    let grantedAt = 0;
+    while (performance.now() - isolatedAt < 30_000) {
+      if (await probe('node1').call<boolean>('acquire', { lock: 'agent-node2' })) {
+        grantedAt = performance.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`      node2's lock taken by node1 ${Math.round(grantedAt - isolatedAt)} ms after the isolation (lease 10000 ms)`);
+    assert.ok(grantedAt > 0, 'node1 took the lock once it expired');
+    assert.ok(grantedAt - isolatedAt >= 10_000, 'not before a whole lease after node1 last saw it renewed');
+    await l.healIsolation();
+    await Promise.all(hosts.map((h) => synced(h, [1, 2], 30_000)));
+    await allSame();
+    assert.equal(await probe('node1').call<string | null>('get', { key: 'isolated-node2' }), null);
+    const views = await Promise.all(hosts.map((h) => probe(h).call<Record<string, { holder: number }>>('locks')));
+    assert.equal(views[0]?.['agent-node2']?.holder, 1);
+    assert.equal(views[1]?.['agent-node2']?.holder, 1, 'one holder on both sides after the heal');
+  });
+
   it('kill -9 of a node mid-write: it comes back with the cluster state, no acknowledged write lost', async () => {
     const l = lab as Lab;
     await Promise.all(hosts.map((h) => probe(h).call('loop', { prefix: `kill-${h}-` })));

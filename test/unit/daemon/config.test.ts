@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../../src/daemon/config';
-import { defaultTimings } from '../../../src/ha/timings';
+import { ConfigError, daemonTimingDefaults, loadConfig, parseConfig } from '../../../src/daemon/config';
 
 describe('daemon config', () => {
   it('fills defaults around the node name and maps timings onto HaTimings', () => {
     const config = parseConfig({ node: 'node1', timings: { lockLeaseMs: 20000 } });
     assert.equal(config.node, 'node1');
-    assert.deepEqual(config.timings, { ...defaultTimings, lockLeaseMs: 20000 });
+    assert.deepEqual(config.timings, { ...daemonTimingDefaults, lockLeaseMs: 20000 });
+    assert.equal(parseConfig({ node: 'node1' }).timings.lockLeaseMs, 0, 'computed at start by default');
     assert.equal(config.watchdog.socket, '/run/quorate/watchdog-mux.sock');
     assert.equal(config.drivers.lab.port, 8080);
   });

@@ -20,6 +20,15 @@ describe('daemon start-up safety check', () => {
     assert.equal(quorumStaleMs(withDevice), 1000 + 1200 + 30000);
   });
 
+  it('takes the membership change plus a notice slack instead of the device timeouts into Q_stale for the integrated client', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    assert.equal(quorumStaleMs(corosync, true), 1000 + 1200 + 500);
+    assert.equal(checkStartup(defaultTimings, corosync, 5000).ok, false, 'sync_timeout 9 s does not fit a 15 s lease');
+    const integrated = checkStartup(defaultTimings, corosync, 5000, true);
+    assert.equal(integrated.ok, true, integrated.problems.join('; '));
+    assert.equal(integrated.timings.quorumStaleMs, defaultTimings.quorumStaleMs);
+  });
+
   it('names the missing key when corosync has no totem values', () => {
     assert.throws(() => readCorosyncValues(cmapOf({})), /runtime\.config\.totem\.token is missing/);
   });
@@ -44,6 +53,15 @@ describe('daemon start-up safety check', () => {
     const check = checkStartup(defaultTimings, corosync, 60000);
     assert.equal(check.ok, false);
     assert.match(check.problems[0] ?? '', /W 60000 .*W read back 60000/);
+  });
+
+  it('computes the smallest safe lease when the lease is 0, from the values in force', () => {
+    const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0 }, corosync, 5000, true);
+    assert.equal(check.ok, true, check.problems.join('; '));
+    // Q_stale 2700 + W 5000 + renew 1000 + feed 1500 + margin 1000 = 11200, plus 100.
+    assert.equal(check.timings.quorumStaleMs, 2700);
+    assert.equal(check.timings.lockLeaseMs, 11300);
   });
 
   it('refuses two_node together with watchdog self-fencing', () => {

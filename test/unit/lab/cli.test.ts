@@ -14,6 +14,7 @@ describe('quorate lab: bad arguments', () => {
     [['lab', 'up', '--nodes', '5'], 2, /--nodes <count>' argument '5' is invalid/],
     [['lab', 'up', '--profile', 'slow'], 2, /--profile <profile>' argument 'slow' is invalid/],
     [['lab', 'up', '--tls', 'maybe'], 2, /--tls <mode>' argument 'maybe' is invalid/],
+    [['lab', 'up', '--certificates', 'certbot'], 2, /--certificates <tool>' argument 'certbot' is invalid/],
     [['lab', 'up', '--name', 'Bad Name!'], 2, /invalid lab name "Bad Name!"/],
     [['lab', 'up', '--tie-breaker', 'middle'], 2, /invalid tie breaker "middle"/],
     [['lab', 'up', '--arbiter', 'none'], 2, /needs an arbiter/],

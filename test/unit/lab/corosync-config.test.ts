@@ -27,6 +27,12 @@ describe('lab corosync.conf rendering', () => {
     assert.match(conf, /sync_timeout: 9000/);
   });
 
+  it('renders a heuristics block inside the device, command lines with blanks, and refuses braces', () => {
+    const conf = renderCorosyncConf({ ...base, heuristics: { mode: 'sync', exec_check: '/usr/bin/test ! -e /run/fail' } });
+    assert.match(conf, /\n\s+heuristics \{\n\s+mode: sync\n\s+exec_check: \/usr\/bin\/test ! -e \/run\/fail\n\s+\}/);
+    assert.throws(() => renderCorosyncConf({ ...base, heuristics: { exec_x: 'a } b' } }), /invalid corosync heuristics setting exec_x/);
+  });
+
   it('runs without a device section when there is no arbiter', () => {
     const { arbiterAddress: _unused, ...withoutDevice } = base;
     assert.doesNotMatch(renderCorosyncConf(withoutDevice), /device/);

@@ -24,6 +24,7 @@ describe('lab names and options', () => {
     assert.equal(options.algorithm, 'ffsplit');
     assert.equal(options.arbiter, 'corosync-qnetd');
     assert.equal(options.nodes, 2);
+    assert.equal(options.certificates, 'corosync-certutil');
   });
 
   const bad: [string, Parameters<typeof resolveLabOptions>[0], RegExp][] = [
@@ -34,6 +35,9 @@ describe('lab names and options', () => {
     ['2nodelms on three nodes', { algorithm: '2nodelms', nodes: 3 }, /2nodelms needs exactly 2 nodes/],
     ['a bad tie breaker', { tieBreaker: 'middle' as 'lowest' }, /invalid tie breaker/],
     ['an empty arbiter command', { arbiter: { command: [] } }, /invalid arbiter/],
+    ['an empty qdevice command', { qdevice: { command: [] } }, /invalid qdevice/],
+    ['an unknown qdevice', { qdevice: 'corosync-qdevice-ng' as 'none' }, /invalid qdevice "corosync-qdevice-ng"/],
+    ['an unknown certificate tool', { certificates: 'certbot' as 'quorate' }, /invalid certificate tool "certbot"/],
     ['an unknown tls mode', { tls: 'maybe' as 'on' }, /invalid tls mode "maybe"/],
   ];
   for (const [what, options, message] of bad) {

@@ -7,7 +7,7 @@ import { SimClock } from '../../../src/store/sim-clock';
 import { SimCpgNetwork } from '../../../src/store/sim-cpg';
 import { SimQuorum } from '../../../src/store/sim-quorum';
 import { ClusterStore } from '../../../src/store/store';
-import { Journal } from '../../../src/store/journal';
+import { loadState } from '../../../src/store/persistence';
 import type { StoreState } from '../../../src/store/state';
 
 /** Test document types: a string map and a command queue. */
@@ -21,11 +21,9 @@ export const commands = defineDocument<string[]>('commands', (v) => {
 });
 
 export const leaseMs = 10_000;
-/** Small, so the simulated runs compact the journal often and restarts replay snapshot + log. */
-export const compactBytes = 4096;
 
 /** The registry every simulated node uses: the test types and the HA documents. */
-export function testRegistry(): DocumentRegistry {
+function testRegistry(): DocumentRegistry {
   const registry = new DocumentRegistry();
   registry.register(kv);
   registry.register(commands);
@@ -56,16 +54,16 @@ export class SimCluster {
 
   start(id: number): ClusterStore {
     const store = new ClusterStore({
-      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id), compactBytes,
+      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id),
       clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
     return store;
   }
 
-  /** What node `id` would load from disk now (snapshot + journal). */
+  /** What node `id` would load from disk now (snapshot + write-ahead log). */
   diskState(id: number): StoreState | null {
-    return new Journal(this.dir(id), testRegistry()).load().state;
+    return loadState(this.dir(id));
   }
 
   node(id: number): ClusterStore {

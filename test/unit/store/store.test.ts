@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
-import { journalFileName } from '../../../src/store/journal';
-import { stateFilePath } from '../../../src/store/persistence';
+import { logFileName, stateFilePath } from '../../../src/store/persistence';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -148,7 +147,7 @@ describe('cluster store on the simulated CPG', () => {
     assert.ok(c.logs.some((l) => l.startsWith('3 error') && /corrupt/.test(l)));
   });
 
-  it('a torn journal tail is cut off and reported; the node restarts from what was complete and catches up from its peers', async () => {
+  it('a torn log tail is cut off and reported; the node restarts from what was complete and catches up from its peers', async () => {
     await ready(14, 3);
     const before = c.node(3).put(kv, 'before', 'x');
     await c.settle();
@@ -158,10 +157,10 @@ describe('cluster store on the simulated CPG', () => {
     const during = c.node(1).put(kv, 'during', 'y');
     await c.settle();
     await during;
-    fs.appendFileSync(path.join(c.dir(3), journalFileName), '0123456789abcdef {"from":');
+    fs.appendFileSync(path.join(c.dir(3), logFileName), '0123456789abcdef {"from":');
     const s3 = c.start(3);
     assert.equal(s3.get(kv, 'before'), 'x');
-    assert.ok(c.logs.some((l) => l.startsWith('3 warn') && /store\.log: incomplete last record \(torn write\)/.test(l)));
+    assert.ok(c.logs.some((l) => l.startsWith('3 warn') && /store\.log: line \d+ is torn/.test(l)));
     await c.settle();
     assert.equal(s3.get(kv, 'during'), 'y');
     const after = s3.put(kv, 'after', 'z');
@@ -255,6 +254,20 @@ describe('cluster store on the simulated CPG', () => {
       const take = c.node(2).acquireLock('agent-3');
       await c.settle();
       assert.equal(await take, true);
+    });
+
+    it('keeps the age a survivor saw through a membership change, and counts adopted locks from the sync', async () => {
+      await ready(12, 3);
+      const a = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await a, true);
+      c.clock.advance(leaseMs / 2);
+      c.crash(3);
+      await c.settle();
+      assert.ok((c.node(1).lock('agent-3')?.ageMs ?? 0) >= leaseMs / 2, 'the age runs on from the grant');
+      c.clock.advance(leaseMs / 2 + leaseMs / 4 + 1);
+      await c.settle();
+      assert.equal(c.node(1).lock('agent-3'), undefined, 'expired one lease after the grant, not after the membership change');
     });
   });
 });

@@ -62,6 +62,17 @@ describe('watchdog fencing conditions', () => {
     assert.equal(arbiterVoteCondition(none.source).check(), null);
   });
 
+  it('skips check-ins while a condition pauses, without reporting a loss, and resumes after it', async () => {
+    const lease = fakeLease();
+    let paused: string | null = 'waiting for the arbiter';
+    const condition = { name: 'vote', check: () => null, pause: () => paused, onChange: () => () => undefined };
+    const guarded = guardLease(lease, [condition], captureLog());
+    assert.deepEqual(await guarded.checkIn(), { fed: false, tripped: null, paused: 'waiting for the arbiter' });
+    paused = null;
+    assert.deepEqual(await guarded.checkIn(), { fed: true, tripped: null });
+    assert.deepEqual(lease.calls, ['checkin']);
+  });
+
   it('unsubscribes on a clean close', async () => {
     const m = membership();
     const lease = fakeLease();

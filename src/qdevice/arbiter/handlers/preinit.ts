@@ -10,7 +10,8 @@ export function handlePreinit(env: HandlerEnv, client: ArbiterClient, msg: Decod
     env.sendError(client, msg.seq, ErrorCode.DoesntContainRequiredOption);
     return;
   }
-  client.clusterName = msg.clusterName;
+  // A copy: a view would keep the whole received chunk alive for the client's lifetime.
+  client.clusterName = Buffer.from(msg.clusterName);
   client.preinitReceived = true;
   env.send(client, preinitReply(msg.seq, env.settings.tls, env.settings.clientCertRequired));
 }

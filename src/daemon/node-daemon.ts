@@ -1,0 +1,207 @@
+/**
+ * The node daemon's loop: every round it runs the CRM and then the LRM on what this node sees
+ * (membership from corosync, its replica of the store, finished driver actions, the monotonic
+ * clock) and carries out their effects in order: store writes and locks through the store,
+ * watchdog effects on the multiplexer, driver actions in the background (their outcome is an
+ * input of a later round), log lines to the logger. The same pure steps run in the simulator.
+ */
+import { crmStep, initialCrmState, type CrmState } from '../ha/crm';
+import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect } from '../ha/env';
+import { initialLrmState, lrmStep, type LrmState, type ShutdownKind } from '../ha/lrm';
+import type { HaTimings } from '../ha/timings';
+import type { MembershipSource } from '../quorum/types';
+import type { Clock } from '../util/clock';
+import type { ResourceRunner } from './resource-runner';
+import type { HaStore, StoreEffect } from './store-seam';
+import type { WatchdogControl } from './watchdog-control';
+
+/**
+ * After the CRM took a lock (mastership, a lost node's agent lock) the next round follows this
+ * soon instead of a whole round later: recovering a service waits on that lock, and every other
+ * decision reads ages, not round counts.
+ */
+const followUpDelayMs = 50;
+const maxFollowUps = 3;
+
+export interface DaemonLog {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface NodeDaemonParts {
+  timings: HaTimings;
+  membership: MembershipSource;
+  /** The replicated store; `current` is false until this copy joined a current one (env.ts). */
+  store: HaStore & { readonly current: boolean };
+  watchdog: WatchdogControl;
+  resources: ResourceRunner;
+  clock: Clock;
+  log: DaemonLog;
+}
+
+/** What the daemon knows of itself, for the operator socket and status. */
+export interface DaemonSelf {
+  view: ClusterView;
+  crm: { role: string };
+  lrm: { state: string; mode: string };
+  watchdog: 'armed' | 'disarmed';
+  rounds: number;
+}
+
+export class NodeDaemon {
+  private crm: CrmState = initialCrmState();
+  private lrm: LrmState = initialLrmState();
+  private results: DriverResult[] = [];
+  private shutdown: ShutdownKind | null = null;
+  private timer: (() => void) | null = null;
+  private stopped = false;
+  private rounds = 0;
+  private followUps = 0;
+  private lastView: ClusterView | null = null;
+  private exited: (() => void) | null = null;
+
+  constructor(private readonly parts: NodeDaemonParts) {}
+
+  /** Scans what runs here already, then runs a round every timings.roundMs. */
+  async start(): Promise<void> {
+    const problems = await this.parts.resources.scan(this.parts.store.view().config);
+    for (const p of problems) this.parts.log.warn(`resource scan: ${p}`);
+    const running = this.parts.resources.running;
+    this.parts.log.info(`daemon started${running.length > 0 ? `, already running here: ${running.join(', ')}` : ''}`);
+    this.schedule(0);
+  }
+
+  self(): DaemonSelf {
+    return {
+      view: this.lastView ?? this.view(),
+      crm: { role: this.crm.role },
+      lrm: { state: this.lrm.daemon, mode: this.lrm.mode },
+      watchdog: this.parts.watchdog.armed ? 'armed' : 'disarmed',
+      rounds: this.rounds,
+    };
+  }
+
+  /**
+   * Orderly stop: the LRM stops or freezes the local services per the shutdown policy, releases
+   * its lock and closes the watchdog; the CRM hands back the manager lock. Resolves when done.
+   */
+  stop(kind: ShutdownKind = 'poweroff'): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.shutdown = kind;
+    this.parts.log.info(`shutdown requested (${kind})`);
+    return new Promise((resolve) => {
+      this.exited = resolve;
+    });
+  }
+
+  /** Stops the loop at once without the orderly shutdown (tests; a daemon that must die). */
+  halt(): void {
+    this.stopped = true;
+    this.timer?.();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = this.parts.clock.setTimer(delayMs, () => {
+      const began = this.parts.clock.now();
+      this.round().then((followUp) => {
+        const took = this.parts.clock.now() - began;
+        if (took > this.parts.timings.roundMs) this.parts.log.warn(`round took ${took} ms, longer than a round`);
+        // A lock that stays refused (not yet judged expired) must not turn this into a busy loop.
+        this.followUps = followUp && this.followUps < maxFollowUps ? this.followUps + 1 : 0;
+        this.schedule(this.followUps > 0 ? followUpDelayMs : Math.max(0, this.parts.timings.roundMs - took));
+      }, (err: unknown) => {
+        this.parts.log.error(`round failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        this.schedule(this.parts.timings.roundMs);
+      });
+    });
+  }
+
+  /** This node's view; quorum counts only once the store copy is current (env.ts). */
+  private view(): ClusterView {
+    const view = viewFromMembership(this.parts.membership.current(), this.parts.clock.now());
+    return { ...view, quorate: view.quorate && this.parts.store.current };
+  }
+
+  /** One CRM and one LRM step; true when the CRM took a lock, whose outcome the next round should act on at once. */
+  private async round(): Promise<boolean> {
+    const { store, timings } = this.parts;
+    this.rounds += 1;
+    const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: this.shutdown !== null });
+    this.crm = crm.state;
+    await this.carryOut('crm', crm.effects);
+    const tookLock = crm.effects.some((e) => e.kind === 'lock' && e.op === 'acquire');
+
+    const results = this.results;
+    this.results = [];
+    const view = this.view();
+    this.lastView = view;
+    const lrm = lrmStep(this.lrm, {
+      view, store: store.view(), timings, running: this.parts.resources.running, driverResults: results, shutdown: this.shutdown,
+    });
+    this.lrm = lrm.state;
+    await this.carryOut('lrm', lrm.effects);
+    return tookLock;
+  }
+
+  private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {
+    const { log } = this.parts;
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'log':
+          log[effect.level === 'err' ? 'error' : effect.level](effect.msg, { source });
+          break;
+        case 'watchdog':
+          try {
+            await this.parts.watchdog[effect.op]();
+          } catch (err) {
+            // Nothing after it in this step may run (a start needs an armed watchdog); the LRM
+            // learns what the watchdog really is and asks again next round.
+            log.error(`watchdog ${effect.op} failed: ${err instanceof Error ? err.message : String(err)}`);
+            if (source === 'lrm') this.lrm = { ...this.lrm, watchdogOpen: this.parts.watchdog.armed };
+            return;
+          }
+          break;
+        case 'driver':
+          this.startAction(effect);
+          break;
+        case 'exit':
+          await this.finish();
+          return;
+        default:
+          await this.applyStoreEffect(effect);
+      }
+    }
+  }
+
+  private async applyStoreEffect(effect: StoreEffect): Promise<void> {
+    try {
+      const applied = await this.parts.store.apply(effect);
+      if (!applied && effect.kind === 'lock') this.parts.log.info(`lock ${effect.op} of ${effect.lock} refused`);
+    } catch (err) {
+      // Refused writes are expected around quorum changes; the next round's view shows the outcome.
+      this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private startAction(effect: Extract<HaEffect, { kind: 'driver' }>): void {
+    const { sid, uid, op, target } = effect;
+    const config = this.parts.store.view().config;
+    this.parts.resources.run(op, sid, config, target).then(
+      () => this.results.push({ sid, uid, op, ok: true }),
+      (err: unknown) => {
+        this.parts.log.error(`${op} of '${sid}' failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.results.push({ sid, uid, op, ok: false });
+      },
+    );
+  }
+
+  private async finish(): Promise<void> {
+    this.stopped = true;
+    this.timer?.();
+    if (this.parts.watchdog.armed) await this.parts.watchdog.close();
+    this.parts.log.info('shutdown complete');
+    this.exited?.();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * What the operator socket asks of the running daemon: its status, manager commands and HA
+ * config edits. Commands and edits go through the replicated store in agreed order (patches
+ * evaluated at apply time, see HaStoreAdapter), after checks against what this node knows: the
+ * cluster's nodes, the resources in its replica, the drivers' parameter rules.
+ */
+import { applyConfigEdit, changedResource, nodesNamed, type ConfigEdit } from '../ha/config-edit';
+import type { StoreView } from '../ha/env';
+import { fail, InputError } from '../ha/shape';
+import type { CrmCommand, HaConfig } from '../ha/types';
+import type { HaStoreAdapter } from '../store/ha-adapter';
+import { WriteAbortedError } from '../store/errors';
+import type { ClusterStore } from '../store/store';
+
+export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
+
+/** What the running daemon knows right now. */
+export interface DaemonStatus {
+  node: string;
+  quorate: boolean;
+  members: string[];
+  nodes: string[];
+  crm: { role: string };
+  lrm: { state: string; mode: string };
+  watchdog: 'armed' | 'disarmed';
+  store: StoreView;
+}
+
+export interface OperatorBackend {
+  status(): DaemonStatus;
+  /** Queues a manager command in agreed order; returns its sequence number. Throws when not quorate. */
+  queueCommand(command: CrmCommand): Promise<number>;
+  /** Edits the HA config in agreed order; throws (clear message) when not quorate or the edit is invalid. */
+  editConfig(edit: ConfigEdit): Promise<HaConfig>;
+}
+
+/** Checks a resource's driver parameters (the driver's `validate`); throws an Error naming the bad one. */
+export type ParamsValidator = (sid: string, params: Record<string, string>) => void;
+
+/** The cluster cannot take the change now (not quorate, or it no longer applies): exit code `refused`. */
+export class OperatorRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorRefusedError';
+  }
+}
+
+export interface OperatorBackendOptions {
+  validateParams?: ParamsValidator;
+  /**
+   * How long a change waits for this node to be quorate with a synchronised, current store
+   * before it is refused: the store pauses writes for a moment after every start and
+   * membership change, which a script should not have to retry around.
+   */
+  settleMs?: number;
+}
+
+const defaultSettleMs = 10_000;
+const settlePollMs = 100;
+
+export function storeOperatorBackend(
+  store: ClusterStore,
+  adapter: HaStoreAdapter,
+  daemonState: () => Omit<DaemonStatus, 'store'>,
+  options: OperatorBackendOptions = {},
+): OperatorBackend {
+  const validateParams = options.validateParams ?? (() => undefined);
+  const settleMs = options.settleMs ?? defaultSettleMs;
+  const ready = (state: Omit<DaemonStatus, 'store'>): boolean => state.quorate && store.current && !store.synchronising;
+  /** Resolves with the daemon state once writes can go through, or refuses after settleMs. */
+  const writable = async (): Promise<Omit<DaemonStatus, 'store'>> => {
+    const deadline = performance.now() + settleMs;
+    for (let state = daemonState(); ; state = daemonState()) {
+      if (ready(state)) return state;
+      if (performance.now() >= deadline) {
+        throw new OperatorRefusedError(`node ${state.node} is not in a quorate partition with a current copy of the HA state `
+          + `(members: ${state.members.join(', ') || 'none'}); the HA config and commands cannot change from here now`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, settlePollMs));
+    }
+  };
+  /** A write cut off by a membership change had no effect: once more, after the store settled. */
+  const retried = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof WriteAbortedError)) throw err;
+      await writable();
+      return write();
+    }
+  };
+  const knownNode = (node: string, nodes: string[], what: string): void => {
+    if (!nodes.includes(node)) fail(`${what}: unknown node '${node}' (cluster nodes: ${nodes.join(', ')})`);
+  };
+  // Like an edit of a missing resource: the config refuses it (not a malformed argument).
+  const knownResource = (sid: string): void => {
+    if (adapter.view().config.resources[sid] === undefined) throw new OperatorRefusedError(`no resource ${sid}`);
+  };
+  const checkParams = (sid: string, params: Record<string, string>): void => {
+    try {
+      validateParams(sid, params);
+    } catch (err) {
+      fail(`parameters of ${sid}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  return {
+    status: () => ({ ...daemonState(), store: adapter.view() }),
+
+    async queueCommand(command) {
+      const { nodes } = await writable();
+      switch (command.cmd) {
+        case 'migrate':
+        case 'relocate':
+          knownResource(command.sid);
+          knownNode(command.target, nodes, `${command.cmd} target`);
+          break;
+        case 'stop':
+          knownResource(command.sid);
+          break;
+        case 'enable-node-maintenance':
+        case 'disable-node-maintenance':
+          knownNode(command.node, nodes, 'maintenance');
+          break;
+        default:
+          break;
+      }
+      return retried(() => adapter.queueCommand(command));
+    },
+
+    async editConfig(edit) {
+      const { nodes } = await writable();
+      for (const node of nodesNamed(edit)) knownNode(node, nodes, edit.op);
+      const config = adapter.view().config;
+      try {
+        // On this replica first, for a clean message; the agreed order has the last word.
+        applyConfigEdit(config, edit);
+      } catch (err) {
+        if (err instanceof InputError) throw new OperatorRefusedError(err.message);
+        throw err;
+      }
+      if (edit.op === 'add-resource') checkParams(edit.sid, edit.resource.params ?? {});
+      if (edit.op === 'set-resource' && edit.changes.params !== undefined) {
+        checkParams(edit.sid, changedResource(config.resources[edit.sid]!, edit.changes).params ?? {});
+      }
+      return retried(() => adapter.editConfig(edit));
+    },
+  };
+}

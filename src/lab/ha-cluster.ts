@@ -1,0 +1,273 @@
+/**
+ * The HA stack on a running lab: on each node a lab watchdog timer (outside the host, so only a
+ * fed watchdog keeps the host alive), the watchdog multiplexer and `quorate daemon run`, started
+ * as a machine's boot would start them. The store's directory lives outside the host's private
+ * /run, like a disk that survives a power cut.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
+import type { HaTimings } from '../ha/timings';
+import { monotonicClock } from '../util/clock';
+import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
+import type { Lab } from './lab';
+import type { NodeHost } from './names';
+import { isAlive } from './processes';
+import { appendJournal, monotonicNowMs } from './service-journal';
+
+const cliPath = join(__dirname, '../cli/main.js');
+const muxSocket = '/run/quorate/watchdog-mux.sock';
+const operatorSocket = '/run/quorate/quorate.sock';
+
+export interface LabHaOptions {
+  timings?: Partial<HaTimings>;
+  qdevice?: QdeviceMode;
+  voteGraceMs?: number;
+  /** Extra keys of the daemon config (drivers, …), merged over what the lab writes. */
+  extraConfig?: Record<string, unknown>;
+  /**
+   * How long a node reset by its watchdog stays down before corosync starts again (default 60 s,
+   * a server's reboot; a node back sooner than the failover takes its services up again itself).
+   */
+  bootDelayMs?: number;
+  /** Start the HA stack again when a node boots after a watchdog reset (a machine's boot would). */
+  restartAfterReset?: boolean;
+}
+
+interface NodeStack {
+  timer: LabWatchdogTimer;
+  mux: ChildProcess | null;
+  daemon: ChildProcess | null;
+}
+
+export class LabHaCluster {
+  readonly timings: HaTimings;
+  /** Watchdog resets seen, with monotonic times (ms) of when the reset began. */
+  readonly resets: (LabExpiry & { at: number })[] = [];
+  private readonly stacks = new Map<NodeHost, NodeStack>();
+  private readonly pendingBoots = new Set<() => void>();
+  private stopped = false;
+
+  private constructor(readonly lab: Lab, readonly dir: string, private readonly options: LabHaOptions) {
+    this.timings = { ...daemonTimingDefaults, ...options.timings };
+  }
+
+  /** Starts the stack on every node and waits until each daemon's operator socket exists. */
+  static async start(lab: Lab, options: LabHaOptions = {}): Promise<LabHaCluster> {
+    // Outside /run: a host sees its own private /run, but this directory must be seen by all.
+    const dir = join(tmpdir(), `quorate-ha-${lab.name}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const cluster = new LabHaCluster(lab, dir, options);
+    for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
+    await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
+    await cluster.waitReady(cluster.nodes, 60_000);
+    return cluster;
+  }
+
+  /**
+   * Waits until every given node's daemon answers on its operator socket as quorate with a
+   * current copy of the HA state (so the operator CLI can change things), and, with a quorum
+   * device, until corosync counts the device's vote.
+   */
+  async waitReady(nodes: NodeHost[], timeoutMs: number): Promise<void> {
+    const deadline = monotonicClock.now() + timeoutMs;
+    let last = '';
+    for (const node of nodes) {
+      for (;;) {
+        const result = await this.cli(node, ['status', '--json']);
+        try {
+          const status = JSON.parse(result.stdout) as { ha: { quorate: boolean } | null; haUnavailable?: string };
+          if (status.ha?.quorate === true) break;
+          last = status.ha === null ? status.haUnavailable ?? 'no HA daemon' : 'not quorate yet';
+        } catch {
+          last = result.stderr.trim() || result.stdout.trim();
+        }
+        if (monotonicClock.now() > deadline) throw new Error(`${node}: HA daemon not ready after ${timeoutMs} ms (${last})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    if (this.lab.options.qdevice !== 'none') await this.lab.waitQuorate({ nodes, timeoutMs: Math.max(1000, deadline - monotonicClock.now()), deviceVote: true });
+  }
+
+  get nodes(): NodeHost[] {
+    return [...this.stacks.keys()];
+  }
+
+  /** Every lab service start and stop and every power cut, with monotonic times (service-journal.ts). */
+  get journalPath(): string {
+    return join(this.dir, 'service-journal.jsonl');
+  }
+
+  /** Cuts a node's power and journals it: its service instances end there. */
+  async powerOff(node: NodeHost): Promise<void> {
+    await this.lab.powerOff(node);
+    appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
+  }
+
+  configPath(node: NodeHost): string {
+    return join(this.dir, node, 'quorate.json');
+  }
+
+  logPath(node: NodeHost): string {
+    return join(this.dir, node, 'daemon.log');
+  }
+
+  private async prepare(node: NodeHost): Promise<void> {
+    const nodeDir = join(this.dir, node);
+    mkdirSync(join(nodeDir, 'store'), { recursive: true });
+    const watchdogSeconds = Math.ceil(this.timings.watchdogMs / 1000);
+    const config = {
+      node,
+      timings: { ...this.timings, watchdogMs: watchdogSeconds * 1000 },
+      watchdog: { socket: muxSocket },
+      store: { dir: join(nodeDir, 'store') },
+      operator: { socket: operatorSocket },
+      qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 1500 },
+      drivers: { lab: { journal: this.journalPath } },
+      ...this.options.extraConfig,
+    };
+    writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
+    const timer = await LabWatchdogTimer.start({
+      host: node, socketPath: join(nodeDir, 'watchdog.sock'),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      reset: async () => {
+        // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
+        if (!this.lab.isPoweredOn(node)) return;
+        this.resets.push({ host: node, timeoutMs: 0, silentMs: 0, resetTookMs: 0, at: monotonicClock.now() });
+        const stack = this.stacks.get(node);
+        if (stack !== undefined) {
+          stack.mux = null;
+          stack.daemon = null;
+        }
+        await this.lab.powerOff(node);
+        appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.pendingBoots.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, this.options.bootDelayMs ?? 60_000);
+          this.pendingBoots.add(done);
+        });
+        // Someone (a benchmark's restore, stop) may have powered it on or ended the lab meanwhile.
+        if (this.stopped || this.lab.isPoweredOn(node)) return;
+        await this.lab.powerOn(node);
+        if (this.options.restartAfterReset === true) await this.boot(node);
+      },
+    });
+    this.stacks.set(node, { timer, mux: null, daemon: null });
+  }
+
+  /** What a boot starts after corosync: the multiplexer, then the daemon. */
+  async boot(node: NodeHost): Promise<void> {
+    const stack = this.stack(node);
+    const nodeDir = join(this.dir, node);
+    rmSync(join(this.lab.host(node).runDir, 'quorate'), { recursive: true, force: true });
+    const log = openSync(this.logPath(node), 'a');
+    const logOffset = statSync(this.logPath(node)).size;
+    try {
+      stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
+        '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
+        '--lab-timer', join(nodeDir, 'watchdog.sock')], { stdio: ['ignore', log, log] });
+      await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
+      stack.daemon = this.lab.spawn(node, [process.execPath, cliPath, 'daemon', 'run', '--config', this.configPath(node)],
+        { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info', QUORATE_LOG_MONOTONIC: '1' } });
+      await this.waitForDaemon(node, stack.daemon, logOffset);
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  /** The node's daemon and multiplexer log so far. */
+  log(node: NodeHost): Promise<string> {
+    return readFile(this.logPath(node), 'utf8');
+  }
+
+  /** Runs `quorate ARGS` inside the node (the operator CLI against its daemon). */
+  cli(node: NodeHost, args: string[]) {
+    return this.lab.exec(node, [process.execPath, cliPath, ...args], { timeoutMs: 15_000 });
+  }
+
+  onReset(listener: (expiry: LabExpiry) => void): void {
+    for (const stack of this.stacks.values()) stack.timer.onExpiry(listener);
+  }
+
+  /** Daemon and multiplexer alive and not stopped (a SIGSTOPped daemon is killed so a boot can replace it). */
+  isRunning(node: NodeHost): boolean {
+    const stack = this.stack(node);
+    return [stack.mux, stack.daemon].every((p) => p !== null && p.pid !== undefined && isAlive(p.pid) && !isStopped(p.pid));
+  }
+
+  daemonPid(node: NodeHost): number | undefined {
+    return this.stack(node).daemon?.pid;
+  }
+
+  /** SIGTERM to every daemon (orderly shutdown), then the multiplexers and the timers. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const cancel of this.pendingBoots) cancel();
+    for (const stack of this.stacks.values()) stack.daemon?.kill('SIGTERM');
+    await Promise.all([...this.stacks.values()].map((s) => exited(s.daemon, 15_000)));
+    for (const stack of this.stacks.values()) stack.mux?.kill('SIGTERM');
+    await Promise.all([...this.stacks.values()].map((s) => exited(s.mux, 5000)));
+    for (const stack of this.stacks.values()) await stack.timer.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private stack(node: NodeHost): NodeStack {
+    const stack = this.stacks.get(node);
+    if (stack === undefined) throw new Error(`no HA stack on ${node}`);
+    return stack;
+  }
+
+  private async waitForFile(node: NodeHost, name: string, child: ChildProcess): Promise<void> {
+    const path = join(this.lab.host(node).runDir, 'quorate', name);
+    await waitUntil(`${node}: ${name}`, 15_000, child, () => existsSync(path));
+  }
+
+  /** The daemon logs `daemon started` once its first round is scheduled; only this boot's lines count. */
+  private async waitForDaemon(node: NodeHost, child: ChildProcess, logOffset: number): Promise<void> {
+    try {
+      await waitUntil(`${node}: daemon start`, 60_000, child, () => readFileSync(this.logPath(node)).subarray(logOffset).includes('daemon started'));
+    } catch (err) {
+      const tail = readFileSync(this.logPath(node), 'utf8').slice(logOffset).trimEnd().split('\n').slice(-8).join('\n    ');
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its log:\n    ${tail}`);
+    }
+  }
+}
+
+async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, done: () => boolean): Promise<void> {
+  const deadline = monotonicClock.now() + timeoutMs;
+  while (!done()) {
+    if (child.exitCode !== null || (child.pid !== undefined && !isAlive(child.pid))) throw new Error(`${what}: the process exited (code ${String(child.exitCode)})`);
+    if (monotonicClock.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    return /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess | null, timeoutMs: number): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * A probe outside the cluster that hits a service's floating address every few ms from the lab
+ * client (see Lab.client) and records which node answered when, on the monotonic clock.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Lab } from './lab';
+
+export interface ProbeAnswer {
+  /** Monotonic ms. */
+  at: number;
+  node: string | null;
+}
+
+export class ServiceProbe {
+  readonly answers: ProbeAnswer[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(private readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as ProbeAnswer;
+        this.answers.push({ at: parsed.at, node: parsed.node });
+        for (const w of this.waiters) w();
+      } catch {
+        // A partial line at exit: nothing to record.
+      }
+    });
+  }
+
+  static async start(lab: Lab, address: string, port: number, intervalMs = 20): Promise<ServiceProbe> {
+    const client = await lab.client();
+    const child = spawn('ip', ['netns', 'exec', client.netns, process.execPath, join(__dirname, 'probe-runner.js'), address, String(port), String(intervalMs)],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    return new ServiceProbe(child);
+  }
+
+  /** The first answer from `node` at or after `since` (monotonic ms). */
+  firstFrom(node: string, since: number): ProbeAnswer | undefined {
+    return this.answers.find((a) => a.at >= since && a.node === node);
+  }
+
+  /** Resolves with the first answer from `node` after `since`; rejects after timeoutMs. */
+  waitFor(node: string, since: number, timeoutMs: number): Promise<ProbeAnswer> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const answer = this.firstFrom(node, since);
+        if (answer === undefined) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(answer);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`no answer from ${node} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { monotonicClock, type Clock } from '../../util/clock';
+import type { ArbiterClient } from './client';
+
+/** How often the sweep looks: detection comes at most this late after dpdCoefficient × heartbeat. */
+export const DEAD_PEER_SWEEP_MS = 100;
+
+/**
+ * Dead-peer detection for every client with one timer instead of one per client (10,000 clients
+ * would otherwise mean 10,000 timers re-armed on every message): each message stamps the client,
+ * and a sweep every DEAD_PEER_SWEEP_MS drops the clients silent for longer than their limit. It
+ * runs only while clients are connected.
+ */
+export class DeadPeerSweep {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly clients: ReadonlySet<ArbiterClient>,
+    private readonly onDead: (client: ArbiterClient, limitMs: number) => void,
+    private readonly clock: Clock = monotonicClock,
+  ) {}
+
+  /** A message from the client (or a new limit): the silence starts now. */
+  stamp(client: ArbiterClient): void {
+    client.lastMessageAt = this.clock.now();
+    if (this.timer === null && client.deadPeerLimitMs > 0) {
+      this.timer = setInterval(() => this.sweep(), DEAD_PEER_SWEEP_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Drops every client silent past its limit; stops when no client is left to watch. */
+  sweep(): void {
+    if (this.clients.size === 0) return this.stop();
+    const now = this.clock.now();
+    for (const client of this.clients) {
+      if (client.deadPeerLimitMs > 0 && !client.disconnected && now - client.lastMessageAt > client.deadPeerLimitMs) {
+        this.onDead(client, client.deadPeerLimitMs);
+      }
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { NodeDaemon } from '../../../src/daemon/node-daemon';
+import { ResourceRunner } from '../../../src/daemon/resource-runner';
+import type { ResourceDriver, ResourceState } from '../../../src/daemon/driver';
+import type { WatchdogControl } from '../../../src/daemon/watchdog-control';
+import { defaultTimings } from '../../../src/ha/timings';
+import { defaultResource, type HaConfig } from '../../../src/ha/types';
+import type { MembershipSnapshot, MembershipSource } from '../../../src/quorum/types';
+import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/store/ha-adapter';
+import { SimCluster } from '../store/sim-cluster';
+
+const names = ['node1', 'node2'];
+
+function membership(localNodeId: number): MembershipSource {
+  const snapshot: MembershipSnapshot = {
+    localNodeId, quorate: true, ringId: '1.1', expectedVotes: 2, totalVotes: 2, quorum: 2, qdevice: null,
+    nodes: names.map((name, i) => ({ nodeId: i + 1, name, votes: 1, member: true })),
+  };
+  return { current: () => snapshot, onChange: () => () => undefined, close: () => undefined };
+}
+
+/** The watchdog seam: records what the LRM asked for, in order. */
+class RecordingWatchdog implements WatchdogControl {
+  readonly ops: string[] = [];
+  armed = false;
+  /** Opens that fail before one succeeds (a multiplexer not up yet). */
+  failOpens = 0;
+  open(): Promise<void> {
+    if (this.failOpens > 0) {
+      this.failOpens -= 1;
+      this.ops.push('open failed');
+      return Promise.reject(new Error('no multiplexer'));
+    }
+    this.ops.push('open');
+    this.armed = true;
+    return Promise.resolve();
+  }
+  update(): Promise<void> {
+    this.ops.push('update');
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    this.ops.push('close');
+    this.armed = false;
+    return Promise.resolve();
+  }
+}
+
+/** The driver seam: a service that is running once started, with the watchdog state at each call. */
+class RecordingDriver implements ResourceDriver {
+  readonly type = 'lab';
+  readonly calls: string[] = [];
+  private readonly running = new Set<string>();
+  constructor(private readonly watchdog: RecordingWatchdog) {}
+  start(id: string): Promise<void> {
+    this.calls.push(`start ${id} armed=${String(this.watchdog.armed)}`);
+    this.running.add(id);
+    return Promise.resolve();
+  }
+  stop(id: string): Promise<void> {
+    this.calls.push(`stop ${id}`);
+    this.running.delete(id);
+    return Promise.resolve();
+  }
+  migrate(): Promise<void> {
+    return Promise.reject(new Error('lab services do not migrate'));
+  }
+  status(id: string): Promise<ResourceState> {
+    return Promise.resolve(this.running.has(id) ? 'running' : 'stopped');
+  }
+}
+
+describe('NodeDaemon on the store over a simulated CPG', () => {
+  let cluster: SimCluster;
+  const daemons: NodeDaemon[] = [];
+  const watchdogs: RecordingWatchdog[] = [];
+  const drivers: RecordingDriver[] = [];
+
+  beforeEach(async () => {
+    cluster = new SimCluster(7, 2);
+    await cluster.settle();
+    const config: HaConfig = { ...emptyHaConfig(), resources: { 'lab:web': defaultResource('node1') } };
+    await Promise.all([cluster.node(1).put(haConfigDoc, 'config', config), cluster.settle()]);
+    for (const id of [1, 2]) {
+      const store = cluster.node(id);
+      const adapter = new HaStoreAdapter(store, (n) => names[n - 1] ?? `node${n}`);
+      const watchdog = new RecordingWatchdog();
+      const driver = new RecordingDriver(watchdog);
+      watchdogs.push(watchdog);
+      drivers.push(driver);
+      daemons.push(new NodeDaemon({
+        timings: defaultTimings, membership: membership(id), clock: cluster.clock,
+        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
+        watchdog, resources: new ResourceRunner([driver], 1000),
+      }));
+    }
+    for (const d of daemons) await d.start();
+  });
+
+  afterEach(() => {
+    for (const d of daemons) d.halt();
+    daemons.length = 0;
+    watchdogs.length = 0;
+    drivers.length = 0;
+    cluster.destroy();
+  });
+
+  async function runFor(ms: number): Promise<void> {
+    for (let t = 0; t < ms; t += 250) {
+      cluster.clock.advance(250);
+      await cluster.settle();
+    }
+  }
+
+  it('elects one master and starts the service on its node only, with the watchdog armed first', async () => {
+    await runFor(20_000);
+    const roles = daemons.map((d) => d.self().crm.role).sort();
+    assert.deepEqual(roles, ['master', 'slave']);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+    assert.deepEqual(drivers[1]!.calls, []);
+    assert.equal(watchdogs[0]!.ops[0], 'open');
+    assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
+    assert.equal(daemons[0]!.self().lrm.state, 'active');
+  });
+
+  it('starts nothing while the watchdog cannot be opened, and starts once it can', async () => {
+    watchdogs[0]!.failOpens = 3;
+    await runFor(20_000);
+    assert.deepEqual(watchdogs[0]!.ops.slice(0, 4), ['open failed', 'open failed', 'open failed', 'open']);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+  });
+
+  it('stops its services and closes the watchdog on an orderly power-off', async () => {
+    await runFor(20_000);
+    const stopped = daemons[0]!.stop('poweroff');
+    let done = false;
+    void stopped.then(() => {
+      done = true;
+    });
+    await runFor(10_000);
+    assert.equal(done, true, 'the shutdown completed');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'stop web']);
+    assert.equal(watchdogs[0]!.ops.at(-1), 'close');
+    assert.equal(watchdogs[0]!.armed, false);
+  });
+});

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { ArbiterClient } from '../../../src/qdevice/arbiter/client';
+import { DeadPeerSweep } from '../../../src/qdevice/arbiter/dead-peer';
+import { ManualClock } from '../../support/manual-clock';
+
+describe('arbiter dead-peer detection (one sweep for every client)', () => {
+  const transport = { send: () => undefined, close: () => undefined };
+  const client = (limitMs: number) => Object.assign(new ArbiterClient('peer', transport), { deadPeerLimitMs: limitMs });
+
+  it('drops only the clients silent longer than their own limit; a message restarts the silence', () => {
+    const clock = new ManualClock();
+    const clients = new Set([client(1500), client(3000), client(0)]);
+    const dropped: number[] = [];
+    const sweep = new DeadPeerSweep(clients, (c, ms) => { dropped.push(ms); c.disconnected = true; }, clock);
+    const [fast, slow, off] = [...clients] as [ArbiterClient, ArbiterClient, ArbiterClient];
+    try {
+      for (const c of clients) sweep.stamp(c);
+      clock.advance(1400);
+      sweep.stamp(slow);
+      sweep.sweep();
+      assert.deepEqual(dropped, []);
+      clock.advance(200);
+      sweep.sweep();
+      assert.deepEqual(dropped, [1500]);
+      assert.ok(fast.disconnected);
+      clock.advance(100_000);
+      sweep.sweep();
+      assert.deepEqual(dropped, [1500, 3000], 'the stamped client lasts its own limit; limit 0 is never dropped');
+      assert.ok(!off.disconnected);
+    } finally {
+      sweep.stop();
+    }
+  });
+});
