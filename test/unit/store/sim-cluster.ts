@@ -66,6 +66,13 @@ export class SimCluster {
     return loadState(this.dir(id));
   }
 
+  /** Writes kv `key` on node `id`, delivers everything and resolves with the write's version. */
+  async write(id: number, key: string, value: string): Promise<number> {
+    const w = this.node(id).put(kv, key, value);
+    await this.settle();
+    return w;
+  }
+
   node(id: number): ClusterStore {
     const s = this.stores.get(id);
     if (s === undefined) throw new Error(`node ${id} is down`);
