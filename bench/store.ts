@@ -1,49 +1,81 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Lab } from '../src/lab/lab';
+import type { Lab } from '../src/lab/lab';
 import type { NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
+import { applyOperation } from '../src/store/apply';
+import { defineDocument, DocumentRegistry } from '../src/store/documents';
+import { saveState, StateLog } from '../src/store/persistence';
+import { emptyState } from '../src/store/state';
 import type { StoreStatus } from '../src/store/store';
-import { Probe } from '../test/lab/native/probe-client';
+import type { Probe } from '../test/lab/native/probe-client';
+import { StoreLab } from '../test/lab/store/store-lab';
 
 /**
  * `npm run bench -- store [writes]`: the cluster store on real corosync in the lab (fast
  * profile, qnetd): commit latency (send → applied and persisted locally) p50/p99 and writes/s
  * with 2 and 3 nodes, state sync time after a partition heals with 10,000 keys, RSS per 10,000 keys.
+ * First, without the lab, the cost of persisting one applied write on this disk: the previous
+ * format (whole state file rewritten, fsync, rename, fsync dir) against one write-ahead log append.
  */
-const storeNodeScript = path.join(__dirname, '..', 'test', 'lab', 'store', 'probes', 'store-node.js');
 
 interface Burst { p50: number; p99: number; perSecond: number }
 
 async function withCluster(nodes: 2 | 3, body: (lab: Lab, probes: Map<NodeHost, Probe>) => Promise<void>): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-bench-'));
-  const lab = await Lab.up({ profile: 'fast', nodes });
-  const probes = new Map<NodeHost, Probe>();
+  const cluster = new StoreLab(nodes, 10_000);
   try {
-    const hosts = lab.nodes.map((n) => n.name as NodeHost);
-    for (const h of hosts) {
-      fs.mkdirSync(path.join(root, h));
-      const p = await Probe.start(lab, h, storeNodeScript, [path.join(root, h), '10000']);
-      probes.set(h, p);
-      await p.call('open');
-    }
-    const all = hosts.map((_, i) => i + 1).join();
-    await Promise.all([...probes.values()].map((p) => p.waitFor<StoreStatus>('store.synced', (s) => s.members.join() === all, 30_000)));
-    await body(lab, probes);
+    await body(await cluster.up(), cluster.probes);
   } finally {
-    await Promise.all([...probes.values()].map((p) => p.stop()));
-    await lab.down();
-    fs.rmSync(root, { recursive: true, force: true });
+    await cluster.down();
   }
 }
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Persisting `writes` single-put batches on a state of `keys` keys, both ways, timed per write. */
+function persistenceCost(keys: number, writes: number): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-persist-bench-'));
+  try {
+    const registry = new DocumentRegistry();
+    registry.register(defineDocument<string>('kv', (v) => String(v)));
+    const state = emptyState();
+    for (let i = 0; i < keys; i++) applyOperation(state, registry, 1, { kind: 'put', type: 'kv', key: `k${i}`, value: 'v'.repeat(64) });
+    const log = new StateLog(dir);
+    log.compact(state);
+    const whole: number[] = [];
+    const appended: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      const key = `w${i}`;
+      applyOperation(state, registry, 1, { kind: 'put', type: 'kv', key, value: 'v'.repeat(64) });
+      let t0 = performance.now();
+      saveState(dir, state);
+      whole.push(performance.now() - t0);
+      t0 = performance.now();
+      log.append({ epoch: state.epoch, epochMembers: state.epochMembers, version: state.version, demoted: false, docs: [['kv', key, state.docs.kv?.[key]]], locks: [] });
+      appended.push(performance.now() - t0);
+    }
+    log.close();
+    const w = percentiles(whole);
+    const a = percentiles(appended);
+    console.log(`store persistence of one write, ${keys} keys, ${writes} writes: whole-file rewrite (old) p50 ${ms(w.p50)} p99 ${ms(w.p99)}; ` +
+      `log append (new) p50 ${ms(a.p50)} p99 ${ms(a.p99)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const reason = labUnavailableReason();
   if (reason !== undefined) throw new Error(`the store benchmark needs the lab: ${reason}`);
   const writes = Number(args[0] ?? 1000);
+  for (const keys of [100, 10_000]) persistenceCost(keys, 200);
   for (const nodes of [2, 3] as const) {
     await withCluster(nodes, async (_lab, probes) => {
       const p1 = probes.get('node1') as Probe;

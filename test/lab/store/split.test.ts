@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { HaEffect } from '../../../src/ha/env';
 import type { HaConfig, LrmStatus, ManagerStatus } from '../../../src/ha/types';
-import { Lab } from '../../../src/lab/lab';
+import type { Lab } from '../../../src/lab/lab';
 import type { NodeHost } from '../../../src/lab/names';
 import type { StoreView } from '../../../src/ha/env';
-import type { StoreStatus } from '../../../src/store/store';
 import { skipWithoutLab } from '../../support/lab';
-import { Probe } from '../native/probe-client';
+import { StoreLab } from './store-lab';
 
-const storeNodeScript = path.join(__dirname, 'probes', 'store-node.js');
 const hosts: NodeHost[] = ['node1', 'node2'];
 /** Short, so lock expiry is observable; the lab's fast profile keeps corosync's timeouts well below it. */
 const leaseMs = 3000;
@@ -22,18 +17,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * heal rule after an isolation where the arbiter picks a side, and the HA adapter on two nodes.
  */
 describe('cluster store on a quorum-device split (real corosync)', function () {
+  const cluster = new StoreLab(2, leaseMs);
   let lab: Lab | undefined;
-  const probes = new Map<NodeHost, Probe>();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-split-'));
-
-  const probe = (h: NodeHost): Probe => probes.get(h) as Probe;
-  const status = (h: NodeHost) => probe(h).call<StoreStatus>('status');
+  const probe = (h: NodeHost) => cluster.probe(h);
+  const status = (h: NodeHost) => cluster.status(h);
+  const synced = (h: NodeHost, members: number[]) => cluster.synced(h, members);
   const other = (h: NodeHost): NodeHost => (h === 'node1' ? 'node2' : 'node1');
-
-  async function synced(h: NodeHost, members: number[], timeoutMs = 30_000): Promise<void> {
-    const p = probe(h);
-    await p.waitFor<StoreStatus>('store.synced', (s) => s.members.join() === members.join(), timeoutMs, Math.max(0, p.seen('store.synced').length - 1));
-  }
 
   async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
     const deadline = performance.now() + timeoutMs;
@@ -58,22 +47,10 @@ describe('cluster store on a quorum-device split (real corosync)', function () {
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
-    for (const h of hosts) {
-      const dir = path.join(root, h);
-      fs.mkdirSync(dir, { recursive: true });
-      const p = await Probe.start(lab, h, storeNodeScript, [dir, String(leaseMs)]);
-      probes.set(h, p);
-      await p.call('open');
-    }
-    await Promise.all(hosts.map((h) => synced(h, [1, 2])));
+    lab = await cluster.up();
   });
 
-  after(async () => {
-    await Promise.all([...probes.values()].map((p) => p.stop()));
-    await lab?.down();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => cluster.down());
 
   it('a renewed lock never expires; after the holder is cut off the quorate side takes it only once the lease ran out', async () => {
     const l = lab as Lab;

@@ -1,38 +1,20 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Lab } from '../../../src/lab/lab';
+import type { Lab } from '../../../src/lab/lab';
 import type { NodeHost } from '../../../src/lab/names';
 import type { StoreStatus } from '../../../src/store/store';
 import { skipWithoutLab } from '../../support/lab';
-import { Probe } from '../native/probe-client';
+import { StoreLab } from './store-lab';
 
-const storeNodeScript = path.join(__dirname, 'probes', 'store-node.js');
 const hosts: NodeHost[] = ['node1', 'node2'];
 
 /** The cluster store on real corosync: a store-node probe per lab node (fast profile, qnetd). */
 describe('cluster store (real corosync)', function () {
+  const cluster = new StoreLab(2, 10_000);
   let lab: Lab | undefined;
-  const probes = new Map<NodeHost, Probe>();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-lab-'));
-
-  const probe = (h: NodeHost): Probe => probes.get(h) as Probe;
-  const status = (h: NodeHost) => probe(h).call<StoreStatus>('status');
-
-  async function startNode(h: NodeHost): Promise<void> {
-    const dir = path.join(root, h);
-    fs.mkdirSync(dir, { recursive: true });
-    const p = await Probe.start(lab as Lab, h, storeNodeScript, [dir, '10000']);
-    probes.set(h, p);
-    await p.call('open');
-  }
-
-  /** Waits until `h` finished a state exchange with exactly `members` node ids. */
-  async function synced(h: NodeHost, members: number[], timeoutMs = 20_000): Promise<void> {
-    const p = probe(h);
-    await p.waitFor<StoreStatus>('store.synced', (s) => s.members.join() === members.join(), timeoutMs, Math.max(0, p.seen('store.synced').length - 1));
-  }
+  const probe = (h: NodeHost) => cluster.probe(h);
+  const status = (h: NodeHost) => cluster.status(h);
+  const startNode = (h: NodeHost) => cluster.startNode(h);
+  const synced = (h: NodeHost, members: number[], timeoutMs = 20_000) => cluster.synced(h, members, timeoutMs);
 
   async function allSame(): Promise<StoreStatus[]> {
     const st = await Promise.all(hosts.map(status));
@@ -42,16 +24,10 @@ describe('cluster store (real corosync)', function () {
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
-    for (const h of hosts) await startNode(h);
-    await Promise.all(hosts.map((h) => synced(h, [1, 2])));
+    lab = await cluster.up();
   });
 
-  after(async () => {
-    await Promise.all([...probes.values()].map((p) => p.stop()));
-    await lab?.down();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => cluster.down());
 
   it('concurrent writes from both nodes converge to one state', async () => {
     const figures = await Promise.all(hosts.map((h) => probe(h).call<{ p50: number; p99: number }>('burst', { prefix: `${h}-`, count: 200, depth: 4 })));
@@ -140,7 +116,7 @@ describe('cluster store (real corosync)', function () {
   it('restarting every node finds the state intact', async () => {
     const l = lab as Lab;
     const before = await allSame();
-    await Promise.all([...probes.values()].map((p) => p.stop()));
+    await Promise.all([...cluster.probes.values()].map((p) => p.stop()));
     for (const h of hosts) await l.powerOff(h);
     for (const h of hosts) await l.powerOn(h);
     await l.waitQuorate({ timeoutMs: 30_000 });

@@ -7,6 +7,8 @@ import { SimClock } from '../../../src/store/sim-clock';
 import { SimCpgNetwork } from '../../../src/store/sim-cpg';
 import { SimQuorum } from '../../../src/store/sim-quorum';
 import { ClusterStore } from '../../../src/store/store';
+import { loadState } from '../../../src/store/persistence';
+import type { StoreState } from '../../../src/store/state';
 
 /** Test document types: a string map and a command queue. */
 export const kv = defineDocument<string>('kv', (v) => {
@@ -19,6 +21,15 @@ export const commands = defineDocument<string[]>('commands', (v) => {
 });
 
 export const leaseMs = 10_000;
+
+/** The registry every simulated node uses: the test types and the HA documents. */
+function testRegistry(): DocumentRegistry {
+  const registry = new DocumentRegistry();
+  registry.register(kv);
+  registry.register(commands);
+  registerHaDocuments(registry);
+  return registry;
+}
 
 /** N simulated nodes, each with its own state directory that survives its restarts. */
 export class SimCluster {
@@ -42,16 +53,24 @@ export class SimCluster {
   }
 
   start(id: number): ClusterStore {
-    const registry = new DocumentRegistry();
-    registry.register(kv);
-    registry.register(commands);
-    registerHaDocuments(registry);
     const store = new ClusterStore({
-      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry, dir: this.dir(id),
+      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id),
       clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
     return store;
+  }
+
+  /** What node `id` would load from disk now (snapshot + write-ahead log). */
+  diskState(id: number): StoreState | null {
+    return loadState(this.dir(id));
+  }
+
+  /** Writes kv `key` on node `id`, delivers everything and resolves with the write's version. */
+  async write(id: number, key: string, value: string): Promise<number> {
+    const w = this.node(id).put(kv, key, value);
+    await this.settle();
+    return w;
   }
 
   node(id: number): ClusterStore {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
-import { loadState, stateFilePath } from '../../../src/store/persistence';
+import { logFileName, stateFilePath } from '../../../src/store/persistence';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -27,9 +28,7 @@ describe('cluster store on the simulated CPG', () => {
 
   it('refuses writes outside a quorate partition with a clear error, reads stay local', async () => {
     await ready(2, 3);
-    const w = c.node(1).put(kv, 'a', 'x');
-    await c.settle();
-    await w;
+    await c.write(1, 'a', 'x');
     c.net.partition([[1], [2, 3]]);
     await c.settle();
     await assert.rejects(c.node(1).put(kv, 'a', 'y'), (err: unknown) => err instanceof NotWritableError && /not in a quorate partition/.test(err.message));
@@ -57,9 +56,7 @@ describe('cluster store on the simulated CPG', () => {
 
   it('a node that rejoins adopts the cluster state and never resurrects its own stale one', async () => {
     await ready(4, 3);
-    const w1 = c.node(3).put(kv, 'a', 'old');
-    await c.settle();
-    await w1;
+    await c.write(3, 'a', 'old');
     c.crash(3);
     await c.settle();
     const w2 = c.node(1).put(kv, 'a', 'new');
@@ -76,9 +73,7 @@ describe('cluster store on the simulated CPG', () => {
     await ready(5, 2);
     c.quorum.force(1, true);
     c.quorum.force(2, true);
-    const base = c.node(1).put(kv, 'a', 'base');
-    await c.settle();
-    await base;
+    await c.write(1, 'a', 'base');
     c.net.partition([[1], [2]]);
     await c.settle();
     // Both sides believe they are quorate (Q_stale): both write.
@@ -116,14 +111,10 @@ describe('cluster store on the simulated CPG', () => {
 
   it('after every node restarts, the cluster comes back with the newest state any member had', async () => {
     await ready(6, 3);
-    const w1 = c.node(1).put(kv, 'a', '1');
-    await c.settle();
-    await w1;
+    await c.write(1, 'a', '1');
     c.crash(1);
     await c.settle();
-    const w2 = c.node(2).put(kv, 'a', '2');
-    await c.settle();
-    await w2;
+    await c.write(2, 'a', '2');
     for (const id of [2, 3]) c.crash(id);
     for (const id of [1, 2, 3]) c.start(id);
     await c.settle();
@@ -132,9 +123,7 @@ describe('cluster store on the simulated CPG', () => {
 
   it('a corrupt state file is reported and replaced from a peer, never used', async () => {
     await ready(7, 3);
-    const w = c.node(1).put(kv, 'a', 'good');
-    await c.settle();
-    await w;
+    await c.write(1, 'a', 'good');
     c.crash(3);
     await c.settle();
     fs.writeFileSync(stateFilePath(c.dir(3)), '{"format":1,"sha256":"00","body":"{}"}');
@@ -144,6 +133,23 @@ describe('cluster store on the simulated CPG', () => {
     assert.equal(s3.get(kv, 'a'), 'good');
     assert.equal(s3.status().corruptFile, null);
     assert.ok(c.logs.some((l) => l.startsWith('3 error') && /corrupt/.test(l)));
+  });
+
+  it('a torn log tail is cut off and reported; the node restarts from what was complete and catches up from its peers', async () => {
+    await ready(14, 3);
+    await c.write(3, 'before', 'x');
+    c.crash(3);
+    await c.settle();
+    await c.write(1, 'during', 'y');
+    fs.appendFileSync(path.join(c.dir(3), logFileName), '0123456789abcdef {"from":');
+    const s3 = c.start(3);
+    assert.equal(s3.get(kv, 'before'), 'x');
+    assert.ok(c.logs.some((l) => l.startsWith('3 warn') && /store\.log: line \d+ is torn/.test(l)));
+    await c.settle();
+    assert.equal(s3.get(kv, 'during'), 'y');
+    await c.write(3, 'after', 'z');
+    assert.equal(c.node(1).status().digest, s3.status().digest);
+    assert.equal(c.diskState(3)?.docs.kv?.after, 'z');
   });
 
   it('a command queue: appends from several nodes, a consumer shifts what it handled', async () => {
@@ -165,7 +171,7 @@ describe('cluster store on the simulated CPG', () => {
     const w = c.node(2).put(kv, 'durable', 'yes');
     await c.settle();
     const version = await w;
-    const disk = loadState(c.dir(2));
+    const disk = c.diskState(2);
     assert.equal(disk?.docs.kv?.durable, 'yes');
     assert.equal(disk?.version, version);
   });
