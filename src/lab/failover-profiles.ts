@@ -16,8 +16,9 @@ export const failoverProfiles: Record<FailoverProfile['name'], FailoverProfile> 
   default: { name: 'default', lab: { profile: 'fast', qdevice: 'integrated' }, timings: {} },
   tuned: {
     name: 'tuned',
-    // A device timeout of 1 s: the arbiter decides a tie after 1.2 s of silence, which W 3 s covers.
-    lab: { profile: 'fast', qdevice: 'integrated', totem: { token: 400, consensus: 480 }, device: { timeout: 1000, sync_timeout: 3000 } },
+    // A device timeout of 1.5 s (qnetd refuses heartbeats under 1 s, and the heartbeat is 0.8 × it): the
+    // arbiter decides a tie after 1.8 s of silence, which W 3 s covers with a renewal and a round.
+    lab: { profile: 'fast', qdevice: 'integrated', totem: { token: 400, consensus: 480 }, device: { timeout: 1500, sync_timeout: 3000 } },
     timings: { roundMs: 250, renewIntervalMs: 250, feedWindowMs: 400, watchdogMs: 3000, clockMarginMs: 300, fenceDelayMs: 1500 },
   },
 };
