@@ -1,8 +1,8 @@
 /**
- * The seam between the daemon loop and the replicated store (branch `store`, not merged here
- * yet). It carries exactly what src/ha/env.ts requires of the store behind StoreView, in the
- * shape of the store branch's HaStoreAdapter (view, apply), so that adapter can satisfy it as is.
- * The daemon has no other way to read or change HA state.
+ * The seam between the daemon loop and the replicated store. It carries exactly what
+ * src/ha/env.ts requires of the store behind StoreView, in the shape of HaStoreAdapter (view,
+ * apply), which satisfies it on real corosync and on the simulated CPG in the unit tests. The
+ * daemon loop has no other way to read or change HA state.
  */
 import type { HaEffect, StoreView } from '../ha/env';
 
