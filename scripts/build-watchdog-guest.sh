@@ -35,16 +35,7 @@ if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/base.cpio" ]; then
   (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1) || unavailable "apt-get download $pkg failed"
   dpkg-deb -x "$work"/*.deb "$work/pkg"
   kver=$(ls "$work/pkg/lib/modules")
-  # The uncompressed ELF kernel boots in about half the time under TCG (PVH entry).
-  python3 - "$work/pkg/boot/vmlinuz-$kver" "$work/vmlinux" <<'PY'
-import lzma, sys
-data = open(sys.argv[1], 'rb').read()
-start = data.find(b'\xfd7zXZ\x00')
-if start < 0:
-    sys.exit('no xz stream in the kernel image')
-out = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[start:])
-open(sys.argv[2], 'wb').write(out)
-PY
+  python3 scripts/extract-vmlinux.py "$work/pkg/boot/vmlinuz-$kver" "$work/vmlinux"
 
   base=$work/base
   mkdir -p "$base"/{bin,dev,proc,sys,tmp,run,lib/modules,usr/bin}
