@@ -1,19 +1,16 @@
-import { teardownSync } from './teardown';
-import type { LabState } from './state';
-
 /**
- * Labs owned by this process are torn down however it ends: Ctrl-C, SIGTERM, SIGHUP, an
+ * Labs (namespace or VM) owned by this process are torn down however it ends: Ctrl-C, SIGTERM, SIGHUP, an
  * uncaught error or a plain exit (mocha --exit). Node emits 'exit' after an uncaught error, so
  * no uncaughtException handler is needed (one would take that error away from mocha).
  * Handlers are installed while at least one lab is owned.
  */
-const owned = new Map<string, () => LabState>();
+const owned = new Map<string, () => void>();
 
 function tearDownAll(): void {
-  for (const [name, state] of [...owned]) {
+  for (const [name, teardown] of [...owned]) {
     owned.delete(name);
     try {
-      teardownSync(state());
+      teardown();
     } catch (err) {
       process.stderr.write(`lab ${name}: teardown failed: ${String(err)}\n`);
     }
@@ -42,10 +39,10 @@ function uninstall(): void {
   process.off('exit', tearDownAll);
 }
 
-/** `state` is read when needed, so the latest pids are killed. */
-export function guardLab(name: string, state: () => LabState): void {
+/** `teardown` must be synchronous and read the lab's latest state when called (the latest pids). */
+export function guardLab(name: string, teardown: () => void): void {
   if (owned.size === 0) install();
-  owned.set(name, state);
+  owned.set(name, teardown);
 }
 
 export function unguardLab(name: string): void {

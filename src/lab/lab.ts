@@ -82,7 +82,7 @@ export class Lab {
     if (!createState(lab.state)) {
       throw new Error(`lab ${resolved.name} is already up: run 'quorate lab down${resolved.name === defaultLabName ? '' : ` --name ${resolved.name}`}' first`);
     }
-    guardLab(resolved.name, () => lab.state);
+    guardLab(resolved.name, () => teardownSync(lab.state));
     try {
       await lab.bringUp(progress);
       lab.state.upDurationMs = monotonicClock.now() - started;

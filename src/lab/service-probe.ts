@@ -30,8 +30,12 @@ export class ServiceProbe {
   }
 
   static async start(lab: Lab, address: string, port: number, intervalMs = 20): Promise<ServiceProbe> {
-    const client = await lab.client();
-    const child = spawn('ip', ['netns', 'exec', client.netns, process.execPath, join(__dirname, 'probe-runner.js'), address, String(port), String(intervalMs)],
+    return ServiceProbe.startIn((await lab.client()).netns, address, port, intervalMs);
+  }
+
+  /** A probe from a network namespace outside the cluster (the VM lab's bridge namespace). */
+  static startIn(netns: string, address: string, port: number, intervalMs = 20): ServiceProbe {
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, join(__dirname, 'probe-runner.js'), address, String(port), String(intervalMs)],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     return new ServiceProbe(child);
   }
