@@ -5,11 +5,6 @@ set -euo pipefail
 name="$1"
 export DEBIAN_FRONTEND=noninteractive
 
-# softdog is the node's watchdog: loaded now and at every boot, /dev/watchdog for the multiplexer.
-echo softdog > /etc/modules-load.d/softdog.conf
-modprobe softdog
-test -c /dev/watchdog
-
 cd /quorate
 bash scripts/bootstrap.sh
 
@@ -18,16 +13,12 @@ install -m 0400 vagrant/.generated/authkey /etc/corosync/authkey
 install -m 0644 vagrant/files/corosync.conf /etc/corosync/corosync.conf
 node dist/src/cli/main.js diag config --file /etc/corosync/corosync.conf
 
-# The HA stack: the daemon casts the quorum device's vote itself (qdevice.mode integrated), so
-# corosync-qdevice stays off; the multiplexer owns /dev/watchdog (softdog).
-ln -sf /quorate/dist/src/cli/main.js /usr/local/bin/quorate
-chmod +x /quorate/dist/src/cli/main.js
-install -d -m 0700 /etc/quorate
+# The HA stack (quorate command, units, softdog at boot), then softdog now for the multiplexer.
+bash vagrant/provision/install-quorate.sh /quorate
+modprobe softdog
+test -c /dev/watchdog
 printf '{\n  "node": "%s",\n  "qdevice": { "mode": "integrated" }\n}\n' "$name" > /etc/quorate/quorate.json
-install -m 0644 systemd/quorate-watchdog-mux.service systemd/quorate-daemon.service /etc/systemd/system/
 systemctl daemon-reload
-systemctl disable --now corosync-qdevice 2>/dev/null || true
-systemctl enable corosync quorate-watchdog-mux quorate-daemon
 systemctl restart corosync
 systemctl restart quorate-watchdog-mux quorate-daemon
 echo "provisioned $name: $(corosync-quorumtool -s | grep -E '^Quorate|Total votes' | tr '\n' ' ')"
