@@ -8,6 +8,7 @@ import { registerLabCommands } from './lab';
 import { registerQdeviceCommands } from './qdevice';
 import { registerSimCommands } from './sim';
 import { registerStatusCommands } from './status';
+import { registerVmlabCommands } from './vmlab';
 import { registerWatchdogCommands } from './watchdog';
 
 /** One place that lists the verb families; each lives in its own module under src/cli/. */
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerDiagCommands(program);
   registerHaCommands(program);
   registerSetupCommands(program);
+  registerVmlabCommands(program);
 }

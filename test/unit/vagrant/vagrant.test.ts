@@ -10,11 +10,12 @@ import { defaultTimings } from '../../../src/ha/timings';
 const vagrantDir = join(__dirname, '../../../../vagrant');
 
 describe('vagrant/ test bed files', () => {
-  it('every provisioning script parses as shell', () => {
-    const scripts = readdirSync(join(vagrantDir, 'provision')).filter((f) => f.endsWith('.sh'));
-    assert.deepEqual(scripts.sort(), ['arbiter.sh', 'common.sh', 'make-authkey.sh', 'node.sh']);
+  it('every provisioning and VM lab script parses as shell', () => {
+    const scripts = ['provision', 'vmlab'].flatMap((dir) => readdirSync(join(vagrantDir, dir)).filter((f) => f.endsWith('.sh')).map((f) => `${dir}/${f}`));
+    assert.deepEqual(scripts.sort(), ['provision/arbiter.sh', 'provision/common.sh', 'provision/install-quorate.sh', 'provision/make-authkey.sh', 'provision/node.sh',
+      'vmlab/build-image.sh', 'vmlab/guest-setup.sh']);
     for (const script of scripts) {
-      const result = spawnSync('bash', ['-n', join(vagrantDir, 'provision', script)], { encoding: 'utf8' });
+      const result = spawnSync('bash', ['-n', join(vagrantDir, script)], { encoding: 'utf8' });
       assert.equal(result.status, 0, `${script}: ${result.stderr}`);
     }
   });

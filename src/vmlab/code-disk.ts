@@ -1,0 +1,41 @@
+/**
+ * The guests' code disk, made at every `vmlab up` from this checkout: the built quorate tree the
+ * provisioning installed links to (/opt/quorate in the guests) and this lab's cluster files
+ * (corosync.conf, authkey, hosts, quorate.json per node) under vmlab/. Rebuilding it takes a
+ * second or two, so the cached base image never holds our code.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runChecked } from '../lab/run';
+import { vmlabGuests, vmlabPaths } from './layout';
+
+/** What the guests run, relative to the checkout. */
+const codeEntries = ['package.json', 'dist', 'node_modules', 'systemd', 'build/Release/quorate_native.node'];
+
+export function clusterFiles(checkout: string): Record<string, string | Buffer> {
+  const files: Record<string, string | Buffer> = {
+    'corosync.conf': readFileSync(join(checkout, 'vagrant/files/corosync.conf'), 'utf8'),
+    authkey: randomBytes(256),
+    hosts: ['127.0.0.1 localhost', ...vmlabGuests.map((g) => `${g.address} ${g.name}`), ''].join('\n'),
+  };
+  for (const g of vmlabGuests.filter((guest) => guest.role === 'node')) {
+    files[`quorate-${g.name}.json`] = `${JSON.stringify({ node: g.name, qdevice: { mode: 'integrated' } }, null, 2)}\n`;
+  }
+  return files;
+}
+
+export async function makeCodeDisk(checkout: string): Promise<void> {
+  const stage = `${vmlabPaths.codeDisk}.stage`;
+  rmSync(stage, { recursive: true, force: true });
+  try {
+    for (const entry of codeEntries) {
+      cpSync(join(checkout, entry), join(stage, entry), { recursive: true, dereference: true });
+    }
+    mkdirSync(join(stage, 'vmlab'));
+    for (const [name, content] of Object.entries(clusterFiles(checkout))) writeFileSync(join(stage, 'vmlab', name), content);
+    await runChecked(['mkfs.ext4', '-q', '-F', '-L', 'quorate-code', '-d', stage, vmlabPaths.codeDisk, '512M'], { timeoutMs: 120_000 });
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ensureDemoService, measureFailover, startDemoProbe } from '../../src/vmlab/failover';
+import { guestNamed, vmlabPaths } from '../../src/vmlab/layout';
+import { VmLab, VmlabUnavailableError, vmlabUnavailableReason } from '../../src/vmlab/vmlab';
+import type { ServiceProbe } from '../../src/lab/service-probe';
+
+/**
+ * The VM lab end to end: three qemu guests (software emulation) from the provisioned Debian image,
+ * corosync across them with the arbiter's vote, softdog as each node's watchdog. A link cut of the
+ * service's node must reset that node's kernel through its watchdog before the other node answers.
+ * The image is built once per input change (about 3-5 minutes) and cached in /var/cache/quorate-vmlab.
+ */
+describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function () {
+  this.timeout(900_000);
+  let lab: VmLab | undefined;
+  let probe: ServiceProbe | undefined;
+  const log = (line: string): void => { process.stdout.write(`      ${line}\n`); };
+
+  before(async function () {
+    const reason = vmlabUnavailableReason();
+    if (reason !== undefined) {
+      log(`skipped: ${reason}`);
+      this.skip();
+    }
+    const started = performance.now();
+    try {
+      lab = await VmLab.up({ owned: true });
+    } catch (err) {
+      if (err instanceof VmlabUnavailableError) {
+        log(`skipped: ${err.message}`);
+        this.skip();
+      }
+      throw err;
+    }
+    log(`VM lab up (image cached or built, three guests booted, quorum with 3 votes) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  after(async () => {
+    await probe?.stop();
+    lab?.down();
+  });
+
+  it('both nodes count three votes: their own and the arbiter\'s through the daemon\'s integrated device client', async () => {
+    for (const node of ['node1', 'node2'] as const) {
+      const quorum = await lab!.quorumOf(node);
+      assert.equal(quorum?.quorate, true, `${node} quorate`);
+      assert.equal(quorum?.totalVotes, 3, `${node} total votes`);
+      assert.equal(quorum?.qdeviceVotes, 1, `${node} device vote`);
+    }
+  });
+
+  it('each node\'s watchdog is softdog, opened by the multiplexer', async () => {
+    for (const node of ['node1', 'node2'] as const) {
+      const result = await lab!.exec(node, ['sh', '-c', 'cat /sys/class/watchdog/watchdog0/identity /sys/class/watchdog/watchdog0/state; systemctl is-active quorate-watchdog-mux']);
+      assert.equal(result.stdout.trim().split('\n').join(' '), 'Software Watchdog active active', `${node}: ${result.stderr}`);
+    }
+  });
+
+  it('a link cut of the service\'s node: its kernel is reset by softdog, then the other node answers', async () => {
+    probe = startDemoProbe();
+    const from = await ensureDemoService(lab!, probe, 'node1');
+    const failover = await measureFailover(lab!, probe, 'link-cut', from);
+    log(`link cut of ${from}: watchdog reset after ${((failover.resetAfterMs ?? NaN) / 1000).toFixed(2)} s, ${failover.to} answers after ${(failover.answerAfterMs / 1000).toFixed(2)} s`);
+    assert.ok(failover.resetAfterMs !== undefined, `${from} was not reset`);
+    assert.ok(failover.resetAfterMs < failover.answerAfterMs, 'the cut node was reset before the takeover');
+    assert.ok((failover.lastOldAnswerMs ?? -1) < failover.resetAfterMs, 'no answer from the cut node after its reset');
+    assert.match(readFileSync(vmlabPaths.console(guestNamed(from)), 'utf8'), /softdog: Initiating system reboot/);
+  });
+});
