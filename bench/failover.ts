@@ -6,6 +6,7 @@ import { Lab } from '../src/lab/lab';
 import { labUnavailableReason } from '../src/lab/requirements';
 import { findDualRuns, readJournal } from '../src/lab/service-journal';
 import { ServiceProbe } from '../src/lab/service-probe';
+import { percentile } from '../src/util/percentile';
 
 /**
  * `npm run bench -- failover [--runs N] [--faults a,b] [--profiles default,tuned]`: a lab service
@@ -33,10 +34,6 @@ function parseArgs(args: string[]): Options {
     }
   }
   return options;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** A silence of the probe this long means the service was down, not a lost probe. */

@@ -11,6 +11,7 @@ import { emptyState } from '../src/store/state';
 import type { StoreStatus } from '../src/store/store';
 import type { Probe } from '../test/lab/native/probe-client';
 import { StoreLab } from '../test/lab/store/store-lab';
+import { percentile } from '../src/util/percentile';
 
 /**
  * `npm run bench -- store [writes]`: the cluster store on real corosync in the lab (fast
@@ -35,8 +36,7 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 function percentiles(samples: number[]): { p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
 /** Persisting `writes` single-put batches on a state of `keys` keys, both ways, timed per write. */

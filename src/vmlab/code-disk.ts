@@ -13,6 +13,13 @@ import { vmlabGuests, vmlabPaths } from './layout';
 /** What the guests run, relative to the checkout. */
 const codeEntries = ['package.json', 'dist', 'node_modules', 'systemd', 'build/Release/quorate_native.node'];
 
+/**
+ * Emulated guests run the daemon several times slower and stall its event loop for up to ~1.7 s
+ * on two busy host cores: rounds and renewals of 1 s, a 3 s feed window and W 12 s keep a node
+ * that is fine from resetting itself. The start-up check computes the lease from these (~20 s).
+ */
+export const vmlabDaemonTimings = { roundMs: 1000, renewIntervalMs: 1000, feedWindowMs: 3000, clockMarginMs: 1000, watchdogMs: 12_000 };
+
 export function clusterFiles(checkout: string): Record<string, string | Buffer> {
   const files: Record<string, string | Buffer> = {
     'corosync.conf': readFileSync(join(checkout, 'vagrant/files/corosync.conf'), 'utf8'),
@@ -20,8 +27,9 @@ export function clusterFiles(checkout: string): Record<string, string | Buffer> 
     hosts: ['127.0.0.1 localhost', ...vmlabGuests.map((g) => `${g.address} ${g.name}`), ''].join('\n'),
   };
   for (const g of vmlabGuests.filter((guest) => guest.role === 'node')) {
-    files[`quorate-${g.name}.json`] = `${JSON.stringify({ node: g.name, qdevice: { mode: 'integrated' } }, null, 2)}\n`;
+    files[`quorate-${g.name}.json`] = `${JSON.stringify({ node: g.name, qdevice: { mode: 'integrated' }, timings: vmlabDaemonTimings }, null, 2)}\n`;
   }
+  files['watchdog-mux.env'] = `QUORATE_WATCHDOG_TIMEOUT=${vmlabDaemonTimings.watchdogMs / 1000}\n`;
   return files;
 }
 

@@ -259,7 +259,7 @@ async function createNetwork(): Promise<void> {
 
 function sshArgv(key: string, address: string): string[] {
   return ['ssh', '-i', key, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${address}`];
+    '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=2', '-o', 'ServerAliveCountMax=3', `root@${address}`];
 }
 
 /** ssh hands the remote shell one string: every argument is quoted so it arrives as given. */

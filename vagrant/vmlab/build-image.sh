@@ -80,5 +80,7 @@ python3 scripts/extract-vmlinux.py "$rootfs"/boot/vmlinuz-* "$work/vmlinux"
 cp "$rootfs"/boot/initrd.img-* "$work/initrd.img"
 mkfs.ext4 -q -F -L quorate-root -d "$rootfs" "$work/base.img" 2G >&2
 mkdir -p "$out"
+# Older images (other input hashes) are 0.9 GB each: only the newest stays.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]\{16\}' ! -path "$out" -exec rm -rf {} +
 mv "$work/base.img" "$work/vmlinux" "$work/initrd.img" "$work/id_ed25519" "$work/id_ed25519.pub" "$out/"
 echo "$out"

@@ -20,5 +20,6 @@ if [ "$role" = node ]; then
   install -m 0400 "$files/authkey" /etc/corosync/authkey
   install -m 0644 "$files/corosync.conf" /etc/corosync/corosync.conf
   install -m 0600 "$files/quorate-$name.json" /etc/quorate/quorate.json
+  install -m 0644 "$files/watchdog-mux.env" /etc/default/quorate-watchdog-mux
 fi
 echo "quorate-vmlab-guest: $name ($role) at $addr"

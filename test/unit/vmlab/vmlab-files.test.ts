@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseCorosyncConf } from '../../../src/diag/corosync-conf';
-import { clusterFiles } from '../../../src/vmlab/code-disk';
+import { clusterFiles, vmlabDaemonTimings } from '../../../src/vmlab/code-disk';
 import { guestNamed, vmlabGuests, vmlabLayout } from '../../../src/vmlab/layout';
 import { guestKernelCommandLine, qemuArgv } from '../../../src/vmlab/qemu';
 import { shellQuote } from '../../../src/vmlab/vmlab';
@@ -37,10 +37,11 @@ describe('vmlab: guests, qemu command lines and cluster files', () => {
     assert.ok(conf !== undefined);
     for (const g of vmlabGuests.filter((guest) => guest.role === 'node')) {
       assert.match(String(files['corosync.conf']), new RegExp(`ring0_addr: ${g.address.replace(/\./g, '\\.')}`));
-      assert.deepEqual(JSON.parse(String(files[`quorate-${g.name}.json`])), { node: g.name, qdevice: { mode: 'integrated' } });
+      assert.deepEqual(JSON.parse(String(files[`quorate-${g.name}.json`])), { node: g.name, qdevice: { mode: 'integrated' }, timings: vmlabDaemonTimings });
     }
     assert.match(String(files['corosync.conf']), /host: 192\.168\.56\.13/);
     assert.match(String(files.hosts), /^192\.168\.56\.13 arbiter$/m);
+    assert.equal(files['watchdog-mux.env'], 'QUORATE_WATCHDOG_TIMEOUT=12\n', 'the multiplexer asks softdog for the W the daemons use');
     assert.equal((files.authkey as Buffer).length, 256);
     assert.notDeepEqual(clusterFiles(checkout).authkey, files.authkey, 'a fresh key per lab');
     assert.ok(`${vmlabLayout.serviceAddress}`.startsWith('192.168.56.'));

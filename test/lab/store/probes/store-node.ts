@@ -17,6 +17,7 @@ import { ClusterStore } from '../../../../src/store/store';
 import { CorosyncMembership } from '../../../../src/quorum/corosync-membership';
 import { monotonicClock } from '../../../../src/util/clock';
 import { sendLine, serveProbe, type ProbeOps } from '../../native/probes/serve';
+import { percentile } from '../../../../src/util/percentile';
 
 const kv = defineDocument<string>('kv', (v) => {
   if (typeof v !== 'string') throw new Error('must be a string');
@@ -35,10 +36,6 @@ let adapter: HaStoreAdapter | undefined;
 function need(): ClusterStore {
   if (store === undefined) throw new Error('store is not open');
   return store;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
 const ops: ProbeOps = {
