@@ -13,7 +13,8 @@ import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
 import { runCertStep } from './qdevice';
 
-const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
+/** Where the arbiter's configuration looks for its certificate, key and CA by default. */
+export const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
 
 interface QueryOptions { socket: string; verbose?: boolean; json?: boolean; cluster?: string }
 

@@ -34,7 +34,7 @@ describe('setup arbiter: the quorum device in corosync.conf', () => {
     assert.match(next, /# the operator's comment stays/);
     assert.match(next, /config_version: 5/);
     assert.match(next, /quorum \{\n {2}provider: corosync_votequorum\n {2}device \{\n {4}model: net\n {4}votes: 1\n {4}net \{\n {6}host: 10\.0\.0\.9\n/);
-    assert.deepEqual(clusterOf(next), { nodes: [{ name: 'node1', address: '10.0.0.1' }, { name: 'node2', address: '10.0.0.2' }], hasDevice: true, twoNode: false });
+    assert.deepEqual(clusterOf(next), { name: 'c1', nodes: [{ name: 'node1', address: '10.0.0.1' }, { name: 'node2', address: '10.0.0.2' }], hasDevice: true, twoNode: false });
   });
 
   it('refuses a second device unless replacing, and then keeps exactly one', () => {
