@@ -4,26 +4,7 @@ import { planArbiterSetup, type ArbiterSetupOptions } from '../../../src/setup/a
 import { SetupRefusedError } from '../../../src/setup/quorum-device-conf';
 import type { RemoteRunner } from '../../../src/setup/remote';
 import type { RunResult } from '../../../src/lab/run';
-
-const conf = `totem {
-  version: 2
-  cluster_name: c1
-  config_version: 4
-}
-nodelist {
-  node {
-    nodeid: 1
-    ring0_addr: 10.0.0.1
-  }
-  node {
-    nodeid: 2
-    ring0_addr: 10.0.0.2
-  }
-}
-quorum {
-  provider: corosync_votequorum
-}
-`;
+import { twoNodeConf as conf } from './two-node-conf';
 
 const options = (tls: 'off' | 'on' | 'required'): ArbiterSetupOptions => ({
   arbiter: '10.0.0.9',

@@ -1,31 +1,8 @@
 import assert from 'node:assert/strict';
 import { clusterOf, SetupRefusedError, withQuorumDevice } from '../../../src/setup/quorum-device-conf';
 import { shellQuote } from '../../../src/setup/remote';
+import { twoNodeConf as conf } from './two-node-conf';
 
-const conf = `# the operator's comment stays
-totem {
-  version: 2
-  cluster_name: c1
-  config_version: 4
-}
-
-nodelist {
-  node {
-    nodeid: 1
-    name: node1
-    ring0_addr: 10.0.0.1
-  }
-  node {
-    nodeid: 2
-    name: node2
-    ring0_addr: 10.0.0.2
-  }
-}
-
-quorum {
-  provider: corosync_votequorum
-}
-`;
 const device = { host: '10.0.0.9', port: 5403, algorithm: 'ffsplit' as const, tieBreaker: 'lowest', tls: 'off' as const, votes: 1 };
 
 describe('setup arbiter: the quorum device in corosync.conf', () => {
