@@ -56,7 +56,7 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
     },
     ...(tls ? certificateSteps(runner, { arbiter: options.arbiter, arbiterCertDir: options.arbiterCertDir, nodes, cluster: cluster.name }) : []),
     {
-      title: `start the arbiter on ${options.arbiter}: ${options.arbiterStart.join(' ')}`,
+      title: `start the arbiter on ${options.arbiter}: ${options.arbiterStart.join(' ')}${tls ? ` (it must serve tls ${options.device.tls} from ${options.arbiterCertDir})` : ''}`,
       run: async () => {
         await mustRun(runner, options.arbiter, options.arbiterStart, `start the arbiter on ${options.arbiter}`);
       },

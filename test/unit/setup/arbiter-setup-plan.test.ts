@@ -59,6 +59,7 @@ describe('setup arbiter: the step plan', () => {
     assert.match(titles[1]!, /in \/etc\/quorate\/arbiter on 10\.0\.0\.9, keeping a CA that exists/);
     assert.match(titles[2]!, /on 10\.0\.0\.1, 10\.0\.0\.2, and the certificate request for cluster c1 on 10\.0\.0\.1/);
     assert.match(titles[4]!, /on 10\.0\.0\.1, and its bundle on 10\.0\.0\.2/);
+    assert.match(titles[5]!, /\(it must serve tls required from \/etc\/quorate\/arbiter\)$/);
     assert.match(titles[6]!, /tls required/);
     assert.deepEqual(calls(run), ['localhost: cat /etc/corosync/corosync.conf', 'localhost: corosync-quorumtool -s']);
   });
