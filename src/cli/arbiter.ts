@@ -8,11 +8,13 @@ import { ArbiterIpcServer, queryArbiter } from '../qdevice/arbiter/ipc';
 import type { ArbiterStatus } from '../qdevice/arbiter/status';
 import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
 import { createLogger } from '../util/logger';
+import { shownFile, withInputFile } from './cert-io';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
 import { runCertStep } from './qdevice';
 
-const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
+/** Where the arbiter's configuration looks for its certificate, key and CA by default. */
+export const DEFAULT_CERT_DIR = '/etc/quorate/arbiter';
 
 interface QueryOptions { socket: string; verbose?: boolean; json?: boolean; cluster?: string }
 
@@ -113,15 +115,21 @@ export function registerArbiterCommands(program: Command): void {
   certs.command('init')
     .description('create the CA and the server certificate (CN "Qnetd Server")')
     .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
-    .action((opts: { dir: string }) => runCertStep(() => `CA certificate for the nodes: ${initArbiterCerts(opts.dir).exportedCa}`));
+    .option('--keep', 'keep an existing CA instead of refusing')
+    .option('--print-ca', 'print the CA certificate for the nodes (PEM) instead of its path')
+    .action((opts: { dir: string; keep?: boolean; printCa?: boolean }) => runCertStep(() => {
+      const ca = initArbiterCerts(opts.dir, opts.keep === true).exportedCa;
+      return opts.printCa === true ? shownFile(ca, true, 'pem') : `CA certificate for the nodes: ${ca}`;
+    }));
   certs.command('sign')
     .description('sign a node\'s certificate request for a cluster (the result goes back to the node)')
-    .requiredOption('--csr <file>', 'request made on a node (quorate qdevice certs request)')
+    .requiredOption('--csr <file>', 'request made on a node (quorate qdevice certs request; - reads it from stdin)')
     .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
     .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)
     .option('-o, --out <file>', 'where to write the certificate')
-    .action((opts: { csr: string; cluster: string; dir: string; out?: string }) => runCertStep(
-      () => signClusterCertificate(opts.dir, opts.csr, opts.cluster, opts.out)));
+    .option('--print', 'print the certificate (PEM) instead of its path')
+    .action((opts: { csr: string; cluster: string; dir: string; out?: string; print?: boolean }) => runCertStep(
+      () => withInputFile(opts.csr, 'pem', (csr) => shownFile(signClusterCertificate(opts.dir, csr, opts.cluster, opts.out), opts.print, 'pem'))));
   certs.command('nssdb')
     .description('write the NSS database real corosync-qnetd reads, from this certificate directory')
     .option('-d, --dir <dir>', 'certificate directory', DEFAULT_CERT_DIR)

@@ -6,6 +6,7 @@ import { openQuorumDevice } from '../qdevice/client';
 import { QdeviceConfigError } from '../qdevice/client/cmap-config';
 import { followDeviceSettings, loadQuorumDeviceConfig } from '../qdevice/client/settings';
 import { createLogger } from '../util/logger';
+import { shownFile, withInputFile } from './cert-io';
 import { CliError, exitCodes } from './errors';
 
 /** Runs the node-side quorum device on this node's corosync until SIGTERM/SIGINT; follows quorum.device.* changes. */
@@ -59,26 +60,36 @@ export function registerQdeviceCommands(program: Command): void {
 
   certs.command('init')
     .description('create the NSS database with the arbiter\'s CA certificate (qnetd-cacert.crt)')
-    .requiredOption('--ca <file>', 'CA certificate copied from the arbiter')
+    .requiredOption('--ca <file>', 'CA certificate copied from the arbiter (- reads it from stdin)')
+    .option('--replace', 'remove an existing database first')
     .option(...dbOption)
-    .action((o: { ca: string; db: string }) => runCertStep(() => { initNodeDb(o.db, o.ca); return `initialised ${o.db}`; }));
+    .action((o: { ca: string; replace?: boolean; db: string }) => runCertStep(() => withInputFile(o.ca, 'pem', (ca) => {
+      initNodeDb(o.db, ca, o.replace === true);
+      return `initialised ${o.db}`;
+    })));
 
   certs.command('request')
     .description('make a key and a certificate request for the cluster; sign it on the arbiter')
     .requiredOption('-n, --cluster <name>', 'cluster name (totem.cluster_name)')
+    .option('--print', 'print the request (PEM) instead of its path')
     .option(...dbOption)
-    .action((o: { cluster: string; db: string }) => runCertStep(() => requestClusterCertificate(o.db, o.cluster)));
+    .action((o: { cluster: string; print?: boolean; db: string }) => runCertStep(() => shownFile(requestClusterCertificate(o.db, o.cluster), o.print, 'pem')));
 
   certs.command('import')
     .description('import the certificate signed by the arbiter; prints the PKCS#12 bundle for the other nodes')
-    .requiredOption('--cert <file>', 'cluster-NAME.crt from the arbiter')
+    .requiredOption('--cert <file>', 'cluster-NAME.crt from the arbiter (- reads it from stdin)')
+    .option('--print', 'print the bundle (base64) instead of its path')
     .option(...dbOption)
-    .action((o: { cert: string; db: string }) => runCertStep(() => importClusterCertificate(o.db, o.cert)));
+    .action((o: { cert: string; print?: boolean; db: string }) => runCertStep(
+      () => withInputFile(o.cert, 'pem', (cert) => shownFile(importClusterCertificate(o.db, cert), o.print, 'base64'))));
 
   certs.command('import-bundle')
-    .description('on the other nodes: create the database from the CA and the first node\'s PKCS#12 bundle')
-    .requiredOption('--ca <file>', 'CA certificate from the arbiter')
-    .requiredOption('--p12 <file>', 'qdevice-net-node.p12 from the first node')
+    .description('on the other nodes: import the first node\'s PKCS#12 bundle, creating the database from the CA')
+    .option('--ca <file>', 'CA certificate from the arbiter (omit when "certs init" made the database)')
+    .requiredOption('--p12 <file>', 'qdevice-net-node.p12 from the first node (- reads it as base64 from stdin)')
     .option(...dbOption)
-    .action((o: { ca: string; p12: string; db: string }) => runCertStep(() => { importNodeBundle(o.db, o.ca, o.p12); return `initialised ${o.db}`; }));
+    .action((o: { ca?: string; p12: string; db: string }) => runCertStep(() => withInputFile(o.p12, 'base64', (p12) => {
+      importNodeBundle(o.db, o.ca, p12);
+      return `imported the cluster certificate into ${o.db}`;
+    })));
 }

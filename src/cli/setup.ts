@@ -3,6 +3,7 @@ import { run } from '../lab/run';
 import { planArbiterSetup } from '../setup/arbiter-setup';
 import { SetupRefusedError } from '../setup/quorum-device-conf';
 import { sshRunner, type RemoteRunner } from '../setup/remote';
+import { DEFAULT_CERT_DIR } from './arbiter';
 import { CliError, exitCodes } from './errors';
 
 interface SetupArbiterOptions {
@@ -15,6 +16,7 @@ interface SetupArbiterOptions {
   user: string;
   conf: string;
   arbiterStart: string;
+  arbiterCertDir: string;
   deviceStart: string;
 }
 
@@ -28,16 +30,13 @@ async function setupArbiter(host: string, options: SetupArbiterOptions): Promise
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535, got ${JSON.stringify(options.port)}`, exitCodes.usage);
   if (!/^(lowest|highest|\d+)$/.test(options.tieBreaker)) throw new CliError(`--tie-breaker must be lowest, highest or a node id, got ${JSON.stringify(options.tieBreaker)}`, exitCodes.usage);
-  if (options.tls !== 'off') {
-    throw new CliError('--tls on|required is not set up by this command yet: make the certificates with `quorate arbiter certs` and `quorate qdevice certs` (README), then set quorum.device.net.tls', exitCodes.usage);
-  }
   const words = (text: string) => text.split(/\s+/).filter((w) => w !== '');
   let steps;
   try {
     steps = await planArbiterSetup(runnerFor(options.user), 'localhost', {
       arbiter: host, replace: options.force === true, confPath: () => options.conf,
       device: { port, algorithm: options.algorithm, tieBreaker: options.tieBreaker, tls: options.tls },
-      arbiterStart: words(options.arbiterStart), deviceStart: words(options.deviceStart), voteTimeoutMs: 60_000,
+      arbiterStart: words(options.arbiterStart), arbiterCertDir: options.arbiterCertDir, deviceStart: words(options.deviceStart), voteTimeoutMs: 60_000,
     });
   } catch (err) {
     if (err instanceof SetupRefusedError) throw new CliError(`refused, nothing changed: ${err.message}`, exitCodes.refused);
@@ -60,12 +59,14 @@ export function registerSetupCommands(program: Command): void {
     .addOption(new Option('--algorithm <name>', 'arbiter decision algorithm').choices(['ffsplit', 'lms']).default('ffsplit'))
     .option('--tie-breaker <t>', 'lowest, highest or a node id', 'lowest')
     .option('--port <n>', "the arbiter's TCP port", '5403')
-    .addOption(new Option('--tls <mode>', 'TLS to the arbiter').choices(['off', 'on', 'required']).default('off'))
+    .addOption(new Option('--tls <mode>', 'TLS to the arbiter; on|required also makes the certificates on the arbiter and the nodes')
+      .choices(['off', 'on', 'required']).default('off'))
     .option('--force', 'replace a quorum device that is configured already')
     .option('--dry-run', 'print the steps without changing anything (the checks still run)')
     .option('--user <name>', 'ssh user on the other hosts', 'root')
     .option('--conf <path>', 'corosync.conf on every node', '/etc/corosync/corosync.conf')
-    .option('--arbiter-start <command>', 'starts the arbiter on HOST', 'systemctl enable --now quorate-arbiter.service')
+    .option('--arbiter-start <command>', 'starts the arbiter on HOST (with --tls its configuration must set "tls" too)', 'systemctl enable --now quorate-arbiter.service')
+    .option('--arbiter-cert-dir <dir>', "the arbiter's certificate directory on HOST (with --tls)", DEFAULT_CERT_DIR)
     .option('--device-start <command>', "starts each node's device client (corosync-qdevice: 'systemctl enable --now corosync-qdevice')",
       'systemctl restart quorate-daemon.service')
     .action((host: string, options: SetupArbiterOptions) => setupArbiter(host, options));

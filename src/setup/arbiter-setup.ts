@@ -2,12 +2,15 @@
  * `quorate setup arbiter HOST`, like `pvecm qdevice setup`: checks that every node is up and the
  * cluster quorate, writes the quorum device into corosync.conf on every node, reloads corosync's
  * configuration, starts the arbiter and the nodes' device clients, and waits for the device's
- * vote. It refuses, changing nothing, when a node is missing (the new expected votes could then
+ * vote; with tls on or required it first makes the certificates on the arbiter and the nodes
+ * (certificate-steps.ts). It refuses, changing nothing, when a node is missing (the new expected votes could then
  * leave the cluster without quorum), when a device exists already (unless replace), or when
  * two_node is set.
  */
 import { clusterOf, SetupRefusedError, withQuorumDevice, type QuorumDeviceSettings } from './quorum-device-conf';
+import { certificateSteps } from './certificate-steps';
 import type { RemoteRunner } from './remote';
+import { mustRun, type SetupStep } from './step';
 
 export interface ArbiterSetupOptions {
   arbiter: string;
@@ -15,17 +18,14 @@ export interface ArbiterSetupOptions {
   replace: boolean;
   /** Where corosync.conf is on a host (the same path everywhere on a real cluster). */
   confPath: (host: string) => string;
-  /** Runs on the arbiter host to start the arbiter (default: its systemd unit). */
+  /** Runs on the arbiter host to start the arbiter (default: its systemd unit); with TLS it must serve the certificates in arbiterCertDir. */
   arbiterStart: string[];
+  /** The arbiter's certificate directory, made with TLS (`quorate arbiter certs init -d`). */
+  arbiterCertDir: string;
   /** Runs on every node to start the node-side device client. */
   deviceStart: string[];
   /** How long to wait for the device's vote. */
   voteTimeoutMs: number;
-}
-
-export interface SetupStep {
-  title: string;
-  run: () => Promise<string | void>;
 }
 
 /** What setup will do, step by step; `--dry-run` prints the titles, else they run in order. */
@@ -44,6 +44,8 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
     throw new SetupRefusedError(`${nodesLine?.[1] ?? '?'} of ${cluster.nodes.length} nodes are members: with a node missing the new expected votes `
       + 'could leave the cluster without quorum until the device votes; bring every node up first');
   }
+  const tls = options.device.tls !== 'off';
+  if (tls && cluster.name === '') throw new SetupRefusedError(`${options.confPath(self)} sets no totem.cluster_name: the TLS cluster certificate is issued for it`);
   const nodes = cluster.nodes.map((n) => n.address);
   return [
     {
@@ -52,8 +54,9 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
         for (const host of [options.arbiter, ...nodes]) await mustRun(runner, host, ['quorate', '--version'], `run quorate on ${host}`);
       },
     },
+    ...(tls ? certificateSteps(runner, { arbiter: options.arbiter, arbiterCertDir: options.arbiterCertDir, nodes, cluster: cluster.name }) : []),
     {
-      title: `start the arbiter on ${options.arbiter}: ${options.arbiterStart.join(' ')}`,
+      title: `start the arbiter on ${options.arbiter}: ${options.arbiterStart.join(' ')}${tls ? ` (it must serve tls ${options.device.tls} from ${options.arbiterCertDir})` : ''}`,
       run: async () => {
         await mustRun(runner, options.arbiter, options.arbiterStart, `start the arbiter on ${options.arbiter}`);
       },
@@ -91,14 +94,9 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
           }
           await new Promise((r) => setTimeout(r, 500));
         }
-        throw new Error(`the device's vote did not arrive within ${options.voteTimeoutMs / 1000} s; corosync-quorumtool says:\n${last}`);
+        const hint = tls ? ` (tls ${options.device.tls}: does the arbiter on ${options.arbiter} serve TLS with the certificates in ${options.arbiterCertDir}?)` : '';
+        throw new Error(`the device's vote did not arrive within ${options.voteTimeoutMs / 1000} s${hint}; corosync-quorumtool says:\n${last}`);
       },
     },
   ];
-}
-
-async function mustRun(runner: RemoteRunner, host: string, argv: string[], what: string, input?: string): Promise<string> {
-  const result = await runner.run(host, argv, input);
-  if (result.code !== 0) throw new Error(`could not ${what}: ${(result.stderr || result.stdout).trim() || `exit code ${result.code}`}`);
-  return result.stdout;
 }

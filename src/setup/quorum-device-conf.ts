@@ -17,15 +17,16 @@ export interface QuorumDeviceSettings {
 
 export class SetupRefusedError extends Error {}
 
-/** The nodes' ring0 addresses and names, and whether a device is configured already. */
-export function clusterOf(text: string): { nodes: { name: string; address: string }[]; hasDevice: boolean; twoNode: boolean } {
+/** The cluster's name (totem.cluster_name, '' when unset), the nodes' ring0 addresses and names, and whether a device is configured already. */
+export function clusterOf(text: string): { name: string; nodes: { name: string; address: string }[]; hasDevice: boolean; twoNode: boolean } {
   const root = parseCorosyncConf(text);
+  const name = section(root, ['totem'])?.values.get('cluster_name') ?? '';
   const nodes = (section(root, ['nodelist'])?.sections ?? []).filter((s) => s.name === 'node').map(({ section: n }) => ({
     name: n.values.get('name') ?? n.values.get('ring0_addr') ?? '',
     address: n.values.get('ring0_addr') ?? '',
   }));
   const quorum = section(root, ['quorum']);
-  return { nodes, hasDevice: section(root, ['quorum', 'device']) !== undefined, twoNode: quorum?.values.get('two_node') === '1' };
+  return { name, nodes, hasDevice: section(root, ['quorum', 'device']) !== undefined, twoNode: quorum?.values.get('two_node') === '1' };
 }
 
 function deviceSection(d: QuorumDeviceSettings, indent: string): string[] {

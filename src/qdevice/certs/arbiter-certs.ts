@@ -49,10 +49,16 @@ function withExtFile<T>(content: string, fn: (file: string) => T): T {
 
 const DAYS = '36500';
 
-/** Creates the CA and the server certificate; refuses to overwrite an existing CA. */
-export function initArbiterCerts(dir: string): ArbiterCertPaths {
+/**
+ * Creates the CA and the server certificate; refuses to overwrite an existing CA, or with
+ * `keepExisting` leaves it as it is (a second cluster's set-up reuses the arbiter's CA).
+ */
+export function initArbiterCerts(dir: string, keepExisting = false): ArbiterCertPaths {
   const p = arbiterCertPaths(dir);
-  if (fs.existsSync(p.caKey)) throw new CertToolError(`${p.caKey} exists already: the arbiter's CA is set up`);
+  if (fs.existsSync(p.caKey)) {
+    if (keepExisting) return p;
+    throw new CertToolError(`${p.caKey} exists already: the arbiter's CA is set up`);
+  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   runTool('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p.caKey, '-out', p.caCert, '-days', DAYS,
     '-subj', `/CN=${CA_CN}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);

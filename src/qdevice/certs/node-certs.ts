@@ -29,9 +29,17 @@ export function nodeTlsFiles(dir: string): NodeTlsFiles {
   return { caCert: path.join(dir, 'qnetd-cacert.crt'), clientP12: path.join(dir, 'qdevice-net-node.p12') };
 }
 
-/** Creates the database (empty password) and imports the arbiter's CA certificate. */
-export function initNodeDb(dir: string, caFile: string): void {
-  if (fs.existsSync(path.join(dir, 'cert9.db'))) throw new CertToolError(`${dir} holds an NSS database already`);
+const hasDb = (dir: string) => fs.existsSync(path.join(dir, 'cert9.db'));
+
+/**
+ * Creates the database (empty password) and imports the arbiter's CA certificate. An existing
+ * database is refused, or with `replace` removed first (a new cluster certificate follows).
+ */
+export function initNodeDb(dir: string, caFile: string, replace = false): void {
+  if (hasDb(dir)) {
+    if (!replace) throw new CertToolError(`${dir} holds an NSS database already`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(dir, 'pwdfile.txt'), '', { mode: 0o600 });
   runTool('certutil', ['-N', '-d', db(dir), '-f', path.join(dir, 'pwdfile.txt')]);
@@ -63,9 +71,13 @@ export function importClusterCertificate(dir: string, certFile: string, p12File 
   return p12File;
 }
 
-/** On the other nodes: creates the database with the CA and imports the PKCS#12 from the first node. */
-export function importNodeBundle(dir: string, caFile: string, p12File: string): void {
-  initNodeDb(dir, caFile);
+/**
+ * On the other nodes: imports the PKCS#12 from the first node, into a database created here with
+ * the CA, or without `caFile` into the one `initNodeDb` made already.
+ */
+export function importNodeBundle(dir: string, caFile: string | undefined, p12File: string): void {
+  if (caFile !== undefined) initNodeDb(dir, caFile);
+  else if (!hasDb(dir)) throw new CertToolError(`${dir} holds no NSS database: give the arbiter's CA certificate to create it`);
   runTool('pk12util', ['-d', db(dir), '-i', p12File, '-W', '', '-k', path.join(dir, 'pwdfile.txt')]);
   copyUnlessSame(p12File, nodeTlsFiles(dir).clientP12);
 }

@@ -1,31 +1,8 @@
 import assert from 'node:assert/strict';
 import { clusterOf, SetupRefusedError, withQuorumDevice } from '../../../src/setup/quorum-device-conf';
 import { shellQuote } from '../../../src/setup/remote';
+import { twoNodeConf as conf } from './two-node-conf';
 
-const conf = `# the operator's comment stays
-totem {
-  version: 2
-  cluster_name: c1
-  config_version: 4
-}
-
-nodelist {
-  node {
-    nodeid: 1
-    name: node1
-    ring0_addr: 10.0.0.1
-  }
-  node {
-    nodeid: 2
-    name: node2
-    ring0_addr: 10.0.0.2
-  }
-}
-
-quorum {
-  provider: corosync_votequorum
-}
-`;
 const device = { host: '10.0.0.9', port: 5403, algorithm: 'ffsplit' as const, tieBreaker: 'lowest', tls: 'off' as const, votes: 1 };
 
 describe('setup arbiter: the quorum device in corosync.conf', () => {
@@ -34,7 +11,7 @@ describe('setup arbiter: the quorum device in corosync.conf', () => {
     assert.match(next, /# the operator's comment stays/);
     assert.match(next, /config_version: 5/);
     assert.match(next, /quorum \{\n {2}provider: corosync_votequorum\n {2}device \{\n {4}model: net\n {4}votes: 1\n {4}net \{\n {6}host: 10\.0\.0\.9\n/);
-    assert.deepEqual(clusterOf(next), { nodes: [{ name: 'node1', address: '10.0.0.1' }, { name: 'node2', address: '10.0.0.2' }], hasDevice: true, twoNode: false });
+    assert.deepEqual(clusterOf(next), { name: 'c1', nodes: [{ name: 'node1', address: '10.0.0.1' }, { name: 'node2', address: '10.0.0.2' }], hasDevice: true, twoNode: false });
   });
 
   it('refuses a second device unless replacing, and then keeps exactly one', () => {
