@@ -17,6 +17,7 @@ interface SetupArbiterOptions {
   conf: string;
   arbiterStart: string;
   arbiterCertDir: string;
+  arbiterDefaults: string;
   deviceStart: string;
 }
 
@@ -36,7 +37,8 @@ async function setupArbiter(host: string, options: SetupArbiterOptions): Promise
     steps = await planArbiterSetup(runnerFor(options.user), 'localhost', {
       arbiter: host, replace: options.force === true, confPath: () => options.conf,
       device: { port, algorithm: options.algorithm, tieBreaker: options.tieBreaker, tls: options.tls },
-      arbiterStart: words(options.arbiterStart), arbiterCertDir: options.arbiterCertDir, deviceStart: words(options.deviceStart), voteTimeoutMs: 60_000,
+      arbiterStart: words(options.arbiterStart), arbiterCertDir: options.arbiterCertDir,
+      ...(options.arbiterDefaults === '' ? {} : { arbiterDefaults: options.arbiterDefaults }), deviceStart: words(options.deviceStart), voteTimeoutMs: 60_000,
     });
   } catch (err) {
     if (err instanceof SetupRefusedError) throw new CliError(`refused, nothing changed: ${err.message}`, exitCodes.refused);
@@ -65,7 +67,9 @@ export function registerSetupCommands(program: Command): void {
     .option('--dry-run', 'print the steps without changing anything (the checks still run)')
     .option('--user <name>', 'ssh user on the other hosts', 'root')
     .option('--conf <path>', 'corosync.conf on every node', '/etc/corosync/corosync.conf')
-    .option('--arbiter-start <command>', 'starts the arbiter on HOST (with --tls its configuration must set "tls" too)', 'systemctl enable --now quorate-arbiter.service')
+    .option('--arbiter-start <command>', 'starts the arbiter on HOST', 'systemctl enable --now quorate-arbiter.service')
+    .option('--arbiter-defaults <file>', "with --tls: quorate-arbiter.service's environment file on HOST, given the TLS options ('' when --arbiter-start serves TLS itself)",
+      '/etc/default/quorate-arbiter')
     .option('--arbiter-cert-dir <dir>', "the arbiter's certificate directory on HOST (with --tls)", DEFAULT_CERT_DIR)
     .option('--device-start <command>', "starts each node's device client (corosync-qdevice: 'systemctl enable --now corosync-qdevice')",
       'systemctl restart quorate-daemon.service')

@@ -20,6 +20,12 @@ export interface ArbiterSetupOptions {
   confPath: (host: string) => string;
   /** Runs on the arbiter host to start the arbiter (default: its systemd unit); with TLS it must serve the certificates in arbiterCertDir. */
   arbiterStart: string[];
+  /**
+   * With TLS: the environment file of quorate-arbiter.service on the arbiter host, where setup sets
+   * QUORATE_ARBITER_OPTIONS to the TLS mode and certificate directory (and restarts a running unit).
+   * Undefined: the arbiterStart command serves TLS by itself.
+   */
+  arbiterDefaults?: string;
   /** The arbiter's certificate directory, made with TLS (`quorate arbiter certs init -d`). */
   arbiterCertDir: string;
   /** Runs on every node to start the node-side device client. */
@@ -55,6 +61,7 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
       },
     },
     ...(tls ? certificateSteps(runner, { arbiter: options.arbiter, arbiterCertDir: options.arbiterCertDir, nodes, cluster: cluster.name }) : []),
+    ...(tls && options.arbiterDefaults !== undefined ? [arbiterTlsDefaultsStep(runner, options, options.arbiterDefaults)] : []),
     {
       title: `start the arbiter on ${options.arbiter}: ${options.arbiterStart.join(' ')}${tls ? ` (it must serve tls ${options.device.tls} from ${options.arbiterCertDir})` : ''}`,
       run: async () => {
@@ -99,4 +106,18 @@ export async function planArbiterSetup(runner: RemoteRunner, self: string, optio
       },
     },
   ];
+}
+
+/** Keeps the file's other lines; a running unit is restarted so that it serves TLS now. */
+const replaceOptionsLine = 'f="$1"; touch "$f" && { grep -v "^QUORATE_ARBITER_OPTIONS=" "$f"; cat; } > "$f.quorate-new" && mv "$f.quorate-new" "$f"'
+  + ' && { systemctl try-restart quorate-arbiter.service 2>/dev/null || true; }';
+
+function arbiterTlsDefaultsStep(runner: RemoteRunner, options: ArbiterSetupOptions, file: string): SetupStep {
+  const line = `QUORATE_ARBITER_OPTIONS="--tls ${options.device.tls} --cert-dir ${options.arbiterCertDir}"`;
+  return {
+    title: `make quorate-arbiter.service serve tls ${options.device.tls}: ${line} in ${file} on ${options.arbiter} (restarted if it runs)`,
+    run: async () => {
+      await mustRun(runner, options.arbiter, ['sh', '-c', replaceOptionsLine, 'sh', file], `set the arbiter's TLS options in ${file} on ${options.arbiter}`, `${line}\n`);
+    },
+  };
 }

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sinon from 'sinon';
 import { planArbiterSetup, type ArbiterSetupOptions } from '../../../src/setup/arbiter-setup';
 import { SetupRefusedError } from '../../../src/setup/quorum-device-conf';
@@ -97,5 +101,28 @@ describe('setup arbiter: the step plan', () => {
     const { runner } = fakeRunner((_host, argv) => (argv[0] === 'cat' ? ok(conf.replace('  cluster_name: c1\n', '')) : undefined));
     await assert.rejects(planArbiterSetup(runner, 'localhost', options('on')), (e: Error) => e instanceof SetupRefusedError && /cluster_name/.test(e.message));
     await planArbiterSetup(runner, 'localhost', options('off'));
+  });
+
+  it("with tls and the unit's environment file: sets QUORATE_ARBITER_OPTIONS there before the arbiter starts, keeping the file's other lines", async () => {
+    const { runner, run } = fakeRunner();
+    const steps = await planArbiterSetup(runner, 'localhost', { ...options('required'), arbiterDefaults: '/tmp/defaults' });
+    const index = steps.findIndex((s) => s.title.startsWith('make quorate-arbiter.service serve tls required'));
+    assert.ok(index > 0 && steps[index + 1]!.title.startsWith('start the arbiter'), steps.map((s) => s.title).join('\n'));
+    for (const step of steps.slice(0, index + 1)) await step.run();
+    const call = run.getCalls().at(-1)!;
+    assert.equal(call.args[0], '10.0.0.9');
+    assert.equal(call.args[2], 'QUORATE_ARBITER_OPTIONS="--tls required --cert-dir /etc/quorate/arbiter"\n');
+    // The script itself, on a local file: the options line replaced, the rest kept.
+    const dir = mkdtempSync(join(tmpdir(), 'quorate-setup-'));
+    try {
+      const file = join(dir, 'quorate-arbiter');
+      writeFileSync(file, '# mine\nQUORATE_ARBITER_OPTIONS="--tls off"\nOTHER=1\n');
+      const [, argv, input] = call.args as [string, string[], string];
+      const result = spawnSync(argv[0]!, [...argv.slice(1, -1), file], { input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(readFileSync(file, 'utf8'), '# mine\nOTHER=1\nQUORATE_ARBITER_OPTIONS="--tls required --cert-dir /etc/quorate/arbiter"\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
