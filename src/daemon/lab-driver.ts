@@ -63,10 +63,15 @@ export class LabDriver implements ResourceDriver {
     const service = this.service(params);
     const device = await this.deviceFor(service);
     await runChecked(['ip', 'addr', 'replace', `${service.address}/${service.prefixLength}`, 'dev', device]);
-    // Unsolicited ARP: a client's cache still points at the node that ran the service before.
-    // arping lingers for a reply that never comes; the announcement is out long before.
-    const announced = run(['arping', '-U', '-c', '1', '-I', device, '-s', service.address, service.address], { timeoutMs: 3000 });
-    if (this.pid(id) !== null) return;
+    if (this.pid(id) === null) await this.spawnResponder(id, service);
+    // Unsolicited ARP once the service answers: a client's cache still points at the node that ran
+    // it before, and without this it keeps sending there until its neighbour entry times out (up
+    // to a minute). Two announcements a second apart (one may be lost; a slow node may start
+    // arping late), -w ends arping, which else waits for replies that never come.
+    await run(['arping', '-U', '-c', '2', '-w', '2', '-I', device, '-s', service.address, service.address], { timeoutMs: 10_000 });
+  }
+
+  private async spawnResponder(id: string, service: LabService): Promise<void> {
     mkdirSync(this.options.runDir, { recursive: true });
     const args = [responderPath, `lab:${id}`, this.options.node, service.address, String(service.port)];
     if (this.options.journal !== '') args.push(this.options.journal);
@@ -75,7 +80,6 @@ export class LabDriver implements ResourceDriver {
     if (child.pid === undefined) throw new Error(`lab service ${id}: the responder did not start`);
     writeFileSync(this.pidFile(id), `${child.pid}\n`);
     await this.waitListening(id, service, child.pid);
-    await announced;
   }
 
   async stop(id: string, params: DriverParams, timeoutMs: number): Promise<void> {
