@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import sinon from 'sinon';
+import { main } from '../../../src/cli/main';
 import { parseCorosyncConf } from '../../../src/diag/corosync-conf';
 import { clusterFiles, vmlabDaemonTimings } from '../../../src/vmlab/code-disk';
-import { guestNamed, vmlabGuests, vmlabLayout } from '../../../src/vmlab/layout';
+import { guestNamed, vmlabGuests, vmlabLayout, vmlabPaths } from '../../../src/vmlab/layout';
 import { guestKernelCommandLine, qemuArgv } from '../../../src/vmlab/qemu';
 import { shellQuote } from '../../../src/vmlab/vmlab';
 
@@ -53,5 +56,18 @@ describe('vmlab: guests, qemu command lines and cluster files', () => {
     assert.equal(shellQuote("it's a b"), "'it'\\''s a b'");
     assert.equal(shellQuote('$(reboot)'), "'$(reboot)'");
     assert.equal(shellQuote(''), "''");
+  });
+});
+
+describe('quorate vmlab: errors before anything runs', () => {
+  let stderr: sinon.SinonStub;
+  beforeEach(() => { stderr = sinon.stub(process.stderr, 'write').returns(true); });
+  afterEach(() => { stderr.restore(); });
+
+  it('a fault the lab does not know is a usage error (2); asking a lab that is not up says so (3)', async function () {
+    if (existsSync(vmlabPaths.state)) this.skip(); // a VM lab is up on this machine: its status is not an error
+    assert.equal(await main(['vmlab', 'failover', '--fault', 'meteor']), 2);
+    assert.equal(await main(['vmlab', 'status']), 3);
+    assert.match(stderr.getCalls().map((c) => String(c.args[0])).join(''), /no VM lab is up: `quorate vmlab up` first/);
   });
 });
