@@ -16,9 +16,10 @@ import type { HaStore, StoreEffect } from './store-seam';
 import type { WatchdogControl } from './watchdog-control';
 
 /**
- * After the CRM took a lock (mastership, a lost node's agent lock) the next round follows this
- * soon instead of a whole round later: recovering a service waits on that lock, and every other
- * decision reads ages, not round counts.
+ * After the CRM or the LRM took a lock (mastership, a lost node's agent lock, this node's agent
+ * lock before a start) the next round follows this soon instead of a whole round later: a
+ * recovery and then the start wait on those locks, and every other decision reads ages, not
+ * round counts.
  */
 const followUpDelayMs = 50;
 const maxFollowUps = 3;
@@ -124,14 +125,13 @@ export class NodeDaemon {
     return { ...view, quorate: view.quorate && this.parts.store.current };
   }
 
-  /** One CRM and one LRM step; true when the CRM took a lock, whose outcome the next round should act on at once. */
+  /** One CRM and one LRM step; true when either took a lock, whose outcome the next round should act on at once. */
   private async round(): Promise<boolean> {
     const { store, timings } = this.parts;
     this.rounds += 1;
     const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: this.shutdown !== null });
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
-    const tookLock = crm.effects.some((e) => e.kind === 'lock' && e.op === 'acquire');
 
     const results = this.results;
     this.results = [];
@@ -142,7 +142,7 @@ export class NodeDaemon {
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
-    return tookLock;
+    return [...crm.effects, ...lrm.effects].some((e) => e.kind === 'lock' && e.op === 'acquire');
   }
 
   private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {

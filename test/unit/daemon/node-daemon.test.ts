@@ -124,6 +124,19 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(daemons[0]!.self().lrm.state, 'active');
   });
 
+  it('acts on a lock it just took in a follow-up round, not a whole round later (mastership, then the agent lock, then the start)', async () => {
+    const stepMs = 10;
+    let elapsed = 0;
+    while (drivers[0]!.calls.length === 0 && elapsed < 10_000) {
+      cluster.clock.advance(stepMs);
+      elapsed += stepMs;
+      await cluster.settle();
+    }
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+    // Manager lock, agent lock, start: each waits for a lock, each follows 50 ms after it was taken.
+    assert.ok(elapsed < defaultTimings.roundMs, `the service started ${elapsed} ms after the daemons, more than one ${defaultTimings.roundMs} ms round`);
+  });
+
   it('starts nothing while the watchdog cannot be opened, and starts once it can', async () => {
     watchdogs[0]!.failOpens = 3;
     await runFor(20_000);
