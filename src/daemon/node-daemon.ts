@@ -24,6 +24,13 @@ import type { WatchdogControl } from './watchdog-control';
 const followUpDelayMs = 50;
 const maxFollowUps = 3;
 
+/**
+ * A lock another node stopped renewing is free at a known time by this replica's ages: a round
+ * runs this soon after it (the store judges expiry every 100 ms; refused takes get follow-ups)
+ * instead of up to a whole round later. Locks kept renewed never come this close.
+ */
+const afterExpiryMs = 20;
+
 export interface DaemonLog {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
@@ -111,12 +118,22 @@ export class NodeDaemon {
         if (took > this.parts.timings.roundMs) this.parts.log.warn(`round took ${took} ms, longer than a round`);
         // A lock that stays refused (not yet judged expired) must not turn this into a busy loop.
         this.followUps = followUp && this.followUps < maxFollowUps ? this.followUps + 1 : 0;
-        this.schedule(this.followUps > 0 ? followUpDelayMs : Math.max(0, this.parts.timings.roundMs - took));
+        this.schedule(this.followUps > 0 ? followUpDelayMs : Math.min(Math.max(0, this.parts.timings.roundMs - took), this.untilAnotherLockFrees()));
       }, (err: unknown) => {
         this.parts.log.error(`round failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
         this.schedule(this.parts.timings.roundMs);
       });
     });
+  }
+
+  /** ms until the soonest lock held by another node expires (plus afterExpiryMs); Infinity when none will. */
+  private untilAnotherLockFrees(): number {
+    const { store, timings } = this.parts;
+    const me = this.lastView?.node;
+    const left = Object.values(store.view().locks)
+      .filter((lock) => lock.holder !== me && lock.ageMs < timings.lockLeaseMs)
+      .map((lock) => timings.lockLeaseMs - lock.ageMs + afterExpiryMs);
+    return Math.min(Infinity, ...left);
   }
 
   /** This node's view; quorum counts only once the store copy is current (env.ts). */

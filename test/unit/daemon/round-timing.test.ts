@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { NodeDaemon } from '../../../src/daemon/node-daemon';
+import { ResourceRunner } from '../../../src/daemon/resource-runner';
+import type { HaStore, StoreEffect } from '../../../src/daemon/store-seam';
+import type { StoreView } from '../../../src/ha/env';
+import { defaultTimings } from '../../../src/ha/timings';
+import { managerLockName } from '../../../src/ha/types';
+import type { MembershipSnapshot } from '../../../src/quorum/types';
+import { emptyHaConfig } from '../../../src/store/ha-adapter';
+import { ManualClock } from '../../support/manual-clock';
+
+/** The store seam with one lock another node stopped renewing, as its replica ages it. */
+class ExpiringLockStore implements HaStore {
+  readonly current = true;
+  holder = 'node1';
+  acquiredAt: number | null = null;
+  constructor(private readonly clock: ManualClock, private renewedAt: number) {}
+  view(): StoreView {
+    return {
+      config: emptyHaConfig(), managerStatus: null, lrmStatus: {}, commands: [],
+      locks: { [managerLockName]: { holder: this.holder, ageMs: this.clock.now() - this.renewedAt } },
+    };
+  }
+  apply(effect: StoreEffect): Promise<boolean> {
+    if (effect.kind !== 'lock' || effect.lock !== managerLockName) return Promise.resolve(true);
+    const expired = this.clock.now() - this.renewedAt >= defaultTimings.lockLeaseMs;
+    if (effect.op === 'acquire' && expired) {
+      this.holder = 'node2';
+      this.renewedAt = this.clock.now();
+      this.acquiredAt ??= this.clock.now();
+      return Promise.resolve(true);
+    }
+    if (effect.op === 'renew' && this.holder === 'node2') this.renewedAt = this.clock.now();
+    return Promise.resolve(effect.op === 'renew' && this.holder === 'node2');
+  }
+}
+
+describe('NodeDaemon: rounds timed to the locks', () => {
+  it("runs a round just after another node's lock expires instead of up to a round later", async () => {
+    const clock = new ManualClock();
+    // Expires at 15,000 - 900 = 14,100 ms, between the regular rounds at 14,000 and 15,000.
+    const store = new ExpiringLockStore(clock, -900);
+    const expiresAt = defaultTimings.lockLeaseMs - 900;
+    const snapshot: MembershipSnapshot = {
+      localNodeId: 2, quorate: true, ringId: '1.1', expectedVotes: 2, totalVotes: 2, quorum: 2, qdevice: null,
+      nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
+    };
+    const daemon = new NodeDaemon({
+      timings: defaultTimings, clock, store,
+      membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve() },
+      resources: new ResourceRunner([], 1000),
+    });
+    await daemon.start();
+    try {
+      for (let t = 0; t < 20_000 && store.acquiredAt === null; t += 10) {
+        clock.advance(10);
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(store.acquiredAt !== null, 'the manager lock was taken over');
+      const late = store.acquiredAt - expiresAt;
+      assert.ok(late >= 0 && late <= 100, `taken ${late} ms after it expired (regular rounds every ${defaultTimings.roundMs} ms)`);
+    } finally {
+      daemon.halt();
+    }
+  });
+});
