@@ -5,10 +5,12 @@
  * second or two, so the cached base image never holds our code.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecked } from '../lab/run';
 import { vmlabGuests, vmlabPaths } from './layout';
+
+const cliEntry = 'dist/src/cli/main.js';
 
 /** What the guests run, relative to the checkout. */
 const codeEntries = ['package.json', 'dist', 'node_modules', 'systemd', 'build/Release/quorate_native.node'];
@@ -40,6 +42,8 @@ export async function makeCodeDisk(checkout: string): Promise<void> {
     for (const entry of codeEntries) {
       cpSync(join(checkout, entry), join(stage, entry), { recursive: true, dereference: true });
     }
+    // /usr/local/bin/quorate links to it in the guests; tsc writes it without the execute bit.
+    chmodSync(join(stage, cliEntry), 0o755);
     mkdirSync(join(stage, 'vmlab'));
     for (const [name, content] of Object.entries(clusterFiles(checkout))) writeFileSync(join(stage, 'vmlab', name), content);
     await runChecked(['mkfs.ext4', '-q', '-F', '-L', 'quorate-code', '-d', stage, vmlabPaths.codeDisk, '512M'], { timeoutMs: 120_000 });
