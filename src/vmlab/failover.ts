@@ -56,16 +56,15 @@ export async function measureFailover(lab: VmLab, probe: ServiceProbe, fault: Vm
   const faultAt = monotonicClock.now();
   if (fault === 'link-cut') await lab.cutLink(from);
   else lab.powerOff(from);
+  // Watches the faulted guest's qemu (a reset ends it) until the other node answers.
   let resetAt: number | undefined;
-  const answer = probe.waitFor(to, faultAt, timeoutMs);
-  let answered = false;
-  void answer.then(() => { answered = true; }, () => { answered = true; });
-  // Watch the faulted guest's qemu until the answer comes (or the wait fails).
-  while (!answered) {
+  let first = probe.firstFrom(to, faultAt);
+  while (first === undefined) {
     if (fault === 'link-cut' && resetAt === undefined && !lab.isRunning(from)) resetAt = monotonicClock.now();
+    if (monotonicClock.now() - faultAt > timeoutMs) throw new Error(`no answer from ${to} within ${timeoutMs / 1000} s after the ${fault} of ${from}`);
     await sleep(20);
+    first = probe.firstFrom(to, faultAt);
   }
-  const first = await answer;
   if (fault === 'link-cut' && resetAt === undefined && !lab.isRunning(from)) resetAt = monotonicClock.now();
   const lastOld = probe.answers.filter((a) => a.node === from).at(-1);
   return {

@@ -132,7 +132,7 @@ export class VmLab {
   status(): GuestStatus[] {
     return vmlabGuests.map((g) => {
       const pid = this.state.pids[g.name];
-      return { name: g.name, role: g.role, address: g.address, running: pid !== undefined && isAlive(pid), ...(pid !== undefined ? { pid } : {}) };
+      return { name: g.name, role: g.role, address: g.address, running: this.isRunning(g.name), ...(pid !== undefined ? { pid } : {}) };
     });
   }
 
