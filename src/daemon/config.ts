@@ -26,8 +26,9 @@ export interface DaemonConfig {
 
 /**
  * `external`: corosync-qdevice casts the device vote and votequorum's view is all the daemon has,
- * so Q_stale covers the device timeouts. `integrated`: the daemon's own client casts it and stops
- * the watchdog feeding when its partition has no ACK for voteGraceMs after a membership change.
+ * so Q_stale covers the device timeouts. `integrated`: the daemon's own client casts it, renewals
+ * feed the watchdog only in a ring the arbiter acknowledged, and the feeding stops when the ring
+ * has no ACK for voteGraceMs after a membership change (Q_renew: one token timeout).
  */
 export type QdeviceMode = 'external' | 'integrated';
 
@@ -56,12 +57,12 @@ function absolutePath(doc: string, fallback: string) {
 
 /**
  * The daemon's timing defaults. Where the simulator models a fixed cluster, the daemon reads the
- * values in force: Q_stale 0 means "from corosync's token, consensus and quorum device" and a
+ * values in force: Q_stale and Q_renew 0 mean "from corosync's token, consensus and quorum device" and a
  * lease of 0 means "the smallest safe lease", both computed at start (startup-check.ts). Rounds
  * and renewals of 500 ms halve what a failover waits on round boundaries.
  */
 export const daemonTimingDefaults: HaTimings = {
-  ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, lockLeaseMs: 0,
+  ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, renewStaleMs: 0, lockLeaseMs: 0,
   // With the fast corosync profile's device timeout (3 s) the arbiter may take 3.6 s to decide a
   // tie; the node that keeps its services must renew within 0.8 × W after that (startup-check.ts).
   watchdogMs: 6000,
@@ -86,6 +87,7 @@ function schema() {
       lockLeaseMs: milliseconds('lease of the manager and agent locks; 0: the smallest safe lease, computed at start', t.lockLeaseMs),
       watchdogMs: milliseconds('watchdog timeout asked of the multiplexer', t.watchdogMs),
       quorumStaleMs: milliseconds("longest a cut-off node may believe it is quorate; raised to what corosync's values in force give", t.quorumStaleMs),
+      renewStaleMs: milliseconds("longest after a cut that a cut-off node may still confirm a renewal; raised to what corosync's values in force give", t.renewStaleMs),
       clockMarginMs: milliseconds('allowance for clock and scheduling differences', t.clockMarginMs),
       fenceDelayMs: milliseconds('offline time before services go to fence', t.fenceDelayMs),
       goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),

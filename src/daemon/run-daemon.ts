@@ -56,6 +56,9 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     if (self?.name !== config.node) {
       throw new StartupRefusedError([`config says this node is '${config.node}' but corosync calls it '${self?.name ?? snapshot.localNodeId}'`]);
     }
+    // Opened before the conditions: the vote condition follows the ring this transport delivers in.
+    const transport = new NativeCpgTransport('quorate-ha', (err) => log.error(`store transport: ${err.message}`));
+    closers.push(() => transport.leave());
     const conditions: FencingCondition[] = [quorumCondition(membership)];
     if (config.qdevice.mode === 'integrated' && snapshot.qdevice !== null) {
       // Its own cmap connection, kept open: the client follows quorum.device.* changes (reloads).
@@ -68,7 +71,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       closers.push(() => device.close(), followDeviceSettings(cmap, device.device, config.qdevice.nssDb, log));
       // The arbiter may answer a tie only after dead-peer detection of the silent node.
       const grace = config.qdevice.voteGraceMs || arbiterTieDecisionMs(check.corosync.device?.timeoutMs ?? 10_000) + 1000;
-      conditions.push(integratedVoteCondition(device.device, membership, grace, monotonicClock.now));
+      conditions.push(integratedVoteCondition(device.device, membership, transport, grace, monotonicClock.now));
     } else {
       conditions.push(arbiterVoteCondition(membership));
     }
@@ -77,7 +80,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
     const store = new ClusterStore({
-      transport: new NativeCpgTransport('quorate-ha', (err) => log.error(`store transport: ${err.message}`)),
+      transport,
       quorum: quorumFromMembership(membership), registry, dir: config.store.dir, clock: monotonicClock,
       leaseMs: leaseFromTimings(timings), clusterSize: snapshot.nodes.length,
       // An expired lock is free only once the judge saw it: a coarse look would add to every failover.

@@ -22,7 +22,7 @@ export interface CorosyncValues {
 
 export interface StartupCheck {
   ok: boolean;
-  /** The configured timings with Q_stale and W raised to the values in force: what the daemon runs with. */
+  /** The configured timings with Q_stale, Q_renew and W raised to the values in force: what the daemon runs with. */
   timings: HaTimings;
   bound: SafetyBound;
   /** Every reason to refuse, one line each; empty when ok. */
@@ -63,18 +63,26 @@ export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
 /**
  * Q_stale from corosync's values: a cut-off node notices the cut after token + consensus, and with
  * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
- * membership change is being synced) runs out without a vote.
+ * membership change is being synced) runs out without a poll. That holds for corosync-qdevice
+ * and for the integrated client alike: both stop polling at the change, votequorum does the rest.
  */
-export function quorumStaleMs(values: CorosyncValues, integrated = false): number {
+export function quorumStaleMs(values: CorosyncValues): number {
   const membership = values.tokenMs + values.consensusMs;
   if (values.device === undefined) return membership;
-  // The integrated client pauses the feeding at the membership change until the arbiter's ACK.
-  if (integrated) return membership + integratedNoticeSlackMs;
   return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
 }
 
-/** Allowance from the new ring to the client hearing of it (votequorum's notification, a busy loop). */
-export const integratedNoticeSlackMs = 500;
+/**
+ * Q_renew from corosync's values. With the integrated client a renewal lets a node feed its
+ * watchdog only in a ring the arbiter acknowledged (vote-condition.ts), and a node's own renewal
+ * counts from when it sent it (store.ts). A cut-off node's new ring is never acknowledged, so its
+ * last renewal that counts went out in its old ring, which it leaves when it notices the lost
+ * token: sent at most one token timeout after the cut. Otherwise renewals count while the node
+ * believes it is quorate: Q_stale.
+ */
+export function renewStaleMs(values: CorosyncValues, integrated: boolean): number {
+  return integrated && values.device !== undefined ? values.tokenMs : quorumStaleMs(values);
+}
 
 /**
  * How long the arbiter may take to decide a split tie: a node that went silent (cut, not closed)
@@ -92,7 +100,7 @@ function autoLeaseMs(requiredMs: number): number {
 }
 
 /**
- * Checks the configured timings against the values in force. Q_stale and W are raised to what
+ * Checks the configured timings against the values in force. Q_stale, Q_renew and W are raised to what
  * corosync and the watchdog device really do when the config claims less; watchdogTimeoutMs is
  * the multiplexer's GETTIMEOUT read-back (null while it has no device open: the configured value stands).
  * A lease of 0 is computed: the bound on those values plus autoLeaseSlackMs.
@@ -105,17 +113,18 @@ export function checkStartup(
 ): StartupCheck {
   const measured: HaTimings = {
     ...configured,
-    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync, integrated)),
+    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync)),
+    renewStaleMs: Math.max(configured.renewStaleMs, renewStaleMs(corosync, integrated)),
     watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
   };
   const inForce: HaTimings = configured.lockLeaseMs === 0 ? { ...measured, lockLeaseMs: autoLeaseMs(checkSafetyBound(measured).requiredMs) } : measured;
   const bound = checkSafetyBound(inForce);
   const problems: string[] = [];
   if (!bound.ok) {
-    const membership = `Q_stale from token ${corosync.tokenMs} + consensus ${corosync.consensusMs}`;
-    const stale = corosync.device === undefined ? membership
-      : integrated ? `${membership} + notice slack ${integratedNoticeSlackMs} (integrated vote)`
-        : `${membership} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
+    const membership = `Q_renew from token ${corosync.tokenMs}`;
+    const stale = corosync.device === undefined ? `${membership} + consensus ${corosync.consensusMs}`
+      : integrated ? `${membership} (integrated vote: renewals count only in a ring the arbiter acknowledged)`
+        : `${membership} + consensus ${corosync.consensusMs} + max(device timeout ${corosync.device.timeoutMs}, sync_timeout ${corosync.device.syncTimeoutMs})`;
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);
   }

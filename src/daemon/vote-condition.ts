@@ -1,15 +1,24 @@
 /**
- * The fencing condition of the integrated quorum device client: this partition must hold the
- * arbiter's vote, unless its nodes alone reach quorum. After a membership change the client
- * waits for the arbiter's answer for the new membership: meanwhile the feeding pauses (the
- * device counts down from the last feed, made before the change), an ACK resumes it, and a
- * NACK or no answer within `graceMs` stops it for good. So a cut-off node's last feed comes
- * no later than the membership change (token + consensus), long before votequorum would drop
- * the device's vote (device timeout or sync_timeout): that, not the device timeouts, is what
- * Q_stale has to cover. The grace only needs to exceed the arbiter's answer time for the winner.
+ * The fencing condition of the integrated quorum device client: the ring this node's CPG
+ * delivers in must hold the arbiter's vote, unless that ring's nodes alone reach quorum.
+ *
+ * The ring is CPG's, not votequorum's: corosync announces a new ring to CPG before it accepts
+ * or delivers any message of that ring (native-cpg.ts), so a lock renewal confirmed in a new
+ * ring is always judged against that ring, whatever the order in which votequorum's and the
+ * arbiter's news reach this process. An ACK counts only for the ring it was given for. After a
+ * ring change the feeding therefore pauses (the device counts down from the last feed), an ACK
+ * for the new ring resumes it, and a NACK or no ACK within `graceMs` stops it for good.
+ *
+ * What that buys (startup-check.ts, renewStaleMs): a cut-off node confirms renewals only in its
+ * old ring, whose messages it sent before it noticed the token was lost, so its renewals stop
+ * counting one token timeout after the cut instead of when votequorum drops the device's vote.
+ * The grace only needs to exceed the arbiter's answer time for the winner.
  */
+import { formatRingId } from '../native/ring-id';
 import type { QdeviceVoteState } from '../qdevice/client';
+import { ringIdEqual } from '../qdevice/protocol/tlv';
 import type { MembershipSnapshot, MembershipSource } from '../quorum/types';
+import type { CpgRing } from '../store/transport';
 import type { FencingCondition } from '../watchdog/fencing-conditions';
 
 /** What the condition reads of the client: QuorumDevice fits. */
@@ -19,27 +28,48 @@ export interface VoteSource {
   off(event: 'state', listener: (state: QdeviceVoteState) => void): unknown;
 }
 
-function nodeVotes(s: MembershipSnapshot): number {
-  return s.nodes.filter((n) => n.member).reduce((sum, n) => sum + n.votes, 0);
+/** The ring CPG delivers in (NativeCpgTransport fits). */
+export interface RingSource {
+  currentRing(): CpgRing | null;
+  onRingChange(listener: () => void): () => void;
 }
 
-export function integratedVoteCondition(device: VoteSource, membership: MembershipSource, graceMs: number, now: () => number): FencingCondition {
-  let notAckSince: number | null = device.state.vote === 'ack' ? null : now();
-  const track = (state: QdeviceVoteState): void => {
-    if (state.vote === 'ack') notAckSince = null;
+function votesOf(snapshot: MembershipSnapshot, members: number[]): number {
+  return snapshot.nodes.filter((n) => members.includes(n.nodeId)).reduce((sum, n) => sum + n.votes, 0);
+}
+
+/** The arbiter's vote as it stands for the current ring: an ACK for another ring is still awaited here. */
+function voteForRing(state: QdeviceVoteState, ring: CpgRing | null): QdeviceVoteState['vote'] {
+  if (state.vote !== 'ack') return state.vote;
+  return ring !== null && state.ackedRingId !== null && ringIdEqual(state.ackedRingId, ring.ringId) ? 'ack' : 'waiting';
+}
+
+export function integratedVoteCondition(
+  device: VoteSource, membership: MembershipSource, ring: RingSource, graceMs: number, now: () => number,
+): FencingCondition {
+  const vote = (): QdeviceVoteState['vote'] => voteForRing(device.state, ring.currentRing());
+  let notAckSince: number | null = vote() === 'ack' ? null : now();
+  const track = (): void => {
+    if (vote() === 'ack') notAckSince = null;
     else notAckSince ??= now();
   };
   // Tracked from the start, not only while someone listens: the wait counts from the change itself.
   device.on('state', track);
-  /** The vote's state when it matters (not ACKed and the nodes alone lack quorum), else null. */
+  ring.onRingChange(track);
+  /** The vote's state when it matters (not ACKed for this ring and its nodes alone lack quorum), else null. */
   const missing = (): { vote: string; waited: number; why: string } | null => {
-    track(device.state);
+    track();
     const snapshot = membership.current();
-    if (nodeVotes(snapshot) >= snapshot.quorum || notAckSince === null) return null;
+    const current = ring.currentRing();
+    // Until CPG announced a ring there is nothing to count votes in: the vote is needed.
+    const votes = current === null ? 0 : votesOf(snapshot, current.members);
+    if (votes >= snapshot.quorum || notAckSince === null) return null;
     const waited = Math.round(now() - notAckSince);
+    const state = vote();
     return {
-      vote: device.state.vote, waited,
-      why: `the arbiter's vote is ${device.state.vote} for ${waited} ms and this partition's nodes have ${nodeVotes(snapshot)} of ${snapshot.quorum} votes needed`,
+      vote: state, waited,
+      why: `the arbiter's vote for ring ${current === null ? '(none announced yet)' : formatRingId(current.ringId)} is ${state} for ${waited} ms `
+        + `and the ring's nodes have ${votes} of ${snapshot.quorum} votes needed`,
     };
   };
   const awaited = (m: { vote: string; waited: number }): boolean => m.vote === 'waiting' && m.waited < graceMs;
@@ -55,19 +85,22 @@ export function integratedVoteCondition(device: VoteSource, membership: Membersh
     },
     onChange: (listener) => {
       let graceTimer: NodeJS.Timeout | null = null;
-      const onState = (state: QdeviceVoteState): void => {
-        track(state);
+      const onEvent = (): void => {
+        track();
         if (graceTimer !== null) clearTimeout(graceTimer);
         // A vote still awaited when the grace runs out must be judged then, not at the next event.
-        graceTimer = state.vote === 'waiting' ? setTimeout(listener, graceMs + 1) : null;
+        const waited = notAckSince === null ? 0 : now() - notAckSince;
+        graceTimer = vote() === 'waiting' ? setTimeout(listener, Math.max(0, graceMs + 1 - waited)) : null;
         listener();
       };
-      device.on('state', onState);
-      const unsubscribe = membership.onChange(() => listener());
+      device.on('state', onEvent);
+      const unsubscribeRing = ring.onRingChange(onEvent);
+      const unsubscribeMembership = membership.onChange(() => listener());
       return () => {
         if (graceTimer !== null) clearTimeout(graceTimer);
-        device.off('state', onState);
-        unsubscribe();
+        device.off('state', onEvent);
+        unsubscribeRing();
+        unsubscribeMembership();
       };
     },
   };

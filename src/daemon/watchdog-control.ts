@@ -37,6 +37,10 @@ export class MuxWatchdogControl implements WatchdogControl {
 
   async open(): Promise<void> {
     if (this.lease !== null) return this.update();
+    // Arming starts the device's countdown like a feed, so it needs what a check-in needs: a
+    // node in a partition that only believes it is quorate must not arm (and then start) late.
+    const refusal = this.conditions.map((c) => c.check() ?? c.pause?.() ?? null).find((r) => r !== null);
+    if (refusal !== undefined) throw new Error(`not arming the watchdog: ${refusal}`);
     const lease = await openWatchdogLease({ client: 'lrm', deadlineMs: this.deadlineMs }, this.socketPath);
     this.lease = guardLease(lease, this.conditions, this.log);
     await this.update();

@@ -104,7 +104,7 @@ export function checkConfig(root: ConfSection, timings: HaTimings): ConfigReport
   const staleQuorumEstimateMs = tokenMs + consensusMs + (deviceTimeoutMs ?? 0);
   checks.push(staleQuorumEstimateMs <= timings.quorumStaleMs
     ? { level: 'ok', check: 'Q_stale', message: `corosync's worst case for a cut-off node to lose quorum, token + consensus${deviceTimeoutMs === null ? '' : ' + device timeout'} = ${staleQuorumEstimateMs} ms, is within Q_stale ${timings.quorumStaleMs} ms` }
-    : { level: 'error', check: 'Q_stale', message: `a cut-off node may believe it is quorate for token + consensus${deviceTimeoutMs === null ? '' : ' + device timeout'} = ${staleQuorumEstimateMs} ms, longer than Q_stale ${timings.quorumStaleMs} ms: shorten the corosync timings or raise quorumStaleMs (and the lock lease with it)` });
+    : { level: 'error', check: 'Q_stale', message: `a cut-off node may believe it is quorate for token + consensus${deviceTimeoutMs === null ? '' : ' + device timeout'} = ${staleQuorumEstimateMs} ms, longer than Q_stale ${timings.quorumStaleMs} ms: shorten the corosync timings or raise quorumStaleMs (with corosync-qdevice renewStaleMs and the lock lease too)` });
 
   const safety = checkSafetyBound(timings);
   checks.push({ level: safety.ok ? 'ok' : 'error', check: 'safety bound', message: safety.message });

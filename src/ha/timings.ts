@@ -18,6 +18,12 @@ export interface HaTimings {
   watchdogMs: number;
   /** Q_stale: how long a cut-off node may still believe it is quorate (longest with a quorum device). */
   quorumStaleMs: number;
+  /**
+   * Q_renew: how long after the cut a cut-off node may still confirm a lock renewal that lets it
+   * feed its watchdog. Q_stale in general; one token timeout with the integrated quorum device,
+   * whose vote condition counts renewals only in a ring the arbiter acknowledged.
+   */
+  renewStaleMs: number;
   /** Allowance for clock rate differences and scheduling delays between the nodes. */
   clockMarginMs: number;
   /**
@@ -44,6 +50,7 @@ export const defaultTimings: HaTimings = {
   lockLeaseMs: 15000,
   watchdogMs: 5000,
   quorumStaleMs: 6000,
+  renewStaleMs: 6000,
   clockMarginMs: 1000,
   fenceDelayMs: 8000,
   goneCleanupMs: 3600_000,
@@ -66,11 +73,13 @@ export interface SafetyBound {
 }
 
 /**
- * L > Q_stale + W + renew_interval + feed_window + clock_margin, and feed_window >= renew_interval.
+ * L > Q_renew + W + renew_interval + feed_window + clock_margin, and feed_window >= renew_interval.
  *
  * The last renewal the quorate side saw may be one renew interval before the cut; the cut-off
- * node may renew in its own partition while it still believes it is quorate (Q_stale), feeds the
- * watchdog up to feed_window after its last renewal, and resets W later. The quorate side takes the lock only after L on its own clock.
+ * node may still confirm renewals for Q_renew after the cut (in its own partition while it
+ * believes it is quorate, or in its old ring), feeds the watchdog up to feed_window after its
+ * last renewal (its own renewals count from when it sent them), and resets W later. The quorate
+ * side takes the lock only after L on its own clock.
  *
  * The same L also covers locks the quorate side never saw: a cut-off node that still believes it
  * is quorate may take its lock inside its own partition. The master therefore takes a lost
@@ -79,7 +88,7 @@ export interface SafetyBound {
  */
 export function checkSafetyBound(t: HaTimings): SafetyBound {
   const terms: SafetyTerm[] = [
-    { name: 'Q_stale', ms: t.quorumStaleMs, why: 'a cut-off node may still believe it is quorate' },
+    { name: 'Q_renew', ms: t.renewStaleMs, why: 'a cut-off node may still confirm renewals this long after the cut' },
     { name: 'W', ms: t.watchdogMs, why: 'watchdog timeout after the last feed' },
     { name: 'renew_interval', ms: t.renewIntervalMs, why: 'last renewal seen may precede the cut by one interval' },
     { name: 'feed_window', ms: t.feedWindowMs, why: 'the watchdog is fed while the last renewal is at most this old' },

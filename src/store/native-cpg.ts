@@ -1,19 +1,42 @@
 import { Cpg, CorosyncError } from '../native';
-import type { CpgTransport, CpgTransportHandlers } from './transport';
+import type { CpgRing, CpgTransport, CpgTransportHandlers } from './transport';
 
 /**
  * The CpgTransport on real corosync through the addon's Cpg wrapper. CS_ERR_TRY_AGAIN (flow
  * control) keeps the message queued in order and retries shortly, so mcast never drops one.
+ *
+ * It also tracks the totem ring CPG delivers in. corosync announces a new ring to CPG clients
+ * when its membership sync completes and accepts their messages only after that, so every
+ * message delivered after a ring's announcement belongs to that ring (the integrated vote
+ * condition relies on this; see vote-condition.ts).
  */
 export class NativeCpgTransport implements CpgTransport {
   private readonly cpg: Cpg;
   private readonly queue: Buffer[] = [];
   private retry: NodeJS.Timeout | null = null;
+  private ring: CpgRing | null = null;
+  private readonly ringListeners = new Set<() => void>();
   readonly localNodeId: number;
 
   constructor(private readonly group: string, private readonly onError: (err: Error) => void = () => undefined) {
     this.cpg = Cpg.open();
     this.localNodeId = this.cpg.localNodeId();
+    // Subscribed before any event can arrive (they come from the event loop): no ring is missed.
+    this.cpg.on('totemConfchg', (c) => {
+      this.ring = { ringId: c.ringId, members: [...c.members].sort((a, b) => a - b) };
+      for (const listener of this.ringListeners) listener();
+    });
+  }
+
+  /** The ring of the messages delivered from now on; null until corosync announced one. */
+  currentRing(): CpgRing | null {
+    return this.ring;
+  }
+
+  /** Calls `listener` at each new ring, before any message of that ring is delivered. */
+  onRingChange(listener: () => void): () => void {
+    this.ringListeners.add(listener);
+    return () => this.ringListeners.delete(listener);
   }
 
   join(handlers: CpgTransportHandlers): void {

@@ -57,6 +57,8 @@ export interface StoreStatus {
 interface Pending {
   resolve: (result: ApplyResult & { version: number }) => void;
   reject: (err: Error) => void;
+  /** Local monotonic time the request was handed to CPG. */
+  sentAt: number;
 }
 
 /**
@@ -247,7 +249,7 @@ export class ClusterStore {
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
-      this.pending.set(req, { resolve, reject });
+      this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });
       try {
         this.send({ t: 'op', req, op });
       } catch (err) {
@@ -284,6 +286,7 @@ export class ClusterStore {
     // Every member is syncing at the same point of the stream (virtual synchrony), so every
     // member discards the same operations here; their senders already rejected them.
     if (this.syncing) return;
+    const own = sender === this.nodeId ? this.pending.get(req) : undefined;
     const result = applyOperation(this.state, this.opts.registry, sender, op);
     if (result.changed) {
       this.state.demoted = false;
@@ -292,16 +295,15 @@ export class ClusterStore {
         this.state.epochMembers = this.members.length;
         this.epochPending = false;
       }
-      this.trackLock(op);
+      this.trackLock(op, own?.sentAt);
       this.touch(op);
       this.dirty = true;
     }
-    if (sender === this.nodeId) {
-      const waiter = this.pending.get(req);
+    if (own !== undefined) {
       this.pending.delete(req);
       const reply = { ...result, version: this.state.version };
       // Acknowledged only once on disk: the reply waits for the group commit.
-      if (waiter !== undefined) this.unpersistedReplies.push(() => waiter.resolve(reply));
+      this.unpersistedReplies.push(() => own.resolve(reply));
     }
     this.scheduleFlush();
     if (result.changed) this.notify();
@@ -312,8 +314,13 @@ export class ClusterStore {
     else this.touchedLocks.add(op.lock);
   }
 
-  private trackLock(op: Operation): void {
-    if (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew') this.lockSeenAt.set(op.lock, this.opts.clock.now());
+  /**
+   * A lock's age counts from when this node saw its generation granted or renewed; this node's
+   * own grant or renewal counts from when it sent the request, which bounds how long after it
+   * lost contact a cut-off node can still hold a fresh lock (startup-check.ts, renewStaleMs).
+   */
+  private trackLock(op: Operation, sentAt: number | undefined): void {
+    if (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew') this.lockSeenAt.set(op.lock, sentAt ?? this.opts.clock.now());
     else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
   }
 

@@ -3,11 +3,19 @@
  * (totally ordered) order with virtual synchrony at membership changes. Implemented by the
  * simulated CPG (sim-cpg.ts) and on the native addon (native-cpg.ts).
  */
+import type { RingId } from '../native/ring-id';
+
 export interface CpgMembershipChange {
   /** Node ids of the group's members after the change, ascending. */
   members: number[];
   left: number[];
   joined: number[];
+}
+
+/** A totem ring as CPG reports it: its id and its nodes. */
+export interface CpgRing {
+  ringId: RingId;
+  members: number[];
 }
 
 export interface CpgTransportHandlers {

@@ -1,6 +1,6 @@
 import { ErrorCode, Heuristics, TieBreakerMode, Vote } from '../protocol/constants';
-import { NodeInfo, RingId } from '../protocol/tlv';
-import { ArbiterClient, nodeListHas, ringIdEqual } from '../arbiter/client';
+import { NodeInfo, RingId, ringIdEqual } from '../protocol/tlv';
+import { ArbiterClient, nodeListHas } from '../arbiter/client';
 import type { Cluster } from '../arbiter/cluster';
 import { AlgoContext, AlgoResult, DecisionAlgorithmImpl, failure, vote } from './types';
 

@@ -1,6 +1,6 @@
 import { Heuristics, TieBreakerMode, Vote } from '../protocol/constants';
-import { RingId } from '../protocol/tlv';
-import { ArbiterClient, nodeListHas, ringIdEqual } from '../arbiter/client';
+import { RingId, ringIdEqual } from '../protocol/tlv';
+import { ArbiterClient, nodeListHas } from '../arbiter/client';
 import { AlgoContext, AlgoResult, DecisionAlgorithmImpl, vote } from './types';
 
 /**

@@ -63,7 +63,3 @@ export class ArbiterClient {
 export function nodeListHas(list: readonly NodeInfo[], nodeId: number): boolean {
   return list.some((n) => n.nodeId === nodeId);
 }
-
-export function ringIdEqual(a: RingId, b: RingId): boolean {
-  return a.nodeId === b.nodeId && a.seq === b.seq;
-}

@@ -8,8 +8,7 @@ import {
 } from '../protocol/constants';
 import { Framer } from '../protocol/framing';
 import { DecodedMessage, decodeMessage } from '../protocol/message';
-import { NodeInfo, RingId, TieBreaker } from '../protocol/tlv';
-import { ringIdEqual } from '../arbiter/client';
+import { NodeInfo, RingId, ringIdEqual, TieBreaker } from '../protocol/tlv';
 import { SERVER_CN } from '../certs/arbiter-certs';
 
 /** quorum.device.net.tls: off never starts TLS, on starts it when the arbiter offers it, required insists. */

@@ -43,7 +43,10 @@ export interface QdeviceVoteState {
   vote: 'ack' | 'nack' | 'waiting' | 'none';
   /** Monotonic ms (util/clock) of the last ACK received from the arbiter, null if none yet. */
   lastAckAt: number | null;
+  /** The membership (votequorum's ring) this node reported last. */
   ringId: RingId | null;
+  /** The ring the arbiter's last ACK was given for (the vote counts there only while `vote` is 'ack'); null after a NACK. */
+  ackedRingId: RingId | null;
 }
 
 export interface QuorumDeviceEvents {
@@ -63,7 +66,7 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
   private pollTimer: NodeJS.Timeout | null = null;
   private regularTimer: NodeJS.Timeout | null = null;
   private castVote = false;
-  private current: QdeviceVoteState = { connected: false, vote: 'none', lastAckAt: null, ringId: null };
+  private current: QdeviceVoteState = { connected: false, vote: 'none', lastAckAt: null, ringId: null, ackedRingId: null };
   private members: number[] = [];
   private quorate = false;
   private quorumNodes: NodeInfo[] = [];
@@ -160,7 +163,7 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
       ringId, members: this.members, quorate: this.quorate, quorumNodes: this.quorumNodes, heuristics: Heuristics.Undefined,
     });
     connection.on('connected', () => this.update({ connected: true }));
-    connection.on('vote', (v) => this.onVote(v.vote));
+    connection.on('vote', (v) => this.onVote(v.vote, v.ringId));
     connection.on('disconnected', (d) => this.onDisconnected(d.reason));
     this.connection = connection;
     connection.start();
@@ -194,10 +197,10 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
     this.connection?.updateQuorum(quorate, this.quorumNodes);
   }
 
-  private onVote(vote: Vote): void {
+  private onVote(vote: Vote, ringId: RingId): void {
     if (vote === Vote.Ack || vote === Vote.Nack) {
       this.castVote = vote === Vote.Ack;
-      this.update(vote === Vote.Ack ? { vote: 'ack', lastAckAt: this.clock.now() } : { vote: 'nack' });
+      this.update(vote === Vote.Ack ? { vote: 'ack', lastAckAt: this.clock.now(), ackedRingId: ringId } : { vote: 'nack', ackedRingId: null });
       this.startPolling();
     } else {
       this.stopPolling();
@@ -216,7 +219,7 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
       || (a === DecisionAlgorithm.Lms && this.quorate && this.config.waitForAll === true);
     if (!keeps && this.current.vote !== 'none') {
       this.castVote = false;
-      this.update({ connected: false, vote: 'nack' });
+      this.update({ connected: false, vote: 'nack', ackedRingId: null });
       this.startPolling();
     } else {
       this.update({ connected: false });

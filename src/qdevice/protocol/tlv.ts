@@ -30,6 +30,10 @@ export interface RingId {
   seq: bigint;
 }
 
+export function ringIdEqual(a: RingId, b: RingId): boolean {
+  return a.nodeId === b.nodeId && a.seq === b.seq;
+}
+
 export interface TieBreaker {
   mode: number;
   /** Meaningful only for mode NODE_ID; 0 otherwise. */

@@ -55,7 +55,7 @@ describe('daemon start-up check (real corosync)', function () {
   it('refuses a lease that does not cover them, naming each term', async () => {
     const result = await lab.exec('node1', [process.execPath, cli, 'daemon', 'check', '--no-mux', '--config', config('short', 2000)]);
     assert.equal(result.code, 1);
-    for (const term of ['Q_stale', 'W 6000', 'renew_interval', 'feed_window', 'clock_margin', 'device timeout', 'sync_timeout']) {
+    for (const term of ['Q_renew', 'W 6000', 'renew_interval', 'feed_window', 'clock_margin', 'device timeout', 'sync_timeout']) {
       assert.match(result.stderr, new RegExp(term), `missing ${term} in: ${result.stderr}`);
     }
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkStartup, quorumStaleMs, readCorosyncValues, type CmapReader } from '../../../src/daemon/startup-check';
+import { checkStartup, quorumStaleMs, readCorosyncValues, renewStaleMs, type CmapReader } from '../../../src/daemon/startup-check';
 import { defaultTimings } from '../../../src/ha/timings';
 
 /** cmap contents as a map: the reader seam is a plain lookup. */
@@ -20,13 +20,16 @@ describe('daemon start-up safety check', () => {
     assert.equal(quorumStaleMs(withDevice), 1000 + 1200 + 30000);
   });
 
-  it('takes the membership change plus a notice slack instead of the device timeouts into Q_stale for the integrated client', () => {
+  it('takes one token timeout as Q_renew for the integrated client, and keeps the device timeouts in Q_stale', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
-    assert.equal(quorumStaleMs(corosync, true), 1000 + 1200 + 500);
+    assert.equal(renewStaleMs(corosync, true), 1000);
+    assert.equal(renewStaleMs(corosync, false), 1000 + 1200 + 9000, 'corosync-qdevice: renewals count while votequorum says quorate');
+    assert.equal(renewStaleMs({ tokenMs: 1000, consensusMs: 1200, twoNode: false }, true), 1000 + 1200, 'no device: no acknowledged rings to count in');
     assert.equal(checkStartup(defaultTimings, corosync, 5000).ok, false, 'sync_timeout 9 s does not fit a 15 s lease');
     const integrated = checkStartup({ ...defaultTimings, watchdogMs: 7000, lockLeaseMs: 17000 }, corosync, 7000, true);
     assert.equal(integrated.ok, true, integrated.problems.join('; '));
-    assert.equal(integrated.timings.quorumStaleMs, defaultTimings.quorumStaleMs);
+    assert.equal(integrated.timings.renewStaleMs, defaultTimings.renewStaleMs);
+    assert.equal(integrated.timings.quorumStaleMs, 1000 + 1200 + 9000, 'Q_stale (the disarm wait) is raised to what votequorum does');
   });
 
   it('names the missing key when corosync has no totem values', () => {
@@ -43,7 +46,7 @@ describe('daemon start-up safety check', () => {
     const check = checkStartup(defaultTimings, corosync, 5000);
     assert.equal(check.ok, false);
     const [message] = check.problems;
-    for (const term of ['Q_stale 32200', 'W 5000', 'renew_interval', 'feed_window', 'clock_margin', 'sync_timeout 30000']) {
+    for (const term of ['Q_renew 32200', 'W 5000', 'renew_interval', 'feed_window', 'clock_margin', 'sync_timeout 30000']) {
       assert.match(message ?? '', new RegExp(term));
     }
   });
@@ -57,11 +60,11 @@ describe('daemon start-up safety check', () => {
 
   it('computes the smallest safe lease when the lease is 0, from the values in force', () => {
     const corosync = { tokenMs: 1000, consensusMs: 1200, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
-    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0, watchdogMs: 7000 }, corosync, 7000, true);
+    const check = checkStartup({ ...defaultTimings, lockLeaseMs: 0, quorumStaleMs: 0, renewStaleMs: 0, watchdogMs: 7000 }, corosync, 7000, true);
     assert.equal(check.ok, true, check.problems.join('; '));
-    // Q_stale 2700 + W 7000 + renew 1000 + feed 1500 + margin 1000 = 13200, plus 100.
-    assert.equal(check.timings.quorumStaleMs, 2700);
-    assert.equal(check.timings.lockLeaseMs, 13300);
+    // Q_renew 1000 + W 7000 + renew 1000 + feed 1500 + margin 1000 = 11500, plus 100.
+    assert.equal(check.timings.renewStaleMs, 1000);
+    assert.equal(check.timings.lockLeaseMs, 11600);
   });
 
   it('refuses a watchdog too short for the node that keeps its services while the arbiter decides a tie', () => {

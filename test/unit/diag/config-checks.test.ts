@@ -19,7 +19,7 @@ describe('diag config: corosync.conf checks', () => {
     const report = checkConfig(parseCorosyncConf(conf({})), defaultTimings);
     assert.equal(report.ok, true, JSON.stringify(report.checks));
     assert.equal(report.corosync.staleQuorumEstimateMs, 1000 + 1200 + 3000);
-    assert.deepEqual(report.safety.terms.map((t) => t.name), ['Q_stale', 'W', 'renew_interval', 'feed_window', 'clock_margin']);
+    assert.deepEqual(report.safety.terms.map((t) => t.name), ['Q_renew', 'W', 'renew_interval', 'feed_window', 'clock_margin']);
   });
 
   it('refuses two_node with a quorum device, and two_node with watchdog fencing', () => {

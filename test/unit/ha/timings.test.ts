@@ -5,21 +5,21 @@ describe('HA timings and the safety bound', () => {
   it('accepts the defaults and names every term', () => {
     const bound = checkSafetyBound(defaultTimings);
     assert.equal(bound.ok, true);
-    assert.deepEqual(bound.terms.map((t) => t.name), ['Q_stale', 'W', 'renew_interval', 'feed_window', 'clock_margin']);
+    assert.deepEqual(bound.terms.map((t) => t.name), ['Q_renew', 'W', 'renew_interval', 'feed_window', 'clock_margin']);
     assert.equal(bound.requiredMs, 6000 + 5000 + 1000 + 1500 + 1000);
-    assert.match(bound.message, /lock lease 15000 ms > Q_stale 6000 \+ W 5000 \+ renew_interval 1000 \+ feed_window 1500 \+ clock_margin 1000 = 14500 ms/);
+    assert.match(bound.message, /lock lease 15000 ms > Q_renew 6000 \+ W 5000 \+ renew_interval 1000 \+ feed_window 1500 \+ clock_margin 1000 = 14500 ms/);
   });
 
   it('refuses a lease that does not exceed the sum, naming the terms', () => {
     const bound = checkSafetyBound({ ...defaultTimings, lockLeaseMs: 14500 });
     assert.equal(bound.ok, false);
-    assert.match(bound.message, /^unsafe timings: lock lease 14500 ms must exceed Q_stale 6000/);
+    assert.match(bound.message, /^unsafe timings: lock lease 14500 ms must exceed Q_renew 6000/);
   });
 
-  it('counts a longer watchdog or Q_stale against the lease', () => {
+  it('counts a longer watchdog or Q_renew against the lease', () => {
     assert.equal(checkSafetyBound({ ...defaultTimings, watchdogMs: 6000 }).ok, false);
-    assert.equal(checkSafetyBound({ ...defaultTimings, quorumStaleMs: 8000 }).ok, false);
-    assert.equal(checkSafetyBound({ ...defaultTimings, quorumStaleMs: 8000, lockLeaseMs: 17000 }).ok, true);
+    assert.equal(checkSafetyBound({ ...defaultTimings, renewStaleMs: 8000 }).ok, false);
+    assert.equal(checkSafetyBound({ ...defaultTimings, renewStaleMs: 8000, lockLeaseMs: 17000 }).ok, true);
   });
 
   it('refuses a feed window shorter than the renew interval', () => {

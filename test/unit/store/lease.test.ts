@@ -10,6 +10,6 @@ describe('store lease from the HA safety inequality', () => {
 
   it('refuses a lease that does not exceed the sum, naming every term', () => {
     assert.throws(() => leaseFromTimings({ ...defaultTimings, lockLeaseMs: defaultTimings.watchdogMs }), (err: unknown) =>
-      err instanceof LeaseTooShortError && /Q_stale .* W .* renew_interval .* feed_window .* clock_margin/.test(err.message));
+      err instanceof LeaseTooShortError && /Q_renew .* W .* renew_interval .* feed_window .* clock_margin/.test(err.message));
   });
 });

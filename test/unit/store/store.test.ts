@@ -238,6 +238,17 @@ describe('cluster store on the simulated CPG', () => {
       assert.equal(await take, true);
     });
 
+    it('counts its own renewal from when it sent it, another member\'s from when it was delivered', async () => {
+      await ready(13, 3);
+      const renew = c.node(3).acquireLock('agent-3');
+      c.clock.advance(700);
+      await c.settle();
+      assert.equal(await renew, true);
+      // A cut-off node's renewal that comes back late must not look fresher than when it left.
+      assert.ok((c.node(3).lock('agent-3')?.ageMs ?? 0) >= 700, 'the sender counts from the send');
+      assert.ok((c.node(1).lock('agent-3')?.ageMs ?? Infinity) < 700, 'the others count from the delivery');
+    });
+
     it('keeps the age a survivor saw through a membership change, and counts adopted locks from the sync', async () => {
       await ready(12, 3);
       const a = c.node(3).acquireLock('agent-3');
