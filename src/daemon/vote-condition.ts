@@ -9,6 +9,11 @@
  * ring change the feeding therefore pauses (the device counts down from the last feed), an ACK
  * for the new ring resumes it, and a NACK or no ACK within `graceMs` stops it for good.
  *
+ * An ACK also stops counting once the arbiter may have dropped this node unheard (its dead-peer
+ * limit since the last request it answered, QuorumDevice.ackCountsUntil): the arbiter gives the
+ * vote to another partition only after that, so this node's last feed comes before the other
+ * partition becomes quorate, and the master there waits a lease from then (out of sight).
+ *
  * What that buys (startup-check.ts, renewStaleMs): a cut-off node confirms renewals only in its
  * old ring, whose messages it sent before it noticed the token was lost, so its renewals stop
  * counting one token timeout after the cut instead of when votequorum drops the device's vote.
@@ -24,6 +29,8 @@ import type { FencingCondition } from '../watchdog/fencing-conditions';
 /** What the condition reads of the client: QuorumDevice fits. */
 export interface VoteSource {
   readonly state: QdeviceVoteState;
+  /** Monotonic time after which the arbiter may have given the vote away unheard (dead-peer detection). */
+  ackCountsUntil(): number;
   on(event: 'state', listener: (state: QdeviceVoteState) => void): unknown;
   off(event: 'state', listener: (state: QdeviceVoteState) => void): unknown;
 }
@@ -38,21 +45,35 @@ function votesOf(snapshot: MembershipSnapshot, members: number[]): number {
   return snapshot.nodes.filter((n) => members.includes(n.nodeId)).reduce((sum, n) => sum + n.votes, 0);
 }
 
-/** The arbiter's vote as it stands for the current ring: an ACK for another ring is still awaited here. */
-function voteForRing(state: QdeviceVoteState, ring: CpgRing | null): QdeviceVoteState['vote'] {
-  if (state.vote !== 'ack') return state.vote;
-  return ring !== null && state.ackedRingId !== null && ringIdEqual(state.ackedRingId, ring.ringId) ? 'ack' : 'waiting';
+/**
+ * The arbiter's vote as it stands for the current ring, and why an ACK the client holds does not
+ * count: given for another ring (the one for this ring is still awaited), or unconfirmed for so
+ * long that the arbiter may have dropped this node (an answer may still come: also awaited).
+ */
+function voteForRing(device: VoteSource, ring: CpgRing | null, now: number): { vote: QdeviceVoteState['vote']; note: string; since?: number } {
+  const state = device.state;
+  if (state.vote !== 'ack') return { vote: state.vote, note: '' };
+  if (ring === null || state.ackedRingId === null || !ringIdEqual(state.ackedRingId, ring.ringId)) {
+    return { vote: 'waiting', note: state.ackedRingId === null ? '' : ` (the ACK held is for ring ${formatRingId(state.ackedRingId)})` };
+  }
+  const until = device.ackCountsUntil();
+  // Nothing announces the expiry: the wait counts from it, whenever it is noticed.
+  if (now >= until) return { vote: 'waiting', note: ' (the ACK is unconfirmed: no answer from the arbiter within its dead-peer limit)', since: until };
+  return { vote: 'ack', note: '' };
 }
 
 export function integratedVoteCondition(
   device: VoteSource, membership: MembershipSource, ring: RingSource, graceMs: number, now: () => number,
 ): FencingCondition {
-  const vote = (): QdeviceVoteState['vote'] => voteForRing(device.state, ring.currentRing());
-  let notAckSince: number | null = vote() === 'ack' ? null : now();
+  const vote = (): QdeviceVoteState['vote'] => voteForRing(device, ring.currentRing(), now()).vote;
+  let notAckSince: number | null = null;
   const track = (): void => {
-    if (vote() === 'ack') notAckSince = null;
-    else notAckSince ??= now();
+    const t = now();
+    const judged = voteForRing(device, ring.currentRing(), t);
+    if (judged.vote === 'ack') notAckSince = null;
+    else notAckSince ??= Math.min(t, judged.since ?? t);
   };
+  track();
   // Tracked from the start, not only while someone listens: the wait counts from the change itself.
   device.on('state', track);
   ring.onRingChange(track);
@@ -65,10 +86,10 @@ export function integratedVoteCondition(
     const votes = current === null ? 0 : votesOf(snapshot, current.members);
     if (votes >= snapshot.quorum || notAckSince === null) return null;
     const waited = Math.round(now() - notAckSince);
-    const state = vote();
+    const { vote: state, note } = voteForRing(device, current, now());
     return {
       vote: state, waited,
-      why: `the arbiter's vote for ring ${current === null ? '(none announced yet)' : formatRingId(current.ringId)} is ${state} for ${waited} ms `
+      why: `the arbiter's vote for ring ${current === null ? '(none announced yet)' : formatRingId(current.ringId)} is ${state}${note} for ${waited} ms `
         + `and the ring's nodes have ${votes} of ${snapshot.quorum} votes needed`,
     };
   };

@@ -10,6 +10,7 @@ import { Framer } from '../protocol/framing';
 import { DecodedMessage, decodeMessage } from '../protocol/message';
 import { NodeInfo, RingId, ringIdEqual, TieBreaker } from '../protocol/tlv';
 import { SERVER_CN } from '../certs/arbiter-certs';
+import { monotonicClock } from '../../util/clock';
 
 /** quorum.device.net.tls: off never starts TLS, on starts it when the arbiter offers it, required insists. */
 export type ClientTlsMode = 'off' | 'on' | 'required';
@@ -92,6 +93,9 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
   private echoAnswered = true;
   private timers: NodeJS.Timeout[] = [];
   private echoTimer: NodeJS.Timeout | null = null;
+  private initSentAt = 0;
+  private echoSentAt = 0;
+  private answeredSentAt: number | null = null;
   private lastSentRing: RingId;
   /** The arbiter advertised option 22 in INIT_REPLY: it takes HEURISTICS_CHANGE. */
   private heuristicsChangeSupported = false;
@@ -105,6 +109,15 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     return this.state === 'connected';
   }
 
+  /**
+   * Monotonic time (util/clock) this node sent the latest request the arbiter answered (INIT or
+   * an echo), on this connection: the arbiter heard from this node at or after then, so its
+   * dead-peer detection cannot drop the node before then + its limit. Null while not connected.
+   */
+  get lastAnsweredRequestAt(): number | null {
+    return this.answeredSentAt;
+  }
+
   start(): void {
     if (this.state !== 'idle') return;
     this.connect();
@@ -115,6 +128,7 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     this.clearTimers();
     this.socket?.destroy();
     this.socket = null;
+    this.answeredSentAt = null;
   }
 
   /** New membership (after a corosync view change): sent at once, the vote follows. */
@@ -187,6 +201,7 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
 
   private sendInit(): void {
     this.state = 'waiting-init-reply';
+    this.initSentAt = monotonicClock.now();
     this.socket!.write(b.init({
       seq: ++this.seq, supportedMessages: ALL_MESSAGE_TYPES, supportedOptions: ALL_OPTIONS, nodeId: this.config.nodeId,
       algorithm: this.config.algorithm, heartbeatInterval: this.config.heartbeatInterval, tieBreaker: this.config.tieBreaker,
@@ -201,7 +216,10 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
       case MsgType.ServerError:
         return this.fail(`arbiter error ${m.replyErrorCode ?? '?'} (${ErrorCode[m.replyErrorCode ?? 0] ?? 'unknown'})`, RECONNECT_ERRORS.has(m.replyErrorCode ?? -1));
       case MsgType.EchoReply:
-        if (m.seq === this.echoSeq) this.echoAnswered = true;
+        if (m.seq === this.echoSeq && !this.echoAnswered) {
+          this.echoAnswered = true;
+          this.answeredSentAt = this.echoSentAt;
+        }
         return;
       case MsgType.NodeListReply:
       case MsgType.AskForVoteReply:
@@ -243,6 +261,7 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     if (heuristics && !this.heuristicsChangeSupported) return this.fail('heuristics are on but the arbiter does not support them (option 22)', false);
     this.clearTimers();
     this.state = 'waiting-heuristics';
+    this.answeredSentAt = this.initSentAt;
     this.echoSeq = 0;
     this.echoAnswered = true;
     this.echoTimer = setInterval(() => this.echo(), this.config.heartbeatInterval);
@@ -284,6 +303,7 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
   private echo(): void {
     if (!this.echoAnswered) return this.fail('echo reply not received', true);
     this.echoAnswered = false;
+    this.echoSentAt = monotonicClock.now();
     this.socket?.write(b.echoRequest(++this.echoSeq));
   }
 
@@ -292,6 +312,7 @@ export class ArbiterConnection extends EventEmitter<ArbiterConnectionEvents> {
     this.clearTimers();
     this.socket.destroy();
     this.socket = null;
+    this.answeredSentAt = null;
     // lms always tries again, whatever the reason (as corosync-qdevice).
     const retry = willReconnect || this.config.algorithm === DecisionAlgorithm.Lms;
     this.state = retry ? 'idle' : 'stopped';

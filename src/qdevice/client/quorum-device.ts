@@ -56,6 +56,11 @@ export interface QuorumDeviceEvents {
   warning: [string];
 }
 
+/** The arbiter's dead-peer limit in heartbeats (corosync-qnetd's dpd_interval_coefficient default; ours too). */
+const assumedDeadPeerCoefficient = 1.5;
+/** An ACK stops counting this long before the arbiter may drop this node: the last feed comes before the vote can move. */
+const ackExpiryMarginMs = 100;
+
 /**
  * A quorum device on this node, like corosync-qdevice model net: registers with votequorum, gets
  * the arbiter's vote over an ArbiterConnection and casts it with qdevice_poll every timeout/2.
@@ -87,6 +92,21 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
 
   get state(): QdeviceVoteState {
     return { ...this.current };
+  }
+
+  /**
+   * Until when (monotonic, util/clock) the arbiter's ACK may count: once it has not heard from
+   * this node for its dead-peer limit it may drop the node and give the vote to another
+   * partition, while this node would learn of it only at its next echo. The limit assumed is
+   * corosync-qnetd's and our arbiter's default, 1.5 heartbeats; a margin keeps the last feed before it.
+   */
+  ackCountsUntil(): number {
+    const heard = this.connection?.lastAnsweredRequestAt ?? null;
+    return heard === null ? -Infinity : heard + Math.round(this.heartbeatMs() * assumedDeadPeerCoefficient) - ackExpiryMarginMs;
+  }
+
+  private heartbeatMs(): number {
+    return Math.round(this.config.deviceTimeout * 0.8);
   }
 
   /** True while the arbiter's vote counts for this node's partition. */
@@ -156,7 +176,7 @@ export class QuorumDevice extends EventEmitter<QuorumDeviceEvents> {
     const enabled = heuristics !== undefined && heuristics.mode !== 'off';
     const connection = new ArbiterConnection({
       ...this.config,
-      heartbeatInterval: Math.round(this.config.deviceTimeout * 0.8),
+      heartbeatInterval: this.heartbeatMs(),
       ...(enabled ? { connectHeuristics: () => this.heuristics(heuristics.timeout) } : {}),
     }, {
       configNodes: this.config.configNodes.map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })),

@@ -9,6 +9,7 @@ import { ArbiterConnection } from '../../../src/qdevice/client/arbiter-connectio
 import { DecisionAlgorithm, TlsSupported } from '../../../src/qdevice/protocol/constants';
 import { initArbiterCerts } from '../../../src/qdevice/certs/arbiter-certs';
 import { RingId } from '../../../src/qdevice/protocol/tlv';
+import { monotonicClock } from '../../../src/util/clock';
 import { createLogger } from '../../../src/util/logger';
 import { haveQnetd, QnetdProcess } from '../../support/qnetd-process';
 
@@ -100,6 +101,38 @@ describe('node-side quorum device client against real corosync-qnetd and our arb
       'arbiter gone: nack,nack, connected false, loss reported true',
     ]);
     if (results.qnetd) assert.deepEqual(results.ours, results.qnetd);
+  });
+});
+
+describe('node-side quorum device client: how long an ACK may count', function () {
+  this.timeout(15000);
+
+  it('until the arbiter\'s dead-peer limit after the last request it answered, moved on by each echo', async () => {
+    const server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const vq = new FakeVotequorum();
+    // Device timeout 1250 ms: heartbeat 1000 ms (the arbiter's minimum), dead-peer limit 1500 ms.
+    const device = new QuorumDevice({
+      host: '127.0.0.1', port: server.address()!.port, clusterName: 'expiry', nodeId: 1, algorithm: DecisionAlgorithm.Ffsplit,
+      tieBreaker: { mode: 1, nodeId: 0 }, keepActivePartition: true, deviceTimeout: 1250, configNodes: [1, 2],
+    }, vq);
+    try {
+      assert.equal(device.ackCountsUntil(), -Infinity, 'nothing counts before the arbiter answered');
+      device.start();
+      vq.emit('quorum', { quorate: false, nodes: [{ nodeId: 1, state: 1 }] });
+      vq.emit('nodelist', { ringId: { nodeId: 1, seq: 3n }, members: [1] });
+      await wait('connected', () => device.state.connected);
+      const afterInit = device.ackCountsUntil();
+      const now = monotonicClock.now();
+      assert.ok(afterInit > now && afterInit <= now + 1500, `counts at most the dead-peer limit ahead: ${afterInit - now} ms`);
+      await wait('an echo answered', () => device.ackCountsUntil() > afterInit, 3000);
+      assert.ok(device.ackCountsUntil() - afterInit >= 900, 'moved on by about one heartbeat');
+      await server.close();
+      await wait('disconnected', () => !device.state.connected, 5000);
+      assert.equal(device.ackCountsUntil(), -Infinity);
+    } finally {
+      device.stop();
+      await server.close();
+    }
   });
 });
 

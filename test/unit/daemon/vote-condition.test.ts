@@ -12,6 +12,10 @@ const ring2: RingId = { nodeId: 1, seq: 8n };
 /** The client seam: a vote state the test sets, announced like QuorumDevice announces it. */
 class FakeDevice extends EventEmitter implements VoteSource {
   state: QdeviceVoteState = { connected: true, vote: 'ack', lastAckAt: 0, ringId: ring1, ackedRingId: ring1 };
+  countsUntil = Infinity;
+  ackCountsUntil(): number {
+    return this.countsUntil;
+  }
   set(vote: QdeviceVoteState['vote'], ackedRingId: RingId | null = this.state.ackedRingId): void {
     this.state = { ...this.state, vote, ackedRingId };
     this.emit('state', this.state);
@@ -95,9 +99,9 @@ describe('integrated quorum device vote as a fencing condition', () => {
     ring.announce({ ringId: ring2, members: [1] });
     now += 200;
     assert.equal(device.state.vote, 'ack', 'the client still holds the ACK for the old ring');
-    assert.match(condition.pause?.() ?? '', /vote for ring 1\.8 is waiting for 200 ms and the ring's nodes have 1 of 2 votes/);
+    assert.match(condition.pause?.() ?? '', /vote for ring 1\.8 is waiting \(the ACK held is for ring 1\.4\) for 200 ms and the ring's nodes have 1 of 2 votes/);
     now += 1400;
-    assert.match(condition.check() ?? '', /waiting for 1600 ms/, 'never acknowledged for the new ring: lost after the grace');
+    assert.match(condition.check() ?? '', /waiting .*for 1600 ms/, 'never acknowledged for the new ring: lost after the grace');
   });
 
   it('resumes with an ACK given for the new ring', () => {
@@ -112,6 +116,23 @@ describe('integrated quorum device vote as a fencing condition', () => {
     device.set('ack', ring2);
     assert.equal(condition.pause?.(), null);
     assert.equal(condition.check(), null);
+  });
+
+  it('stops counting an ACK the arbiter has not confirmed within its dead-peer limit, and resumes with an answer', () => {
+    now = 0;
+    const device = new FakeDevice();
+    const condition = integratedVoteCondition(device, membershipWith(1), new FakeRing(), 1500, clock);
+    device.countsUntil = 1700;
+    now = 1699;
+    assert.equal(condition.pause?.(), null);
+    now = 1700;
+    assert.match(condition.pause?.() ?? '', /is waiting \(the ACK is unconfirmed: no answer from the arbiter within its dead-peer limit\) for 0 ms/);
+    device.countsUntil = 3600;
+    now = 2000;
+    assert.equal(condition.pause?.(), null);
+    assert.equal(condition.check(), null);
+    now = 3600 + 1500;
+    assert.notEqual(condition.check(), null, 'no answer within the grace: lost for good');
   });
 
   it('needs the vote while CPG has announced no ring yet', () => {
