@@ -11,6 +11,12 @@ interface Delivered {
   text: string;
 }
 
+/** A totem ring as the probe reports it (the seq, a bigint, travels as a string). */
+interface TotemRing {
+  ringId: { nodeId: number; seq: string };
+  members: number[];
+}
+
 /** libcpg through the addon, inside two lab nodes on real corosync (fast profile). */
 describe('native cpg (real corosync)', function () {
   let lab: Lab | undefined;
@@ -60,6 +66,7 @@ describe('native cpg (real corosync)', function () {
 
   it('reports the confchg on the survivor when a node loses its link', async () => {
     const [survivor] = probes;
+    await survivor!.call('votequorum.open');
     const cutAt = monotonicClock.now();
     await lab!.cutLink('node2');
     const change = await survivor!.waitFor<CpgConfchg>('cpg.confchg', (c) => c.left.some((a) => a.nodeId === 2), 20_000);
@@ -67,6 +74,19 @@ describe('native cpg (real corosync)', function () {
     assert.deepEqual(change.members.map((m) => m.nodeId), [1]);
     // cpg_reason_t CPG_REASON_NODEDOWN: the node went away, not the process.
     assert.equal(change.left.find((a) => a.nodeId === 2)?.reason, 3);
+  });
+
+  it('announces the new totem ring (the id votequorum reports) before any message delivered in it', async () => {
+    const [survivor] = probes;
+    const ring = await survivor!.waitFor<TotemRing>('cpg.totemConfchg', (t) => t.members.length === 1, 20_000);
+    const voted = await survivor!.waitFor<TotemRing>('votequorum.nodelist', (n) => n.members.length === 1, 20_000);
+    // The integrated vote condition compares the arbiter's ACK (given for votequorum's ring id) with CPG's ring.
+    assert.deepEqual(ring.ringId, voted.ringId);
+    await survivor!.call('cpg.burst', { prefix: 'after-cut-', count: 1 });
+    await survivor!.waitFor<Delivered>('cpg.deliver', (d) => d.text === 'after-cut-0', 10_000);
+    const order = survivor!.events.map((e) => e.event === 'cpg.deliver' ? `deliver:${(e.data as Delivered).text}` : e.event);
+    const announced = order.lastIndexOf('cpg.totemConfchg');
+    assert.ok(announced >= 0 && announced < order.indexOf('deliver:after-cut-0'), `ring announced first: ${order.slice(-6).join(', ')}`);
   });
 
   it('a listener may close the handle: the rest of that dispatch round is dropped, nothing crashes', async () => {
