@@ -65,13 +65,14 @@ function voteForRing(device: VoteSource, ring: CpgRing | null, now: number): { v
 export function integratedVoteCondition(
   device: VoteSource, membership: MembershipSource, ring: RingSource, graceMs: number, now: () => number,
 ): FencingCondition {
-  const vote = (): QdeviceVoteState['vote'] => voteForRing(device, ring.currentRing(), now()).vote;
   let notAckSince: number | null = null;
-  const track = (): void => {
+  /** The vote for the current ring now, keeping the time since when it has not been an ACK. */
+  const track = (): ReturnType<typeof voteForRing> => {
     const t = now();
     const judged = voteForRing(device, ring.currentRing(), t);
     if (judged.vote === 'ack') notAckSince = null;
     else notAckSince ??= Math.min(t, judged.since ?? t);
+    return judged;
   };
   track();
   // Tracked from the start, not only while someone listens: the wait counts from the change itself.
@@ -79,14 +80,13 @@ export function integratedVoteCondition(
   ring.onRingChange(track);
   /** The vote's state when it matters (not ACKed for this ring and its nodes alone lack quorum), else null. */
   const missing = (): { vote: string; waited: number; why: string } | null => {
-    track();
+    const { vote: state, note } = track();
     const snapshot = membership.current();
     const current = ring.currentRing();
     // Until CPG announced a ring there is nothing to count votes in: the vote is needed.
     const votes = current === null ? 0 : votesOf(snapshot, current.members);
     if (votes >= snapshot.quorum || notAckSince === null) return null;
     const waited = Math.round(now() - notAckSince);
-    const { vote: state, note } = voteForRing(device, current, now());
     return {
       vote: state, waited,
       why: `the arbiter's vote for ring ${current === null ? '(none announced yet)' : formatRingId(current.ringId)} is ${state}${note} for ${waited} ms `
@@ -107,11 +107,11 @@ export function integratedVoteCondition(
     onChange: (listener) => {
       let graceTimer: NodeJS.Timeout | null = null;
       const onEvent = (): void => {
-        track();
+        const { vote } = track();
         if (graceTimer !== null) clearTimeout(graceTimer);
         // A vote still awaited when the grace runs out must be judged then, not at the next event.
         const waited = notAckSince === null ? 0 : now() - notAckSince;
-        graceTimer = vote() === 'waiting' ? setTimeout(listener, Math.max(0, graceMs + 1 - waited)) : null;
+        graceTimer = vote === 'waiting' ? setTimeout(listener, Math.max(0, graceMs + 1 - waited)) : null;
         listener();
       };
       device.on('state', onEvent);
