@@ -14,7 +14,8 @@ export class Cluster {
   /** ffsplit: the membership that got the vote last time (keep-active-partition tie-breaker). */
   quoratePartition: NodeInfo[] = [];
 
-  constructor(readonly name: Buffer) {}
+  /** The name's bytes as latin1 characters (clusterNameKey). */
+  constructor(readonly name: string) {}
 
   add(client: ArbiterClient): void {
     let i = this.clients.length;
@@ -33,20 +34,19 @@ export class Cluster {
   }
 }
 
-/** Clusters by exact name bytes, in creation order (the order the status listing uses). */
+/** Clusters by exact name (bytes as latin1), in creation order (the order the status listing uses). */
 export class ClusterRegistry {
   private readonly byName = new Map<string, Cluster>();
 
-  get(name: Buffer): Cluster | undefined {
-    return this.byName.get(name.toString('latin1'));
+  get(name: string): Cluster | undefined {
+    return this.byName.get(name);
   }
 
-  join(client: ArbiterClient, name: Buffer): Cluster {
-    const key = name.toString('latin1');
-    let cluster = this.byName.get(key);
+  join(client: ArbiterClient, name: string): Cluster {
+    let cluster = this.byName.get(name);
     if (!cluster) {
-      cluster = new Cluster(Buffer.from(name));
-      this.byName.set(key, cluster);
+      cluster = new Cluster(name);
+      this.byName.set(name, cluster);
     }
     cluster.add(client);
     return cluster;
@@ -56,7 +56,7 @@ export class ClusterRegistry {
     const cluster = client.cluster;
     if (!cluster) return;
     cluster.remove(client);
-    if (cluster.clients.length === 0) this.byName.delete(cluster.name.toString('latin1'));
+    if (cluster.clients.length === 0) this.byName.delete(cluster.name);
   }
 
   all(): Cluster[] {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type winston from 'winston';
 import { Framer } from '../protocol/framing';
-import { ArbiterClient } from './client';
+import { ArbiterClient, type ClientTransport } from './client';
 import { ArbiterCore } from './core';
 import { ArbiterSettings } from './settings';
 import type { ArbiterTls } from './tls';
@@ -14,9 +14,10 @@ function peerAddress(socket: net.Socket): string {
 
 /**
  * One client connection: feeds the framer, writes replies, and lets STARTTLS swap the byte
- * stream for a TLS one while keeping the bytes already read.
+ * stream for a TLS one while keeping the bytes already read. It is the client's transport itself
+ * (no adapter object and closures per client: an arbiter holds 10,000 of these).
  */
-export class Connection {
+export class Connection implements ClientTransport {
   stream: Duplex;
   readonly framer: Framer;
   client!: ArbiterClient;
@@ -26,16 +27,19 @@ export class Connection {
   private detach: () => void = () => undefined;
   private corked = false;
 
-  constructor(readonly socket: net.Socket, private readonly core: ArbiterCore, private readonly settings: ArbiterSettings) {
+  /** `onClosed` runs once, after the client's disconnect path. */
+  constructor(
+    readonly socket: net.Socket,
+    private readonly core: ArbiterCore,
+    private readonly settings: ArbiterSettings,
+    private readonly onClosed: (conn: Connection) => void,
+  ) {
     this.stream = socket;
     this.framer = new Framer(settings.maxReceiveSize);
   }
 
   start(): void {
-    this.client = this.core.connect(peerAddress(this.socket), {
-      send: (message) => this.write(message),
-      close: () => this.close(),
-    });
+    this.client = this.core.connect(peerAddress(this.socket), this);
     this.attach(this.socket);
   }
 
@@ -78,7 +82,7 @@ export class Connection {
     }
   }
 
-  write(message: Buffer): void {
+  send(message: Buffer): void {
     if (this.closed) return;
     if (this.stream.writableLength > this.settings.maxSendQueueBytes) {
       this.core.log.warn('client does not read its replies, disconnecting', { client: this.client.address });
@@ -105,6 +109,7 @@ export class Connection {
     this.core.disconnect(this.client);
     this.stream.destroy();
     if (this.stream !== this.socket) this.socket.destroy();
+    this.onClosed(this);
   }
 }
 
@@ -114,6 +119,7 @@ export class ArbiterServer {
   readonly connections = new Set<Connection>();
   /** TLS wiring (STARTTLS); null when the arbiter runs without certificates. */
   tls: ArbiterTls | null = null;
+  private readonly forget = (conn: Connection) => this.connections.delete(conn);
 
   constructor(readonly core: ArbiterCore, private readonly log: winston.Logger) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -151,9 +157,8 @@ export class ArbiterServer {
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, this.core, this.settings);
+    const conn = new Connection(socket, this.core, this.settings, this.forget);
     this.connections.add(conn);
-    socket.once('close', () => this.connections.delete(conn));
     conn.start();
     this.tls?.track(conn, conn.client);
   }

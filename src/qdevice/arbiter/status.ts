@@ -73,7 +73,7 @@ export function arbiterStatus(core: ArbiterCore): ArbiterStatus {
   const clusters = core.registry.all().map((cluster): ArbiterClusterStatus => {
     const first = cluster.clients[0]!;
     return {
-      name: cluster.name.toString('latin1'),
+      name: cluster.name,
       algorithm: algorithmName(first.algorithm),
       keepActivePartition: cluster.clients.every((c) => c.algorithm === DecisionAlgorithm.Ffsplit && c.keepActivePartition),
       tieBreaker: tieBreakerText(first.tieBreaker.mode, first.tieBreaker.nodeId),

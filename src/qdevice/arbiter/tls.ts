@@ -87,7 +87,7 @@ export class ArbiterTls implements TlsHooks {
   verifyPeerCertificate(client: ArbiterClient): boolean {
     const entry = this.connections.get(client);
     const cert = entry?.socket?.getPeerCertificate();
-    const cluster = client.clusterName?.toString('latin1').toLowerCase() ?? '';
+    const cluster = client.clusterName?.toLowerCase() ?? '';
     if (!entry || !cert || Object.keys(cert).length === 0) {
       this.log.warn('client sent no certificate, disconnecting', { client: client.address });
       client.transport.close();

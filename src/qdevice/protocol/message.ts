@@ -122,5 +122,8 @@ export function decodeMessage(body: Buffer): DecodeResult {
     if (err instanceof OptionError || err instanceof TlvFramingError) return { ok: false, partial: msg, reason: err.message };
     throw err;
   }
+  // Exact-size copy: an array grown by push keeps 17 slots, and the arbiter keeps up to three
+  // node lists per client for the client's lifetime.
+  if (msg.nodes.length > 0) msg.nodes = msg.nodes.slice();
   return { ok: true, message: msg };
 }

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/constants';
 import { preinitReply } from '../../protocol/builders';
 import type { DecodedMessage } from '../../protocol/message';
-import type { ArbiterClient } from '../client';
+import { clusterNameKey, type ArbiterClient } from '../client';
 import type { HandlerEnv } from './env';
 
 /** PREINIT: remembers the cluster name and announces the TLS mode. May be repeated. */
@@ -10,8 +10,7 @@ export function handlePreinit(env: HandlerEnv, client: ArbiterClient, msg: Decod
     env.sendError(client, msg.seq, ErrorCode.DoesntContainRequiredOption);
     return;
   }
-  // A copy: a view would keep the whole received chunk alive for the client's lifetime.
-  client.clusterName = Buffer.from(msg.clusterName);
+  client.clusterName = clusterNameKey(msg.clusterName);
   client.preinitReceived = true;
   env.send(client, preinitReply(msg.seq, env.settings.tls, env.settings.clientCertRequired));
 }
