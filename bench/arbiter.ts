@@ -12,16 +12,39 @@ import { waitForPort } from '../test/support/qnetd-process';
 /*
  * `npm run bench -- arbiter [CLIENTS…]`: simulated two-node clusters (ffsplit) against our arbiter
  * and real corosync-qnetd in the same run, on loopback. Per size: setup latency (connect → first
- * ACK) p50/p99, vote-change latency (split membership sent → the winner's ACK after the loser's
- * NACK was acknowledged) p50/p99, server RSS and CPU seconds. qnetd runs with
- * listen_backlog=4096 (its default of 10 stalls bursts for seconds; reference §4.4).
+ * ACK) p50/p99; vote-change latency p50/p99 over VOTE_CHANGE_ROUNDS membership changes of every
+ * cluster at once (split, heal, split: from the moment a cluster's two node lists were written to
+ * the ACK for the new ring at the node that must get it, after the two-phase NACK/ACK); server
+ * RSS, of it the private (anonymous) part, and CPU seconds. qnetd runs with listen_backlog=4096
+ * (its default of 10 stalls bursts for seconds; reference §4.4).
  */
 
 const HOST = '127.0.0.1';
 const CONCURRENT_CONNECTS = 400;
+/** Three changes instead of one: one burst's latencies swing by ±30 % between runs on 2 vCPUs. */
+const VOTE_CHANGE_ROUNDS = 3;
+const SETTLE_MS = 200;
+
+/** One server's run at one size: latency samples in ms and the process's figures at the end. */
+interface Sample {
+  setup: number[]; change: number[]; rssMb: number; privateMb: number; cpuS: number; wallS: number;
+}
 
 interface Figures {
-  setupP50: number; setupP99: number; changeP50: number; changeP99: number; rssMb: number; cpuS: number; wallS: number;
+  setupP50: number; setupP99: number; changeP50: number; changeP99: number;
+  rssMb: number; privateMb: number; cpuS: number; wallS: number;
+}
+
+/** Pools the repetitions: latency percentiles over every sample, the largest RSS, mean CPU and wall time. */
+function figuresOf(samples: Sample[]): Figures {
+  const setup = samples.flatMap((x) => x.setup);
+  const change = samples.flatMap((x) => x.change);
+  const mean = (pick: (x: Sample) => number) => samples.reduce((sum, x) => sum + pick(x), 0) / samples.length;
+  return {
+    setupP50: pct(setup, 50), setupP99: pct(setup, 99), changeP50: pct(change, 50), changeP99: pct(change, 99),
+    rssMb: Math.max(...samples.map((x) => x.rssMb)), privateMb: Math.max(...samples.map((x) => x.privateMb)),
+    cpuS: mean((x) => x.cpuS), wallS: mean((x) => x.wallS),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,13 +53,14 @@ const pct = (xs: number[], p: number) => {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-function procFigures(pid: number): { rssMb: number; cpuS: number } {
+/** RSS (VmRSS), its anonymous part (RssAnon: what the process itself allocated, not file pages), CPU. */
+function procFigures(pid: number): { rssMb: number; privateMb: number; cpuS: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rssMb: rssKb / 1024, cpuS: ticks / 100 };
+  return { rssMb: kb('VmRSS') / 1024, privateMb: kb('RssAnon') / 1024, cpuS: ticks / 100 };
 }
 
 /** One simulated corosync-qdevice: reacts to votes, records when ACK/NACK arrive. */
@@ -85,8 +109,8 @@ class SimClient {
     } else if (type === MsgType.InitReply) {
       this.sock.write(b.nodeList({ seq: ++this.seq, listType: NodeListType.InitialConfig, nodes: [1, 2].map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 })) }));
       this.membership(1n, [1, 2]);
-    } else if (type === MsgType.VoteInfo) {
-      this.sock.write(b.voteInfoReply(seq));
+    } else if (type === MsgType.VoteInfo || type === MsgType.NodeListReply) {
+      if (type === MsgType.VoteInfo) this.sock.write(b.voteInfoReply(seq));
       if (vote === Vote.Ack || vote === Vote.Nack) {
         this.lastVote = { vote, ringSeq: ringSeq ?? 0n, at: performance.now() };
         this.onVote?.();
@@ -104,7 +128,7 @@ async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolea
   return true;
 }
 
-async function measure(port: number, pid: number, clients: number): Promise<Figures> {
+async function measure(port: number, pid: number, clients: number): Promise<Sample> {
   const cpu0 = procFigures(pid).cpuS;
   const t0 = performance.now();
   const sims: SimClient[] = [];
@@ -125,20 +149,49 @@ async function measure(port: number, pid: number, clients: number): Promise<Figu
     }));
   }
   if (!await waitUntil(() => setup.length === sims.length, 120000)) throw new Error(`only ${setup.length}/${sims.length} clients got an ACK`);
-  // Split every cluster 50:50 at once; node 1 (lowest id) must end with ACK for ring 2.
   const change: number[] = [];
-  const splitAt = performance.now();
-  for (let i = 0; i < sims.length; i += 2) {
-    const [n1, n2] = [sims[i]!, sims[i + 1]!];
-    n1.onVote = () => { if (n1.lastVote?.ringSeq === 2n && n1.lastVote.vote === Vote.Ack) change.push(n1.lastVote.at - splitAt); };
-    n1.membership(2n, [1]);
-    n2.membership(2n, [2]);
+  for (let round = 0; round < VOTE_CHANGE_ROUNDS; round++) {
+    // Split every cluster 50:50 (node 1, the lowest id, must get the ACK) or heal it (node 2, NACKed
+    // by the split, must get it back), all clusters at once.
+    const ring = BigInt(round + 2);
+    const split = round % 2 === 0;
+    const done = change.length;
+    for (let i = 0; i < sims.length; i += 2) {
+      const [n1, n2] = [sims[i]!, sims[i + 1]!];
+      const winner = split ? n1 : n2;
+      winner.onVote = null;
+      if (split) {
+        n1.membership(ring, [1]);
+        n2.membership(ring, [2]);
+      } else {
+        n1.membership(ring, [1, 2]);
+        n2.membership(ring, [1, 2]);
+      }
+      const sentAt = performance.now();
+      winner.onVote = () => {
+        if (winner.lastVote?.ringSeq === ring && winner.lastVote.vote === Vote.Ack && winner.onVote) {
+          change.push(winner.lastVote.at - sentAt);
+          winner.onVote = null;
+        }
+      };
+    }
+    if (!await waitUntil(() => change.length === done + sims.length / 2, 120000)) {
+      throw new Error(`round ${round + 1}: only ${change.length - done} of ${sims.length / 2} clusters re-decided`);
+    }
+    // Let every cluster settle (the loser's NACK or the other ACK in, replies read) before the next
+    // change: with 200 clients, corosync-qnetd 3.0.3 left every cluster undecided (> 120 s) when the
+    // next membership came while the last replies of the previous change were in flight.
+    const settled = (sim: SimClient, vote: Vote) => sim.lastVote?.ringSeq === ring && sim.lastVote.vote === vote;
+    const loserVote = split ? Vote.Nack : Vote.Ack;
+    if (!await waitUntil(() => sims.every((sim, i) => settled(sim, i % 2 === 0 ? Vote.Ack : loserVote)), 120000)) {
+      throw new Error(`round ${round + 1}: clusters did not settle`);
+    }
+    await sleep(SETTLE_MS);
   }
-  if (!await waitUntil(() => change.length === sims.length / 2, 120000)) throw new Error(`only ${change.length} clusters re-decided`);
   const wallS = (performance.now() - t0) / 1000;
-  const { rssMb, cpuS } = procFigures(pid);
+  const { rssMb, privateMb, cpuS } = procFigures(pid);
   sims.forEach((s) => s.close());
-  return { setupP50: pct(setup, 50), setupP99: pct(setup, 99), changeP50: pct(change, 50), changeP99: pct(change, 99), rssMb, cpuS: cpuS - cpu0, wallS };
+  return { setup, change, rssMb, privateMb, cpuS: cpuS - cpu0, wallS };
 }
 
 type ServerKind = 'ours' | 'qnetd';
@@ -168,16 +221,27 @@ async function stopServer(p: ChildProcess): Promise<void> {
   if (p.exitCode === null) p.kill('SIGKILL');
 }
 
+/** The value after `--name`, and the arguments without the two. */
+function takeOption(args: string[], name: string): [string | undefined, string[]] {
+  const at = args.indexOf(name);
+  if (at < 0) return [undefined, args];
+  if (at + 1 >= args.length) throw new Error(`${name} needs a value`);
+  return [args[at + 1], args.filter((_, i) => i !== at && i !== at + 1)];
+}
+
 /**
- * Arguments: client counts (default 200 2000 10000) and `--only ours|qnetd` to run one side (no
- * ratio then). ARBITER_NODE_OPTIONS overrides the unit's NODE_OPTIONS for ours, ARBITER_CLI the
+ * Arguments: client counts (default 200 2000 10000), `--only ours|qnetd` to run one side (no
+ * ratio then) and `--repeat N` (default 2) runs per server and size, the order of the two servers
+ * swapped every other run (the load generator carries the previous run's garbage), pooled.
+ * ARBITER_NODE_OPTIONS overrides the unit's NODE_OPTIONS for ours, ARBITER_CLI the
  * build that runs as ours (main.js of another checkout): to compare settings and builds.
  */
 export async function run(args: string[]): Promise<void> {
-  const onlyAt = args.indexOf('--only');
-  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
-  if (only !== undefined && only !== 'ours' && only !== 'qnetd') throw new Error(`--only ${String(only)}: expected ours or qnetd`);
-  const numbers = args.filter((_, i) => onlyAt < 0 || (i !== onlyAt && i !== onlyAt + 1));
+  const [only, rest] = takeOption(args, '--only');
+  if (only !== undefined && only !== 'ours' && only !== 'qnetd') throw new Error(`--only ${only}: expected ours or qnetd`);
+  const [repeatArg, numbers] = takeOption(rest, '--repeat');
+  const repeat = Number(repeatArg ?? 2);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${String(repeatArg)}: expected an integer ≥ 1`);
   const sizes = numbers.length > 0 ? numbers.map(Number) : [200, 2000, 10000];
   if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2 !== 0)) throw new Error(`client counts must be even integers ≥ 2: ${numbers.join(' ')}`);
   const kinds: ServerKind[] = only === undefined ? ['qnetd', 'ours'] : [only];
@@ -187,18 +251,20 @@ export async function run(args: string[]): Promise<void> {
   try {
     let port = 26403;
     for (const n of sizes) {
-      const figures: Partial<Record<ServerKind, Figures>> = {};
-      for (const kind of kinds) {
-        const server = await startServer(kind, ++port, dir);
-        try {
-          figures[kind] = await measure(port, server.pid!, n);
-        } finally {
-          await stopServer(server);
+      const samples: Record<ServerKind, Sample[]> = { ours: [], qnetd: [] };
+      for (let r = 0; r < repeat; r++) {
+        for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
+          const server = await startServer(kind, ++port, dir);
+          try {
+            samples[kind].push(await measure(port, server.pid!, n));
+          } finally {
+            await stopServer(server);
+          }
         }
       }
-      process.stdout.write(`arbiter bench: ${n} clients (${n / 2} two-node ffsplit clusters), loopback, 2 vCPU shared with the load generator\n`);
-      const o = figures.ours;
-      const q = figures.qnetd;
+      process.stdout.write(`arbiter bench: ${n} clients (${n / 2} two-node ffsplit clusters), ${repeat} run(s) each, loopback, 2 vCPU shared with the load generator\n`);
+      const o = samples.ours.length > 0 ? figuresOf(samples.ours) : undefined;
+      const q = samples.qnetd.length > 0 ? figuresOf(samples.qnetd) : undefined;
       if (o === undefined || q === undefined) {
         const [kind, f] = o ? ['ours', o] as const : ['qnetd', q!] as const;
         process.stdout.write(`  ${kind}: ${JSON.stringify(f, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}\n`);
@@ -209,6 +275,7 @@ export async function run(args: string[]): Promise<void> {
       row('vote change p50', 'ms', o.changeP50, q.changeP50);
       row('vote change p99', 'ms', o.changeP99, q.changeP99);
       row('server RSS', 'MB', o.rssMb, q.rssMb);
+      row('  of it private', 'MB', o.privateMb, q.privateMb);
       row('server CPU', 's', o.cpuS, q.cpuS);
       row('run wall time', 's', o.wallS, q.wallS);
     }
