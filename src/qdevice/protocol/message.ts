@@ -1,5 +1,5 @@
 import { Opt } from './constants';
-import { iterateTlvs, NodeInfo, RingId, TieBreaker, TlvFramingError } from './tlv';
+import { forEachTlv, NodeInfo, RingId, TieBreaker, TlvFramingError } from './tlv';
 
 /** Every option a message may carry, decoded; absent options stay undefined. */
 export interface DecodedMessage {
@@ -36,42 +36,50 @@ export type DecodeResult =
 
 class OptionError extends Error {}
 
-function fixed(value: Buffer, size: number, name: string): Buffer {
-  if (value.length !== size) throw new OptionError(`${name} must be ${size} bytes, got ${value.length}`);
-  return value;
+/** Where an option's value lies in the message body. */
+interface Value {
+  body: Buffer;
+  at: number;
+  length: number;
 }
-const u8 = (v: Buffer, name: string): number => fixed(v, 1, name).readUInt8(0);
-const u16 = (v: Buffer, name: string): number => fixed(v, 2, name).readUInt16BE(0);
-const u32 = (v: Buffer, name: string): number => fixed(v, 4, name).readUInt32BE(0);
+
+function fixed(v: Value, size: number, name: string): number {
+  if (v.length !== size) throw new OptionError(`${name} must be ${size} bytes, got ${v.length}`);
+  return v.at;
+}
+const u8 = (v: Value, name: string): number => v.body.readUInt8(fixed(v, 1, name));
+const u16 = (v: Value, name: string): number => v.body.readUInt16BE(fixed(v, 2, name));
+const u32 = (v: Value, name: string): number => v.body.readUInt32BE(fixed(v, 4, name));
 
 function ranged(value: number, min: number, max: number, name: string): number {
   if (value < min || value > max) throw new OptionError(`${name} value ${value} outside ${min}..${max}`);
   return value;
 }
 
-function u16Array(v: Buffer, name: string): number[] {
+function u16Array(v: Value, name: string): number[] {
   if (v.length % 2 !== 0) throw new OptionError(`${name} has an odd length ${v.length}`);
-  const out: number[] = [];
-  for (let i = 0; i < v.length; i += 2) out.push(v.readUInt16BE(i));
+  const out = new Array<number>(v.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = v.body.readUInt16BE(v.at + 2 * i);
   return out;
 }
 
-function decodeNodeInfo(value: Buffer): NodeInfo {
+function decodeNodeInfo(value: Value): NodeInfo {
   const node: NodeInfo = { nodeId: 0, dataCenterId: 0, nodeState: 0 };
-  for (const tlv of iterateTlvs(value)) {
-    if (tlv.type === Opt.NodeId) node.nodeId = u32(tlv.value, 'node_info.node_id');
-    else if (tlv.type === Opt.DataCenterId) node.dataCenterId = u32(tlv.value, 'node_info.data_center_id');
-    else if (tlv.type === Opt.NodeState) node.nodeState = ranged(u8(tlv.value, 'node_info.node_state'), 1, 3, 'node_info.node_state');
-  }
+  forEachTlv(value.body, (type, at, length) => {
+    const v = { body: value.body, at, length };
+    if (type === Opt.NodeId) node.nodeId = u32(v, 'node_info.node_id');
+    else if (type === Opt.DataCenterId) node.dataCenterId = u32(v, 'node_info.data_center_id');
+    else if (type === Opt.NodeState) node.nodeState = ranged(u8(v, 'node_info.node_state'), 1, 3, 'node_info.node_state');
+  }, value.at, value.at + value.length);
   if (node.nodeId === 0) throw new OptionError('node_info without a node id');
   return node;
 }
 
 /** Applies one option to the message; throws OptionError on a bad length or value. */
-function applyOption(msg: DecodedMessage, type: number, v: Buffer): void {
+function applyOption(msg: DecodedMessage, type: number, v: Value): void {
   switch (type) {
     case Opt.MsgSeqNumber: msg.seq = u32(v, 'seq'); break;
-    case Opt.ClusterName: msg.clusterName = Buffer.from(v); break;
+    case Opt.ClusterName: msg.clusterName = Buffer.from(v.body.subarray(v.at, v.at + v.length)); break;
     case Opt.TlsSupported: msg.tlsSupported = ranged(u8(v, 'tls_supported'), 0, 2, 'tls_supported'); break;
     case Opt.TlsClientCertRequired: msg.tlsClientCertRequired = u8(v, 'tls_client_cert_required'); break;
     case Opt.SupportedMessages: msg.supportedMessages = u16Array(v, 'supported_messages'); break;
@@ -85,9 +93,9 @@ function applyOption(msg: DecodedMessage, type: number, v: Buffer): void {
     case Opt.HeartbeatInterval: msg.heartbeatInterval = u32(v, 'heartbeat_interval'); break;
     case Opt.RingId:
       fixed(v, 12, 'ring_id');
-      msg.ringId = { nodeId: v.readUInt32BE(0), seq: v.readBigUInt64BE(4) };
+      msg.ringId = { nodeId: v.body.readUInt32BE(v.at), seq: v.body.readBigUInt64BE(v.at + 4) };
       break;
-    case Opt.ConfigVersion: msg.configVersion = fixed(v, 8, 'config_version').readBigUInt64BE(0); break;
+    case Opt.ConfigVersion: msg.configVersion = v.body.readBigUInt64BE(fixed(v, 8, 'config_version')); break;
     case Opt.DataCenterId: msg.dataCenterId = u32(v, 'data_center_id'); break;
     case Opt.NodeState: msg.nodeState = ranged(u8(v, 'node_state'), 1, 3, 'node_state'); break;
     case Opt.NodeInfo: msg.nodes.push(decodeNodeInfo(v)); break;
@@ -95,9 +103,9 @@ function applyOption(msg: DecodedMessage, type: number, v: Buffer): void {
     case Opt.Vote: msg.vote = ranged(u8(v, 'vote'), 1, 5, 'vote'); break;
     case Opt.Quorate: msg.quorate = ranged(u8(v, 'quorate'), 0, 1, 'quorate'); break;
     case Opt.TieBreaker: {
-      fixed(v, 5, 'tie_breaker');
-      const mode = ranged(v.readUInt8(0), 1, 3, 'tie_breaker.mode');
-      msg.tieBreaker = { mode, nodeId: mode === 3 ? v.readUInt32BE(1) : 0 };
+      const at = fixed(v, 5, 'tie_breaker');
+      const mode = ranged(v.body.readUInt8(at), 1, 3, 'tie_breaker.mode');
+      msg.tieBreaker = { mode, nodeId: mode === 3 ? v.body.readUInt32BE(at + 1) : 0 };
       break;
     }
     case Opt.Heuristics: msg.heuristics = ranged(u8(v, 'heuristics'), 1, 2, 'heuristics'); break;
@@ -117,7 +125,7 @@ function applyOption(msg: DecodedMessage, type: number, v: Buffer): void {
 export function decodeMessage(body: Buffer): DecodeResult {
   const msg: DecodedMessage = { nodes: [] };
   try {
-    for (const tlv of iterateTlvs(body)) applyOption(msg, tlv.type, tlv.value);
+    forEachTlv(body, (type, at, length) => applyOption(msg, type, { body, at, length }));
   } catch (err) {
     if (err instanceof OptionError || err instanceof TlvFramingError) return { ok: false, partial: msg, reason: err.message };
     throw err;

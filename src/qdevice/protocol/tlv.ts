@@ -1,28 +1,29 @@
 import { Opt } from './constants';
 
-/** One option as found in a message body. */
-export interface RawTlv {
-  type: number;
-  value: Buffer;
-}
-
 /** The body is not a whole sequence of TLVs (tlv_iter_next's bounds check failed). */
 export class TlvFramingError extends Error {}
 
 /**
- * Splits a message body into TLVs. As in tlv.c an empty body is an error (the iterator reads a
- * TLV header unconditionally), and so is any trailing byte that does not form a whole TLV.
+ * Walks the TLVs in body[start, end), handing each type and the place of its value to `visit`
+ * (offsets, not views: a view per option was a tenth of what the arbiter allocated). As in tlv.c
+ * an empty range is an error (the iterator reads a TLV header unconditionally), and so is any
+ * trailing byte that does not form a whole TLV.
  */
-export function* iterateTlvs(body: Buffer): Generator<RawTlv> {
-  let pos = 0;
+export function forEachTlv(
+  body: Buffer,
+  visit: (type: number, at: number, length: number) => void,
+  start = 0,
+  end = body.length,
+): void {
+  let pos = start;
   do {
-    if (pos + 4 > body.length) throw new TlvFramingError('truncated option header');
+    if (pos + 4 > end) throw new TlvFramingError('truncated option header');
     const type = body.readUInt16BE(pos);
     const len = body.readUInt16BE(pos + 2);
-    if (pos + 4 + len > body.length) throw new TlvFramingError(`option ${type} runs past the message end`);
-    yield { type, value: body.subarray(pos + 4, pos + 4 + len) };
+    if (pos + 4 + len > end) throw new TlvFramingError(`option ${type} runs past the message end`);
+    visit(type, pos + 4, len);
     pos += 4 + len;
-  } while (pos < body.length);
+  } while (pos < end);
 }
 
 export interface RingId {
@@ -48,86 +49,105 @@ export interface NodeInfo {
   nodeState: number;
 }
 
-/** Appends TLVs to a message body in the order the caller writes them. */
+/** Room for the message header, so that toMessage needs no second buffer. */
+const HEADER_ROOM = 6;
+
+/**
+ * Appends TLVs to a message body in the order the caller writes them, encoding each straight into
+ * one growing buffer: the arbiter builds a message per reply, and a buffer per option made up most
+ * of what it allocated per message.
+ */
 export class TlvWriter {
-  private readonly parts: { type: number; value: Buffer }[] = [];
-  private length = 0;
+  private buf = Buffer.allocUnsafe(128);
+  private end = HEADER_ROOM;
 
   raw(type: number, value: Buffer): this {
-    this.parts.push({ type, value });
-    this.length += 4 + value.length;
+    const at = this.option(type, value.length);
+    value.copy(this.buf, at);
     return this;
   }
 
   u8(type: number, v: number): this {
-    return this.raw(type, Buffer.from([v & 0xff]));
+    const at = this.option(type, 1);
+    this.buf.writeUInt8(v & 0xff, at);
+    return this;
   }
 
   u16(type: number, v: number): this {
-    const b = Buffer.allocUnsafe(2);
-    b.writeUInt16BE(v, 0);
-    return this.raw(type, b);
+    const at = this.option(type, 2);
+    this.buf.writeUInt16BE(v & 0xffff, at);
+    return this;
   }
 
   u32(type: number, v: number): this {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(v >>> 0, 0);
-    return this.raw(type, b);
+    const at = this.option(type, 4);
+    this.buf.writeUInt32BE(v >>> 0, at);
+    return this;
   }
 
   u64(type: number, v: bigint): this {
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigUInt64BE(v, 0);
-    return this.raw(type, b);
+    const at = this.option(type, 8);
+    this.buf.writeBigUInt64BE(v, at);
+    return this;
   }
 
   u16Array(type: number, values: readonly number[]): this {
-    const b = Buffer.allocUnsafe(values.length * 2);
-    values.forEach((v, i) => b.writeUInt16BE(v, i * 2));
-    return this.raw(type, b);
+    const at = this.option(type, values.length * 2);
+    values.forEach((v, i) => this.buf.writeUInt16BE(v, at + i * 2));
+    return this;
   }
 
   ringId(ring: RingId): this {
-    const b = Buffer.allocUnsafe(12);
-    b.writeUInt32BE(ring.nodeId >>> 0, 0);
-    b.writeBigUInt64BE(ring.seq, 4);
-    return this.raw(Opt.RingId, b);
+    const at = this.option(Opt.RingId, 12);
+    this.buf.writeUInt32BE(ring.nodeId >>> 0, at);
+    this.buf.writeBigUInt64BE(ring.seq, at + 4);
+    return this;
   }
 
   tieBreaker(tb: TieBreaker): this {
-    const b = Buffer.allocUnsafe(5);
-    b.writeUInt8(tb.mode, 0);
-    b.writeUInt32BE(tb.mode === 3 ? tb.nodeId >>> 0 : 0, 1);
-    return this.raw(Opt.TieBreaker, b);
+    const at = this.option(Opt.TieBreaker, 5);
+    this.buf.writeUInt8(tb.mode, at);
+    this.buf.writeUInt32BE(tb.mode === 3 ? tb.nodeId >>> 0 : 0, at + 1);
+    return this;
   }
 
   nodeInfo(node: NodeInfo): this {
-    const inner = new TlvWriter().u32(Opt.NodeId, node.nodeId);
-    if (node.dataCenterId !== 0) inner.u32(Opt.DataCenterId, node.dataCenterId);
-    if (node.nodeState !== 0) inner.u8(Opt.NodeState, node.nodeState);
-    return this.raw(Opt.NodeInfo, inner.toBuffer());
+    const length = 8 + (node.dataCenterId !== 0 ? 8 : 0) + (node.nodeState !== 0 ? 5 : 0);
+    this.option(Opt.NodeInfo, 0);
+    this.buf.writeUInt16BE(length, this.end - 2);
+    this.u32(Opt.NodeId, node.nodeId);
+    if (node.dataCenterId !== 0) this.u32(Opt.DataCenterId, node.dataCenterId);
+    if (node.nodeState !== 0) this.u8(Opt.NodeState, node.nodeState);
+    return this;
   }
 
+  /** The options alone (a copy). */
   toBuffer(): Buffer {
-    return this.writeInto(Buffer.allocUnsafe(this.length), 0);
+    return Buffer.from(this.buf.subarray(HEADER_ROOM, this.end));
   }
 
-  /** The whole message (6-byte header, then the options) in one allocation. */
+  /** The whole message: 6-byte header, then the options. The writer is spent afterwards. */
   toMessage(msgType: number): Buffer {
-    const out = Buffer.allocUnsafe(6 + this.length);
-    out.writeUInt16BE(msgType, 0);
-    out.writeUInt32BE(this.length, 2);
-    return this.writeInto(out, 6);
+    this.buf.writeUInt16BE(msgType, 0);
+    this.buf.writeUInt32BE(this.end - HEADER_ROOM, 2);
+    return this.buf.subarray(0, this.end);
   }
 
-  private writeInto(out: Buffer, start: number): Buffer {
-    let pos = start;
-    for (const { type, value } of this.parts) {
-      out.writeUInt16BE(type, pos);
-      out.writeUInt16BE(value.length, pos + 2);
-      value.copy(out, pos + 4);
-      pos += 4 + value.length;
+  /**
+   * Writes an option header and returns where its `length` bytes of value go in this.buf. It may
+   * replace this.buf: read this.buf only after calling it.
+   */
+  private option(type: number, length: number): number {
+    const need = this.end + 4 + length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.end);
+      this.buf = grown;
     }
-    return out;
+    this.buf.writeUInt16BE(type, this.end);
+    this.buf.writeUInt16BE(length, this.end + 2);
+    const at = this.end + 4;
+    this.end = need;
+    return at;
   }
 }

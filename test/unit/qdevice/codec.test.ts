@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import * as b from '../../../src/qdevice/protocol/builders';
-import { ALL_MESSAGE_TYPES, ALL_OPTIONS, ErrorCode } from '../../../src/qdevice/protocol/constants';
+import { ALL_MESSAGE_TYPES, ALL_OPTIONS, ErrorCode, Opt } from '../../../src/qdevice/protocol/constants';
 import { Framer, FrameEvent } from '../../../src/qdevice/protocol/framing';
 import { decodeMessage } from '../../../src/qdevice/protocol/message';
+import { TlvWriter } from '../../../src/qdevice/protocol/tlv';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -40,6 +41,28 @@ describe('qdevice protocol codec (bytes from a real corosync-qdevice 3.0.3 sessi
     assert.ok(d.ok);
     assert.deepEqual(d.message.nodes, [{ nodeId: 1, dataCenterId: 0, nodeState: 1 }]);
     assert.equal(d.message.quorate, 0);
+  });
+
+  it('round-trips a node list long enough to grow the writer, node_info lengths included', () => {
+    const nodes = Array.from({ length: 40 }, (_, i) => ({ nodeId: i + 1, dataCenterId: i % 3, nodeState: i % 4 === 0 ? 0 : 1 + (i % 3) }));
+    const msg = b.nodeList({ seq: 9, listType: 3, ringId: { nodeId: 1, seq: 77n }, nodes });
+    assert.equal(msg.readUInt32BE(2), msg.length - 6, 'header length = body length');
+    const d = decodeMessage(msg.subarray(6));
+    assert.ok(d.ok);
+    assert.deepEqual(d.message.nodes, nodes);
+    assert.deepEqual(d.message.ringId, { nodeId: 1, seq: 77n });
+  });
+
+  it('writes every option kind intact wherever the writer has to grow', () => {
+    const tlv = (type: number, value: Buffer) => Buffer.concat([Buffer.from([type >> 8, type & 0xff, value.length >> 8, value.length & 0xff]), value]);
+    for (let pad = 100; pad <= 130; pad++) {
+      const w = new TlvWriter().raw(0x7a7a, Buffer.alloc(pad, 0xab)).u8(1, 0x1ff).u16(2, 0x1234).u32(3, 0xdeadbeef).u64(4, 5n)
+        .ringId({ nodeId: 6, seq: 7n }).tieBreaker({ mode: 3, nodeId: 8 }).u16Array(9, [10, 11]);
+      const body = Buffer.concat([tlv(0x7a7a, Buffer.alloc(pad, 0xab)), tlv(1, hex('ff')), tlv(2, hex('1234')), tlv(3, hex('deadbeef')),
+        tlv(4, hex('0000000000000005')), tlv(Opt.RingId, hex('00000006 0000000000000007')), tlv(Opt.TieBreaker, hex('03 00000008')),
+        tlv(9, hex('000a 000b'))]);
+      assert.equal(w.toMessage(42).toString('hex'), Buffer.concat([hex('002a'), Buffer.from([0, 0, body.length >> 8, body.length & 0xff]), body]).toString('hex'), `pad ${pad}`);
+    }
   });
 
   it('rejects an empty body, bad lengths and out-of-range values, keeping the seq decoded before', () => {
