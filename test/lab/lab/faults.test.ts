@@ -4,9 +4,8 @@ import { Lab } from '../../../src/lab/lab';
 import { namespacePidsSync } from '../../../src/lab/processes';
 import type { QuorumStatus } from '../../../src/lab/quorum-status';
 import { monotonicClock } from '../../../src/util/clock';
-import { skipWithoutLab } from '../../support/lab';
+import { quorateAlone as alone, skipWithoutLab } from '../../support/lab';
 
-const alone = (s: QuorumStatus) => s.quorate && s.nodes === 1;
 const notQuorate = (s: QuorumStatus) => !s.quorate;
 
 /** Each fault on one lab (fast profile); every test leaves the lab healthy for the next. */

@@ -7,7 +7,7 @@ import type { ArbiterChoice, QdeviceChoice } from '../../../src/lab/options';
 import type { QuorumStatus } from '../../../src/lab/quorum-status';
 import { monotonicClock } from '../../../src/util/clock';
 import { arbiterListVerbose, ourArbiter, ourQdevice, quorumSummary, together } from '../../support/arbiter-lab';
-import { skipWithoutLab } from '../../support/lab';
+import { quorateAlone as alone, skipWithoutLab } from '../../support/lab';
 
 /*
  * Real corosync 3.1.7 in the namespace lab (fast profile), against real corosync-qnetd and our
@@ -19,7 +19,6 @@ type Kind = 'qnetd' | 'ours';
 const arbiterOf = (kind: Kind): ArbiterChoice => (kind === 'qnetd' ? 'corosync-qnetd' : ourArbiter());
 const say = (line: string) => process.stdout.write(`      ${line}\n`);
 const seconds = (since: number) => `${((monotonicClock.now() - since) / 1000).toFixed(1)} s`;
-const alone = (s: QuorumStatus) => s.quorate && s.nodes === 1;
 const lost = (s: QuorumStatus) => !s.quorate;
 
 interface Outcome {
