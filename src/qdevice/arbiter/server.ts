@@ -13,6 +13,17 @@ function peerAddress(socket: net.Socket): string {
 }
 
 /**
+ * Connections holding replies until the running callback ends: one nextTick per turn for all of
+ * them, not a cork, a closure and an uncork per connection and message.
+ */
+const toFlush: Connection[] = [];
+
+function flushAll(): void {
+  for (let i = 0; i < toFlush.length; i++) toFlush[i]!.flush();
+  toFlush.length = 0;
+}
+
+/**
  * One client connection: feeds the framer, writes replies, and lets STARTTLS swap the byte
  * stream for a TLS one while keeping the bytes already read. It is the client's transport itself
  * (no adapter object and closures per client: an arbiter holds 10,000 of these).
@@ -25,7 +36,9 @@ export class Connection implements ClientTransport {
   /** True from STARTTLS until the TLS stream is attached: stop taking frames off the framer. */
   private switching = false;
   private detach: () => void = () => undefined;
-  private corked = false;
+  /** Replies of this turn, written as one buffer at its end; and the stream they are for. */
+  private pending: Buffer | Buffer[] | null = null;
+  private pendingStream: Duplex | null = null;
 
   /** `onClosed` runs once, after the client's disconnect path. */
   constructor(
@@ -89,18 +102,27 @@ export class Connection implements ClientTransport {
       this.close();
       return;
     }
-    // Replies and pushed votes of one event-loop turn leave in one write (writev), not one syscall each.
-    if (!this.corked) {
-      // Uncork the stream that was corked: STARTTLS may swap this.stream within the same turn.
-      const stream = this.stream;
-      this.corked = true;
-      stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        stream.uncork();
-      });
+    // Replies and pushed votes of one callback leave in one write, not one syscall each.
+    if (this.pending !== null && this.pendingStream !== this.stream) this.flush(); // STARTTLS swapped the stream
+    if (this.pending === null) {
+      this.pending = message;
+      this.pendingStream = this.stream;
+      if (toFlush.push(this) === 1) process.nextTick(flushAll);
+    } else if (Array.isArray(this.pending)) {
+      this.pending.push(message);
+    } else {
+      this.pending = [this.pending, message];
     }
-    this.stream.write(message);
+  }
+
+  /** Writes the replies held for the end of this callback. */
+  flush(): void {
+    const out = this.pending;
+    const stream = this.pendingStream;
+    this.pending = null;
+    this.pendingStream = null;
+    if (out === null || stream === null || this.closed) return;
+    stream.write(Array.isArray(out) ? Buffer.concat(out) : out);
   }
 
   close(): void {

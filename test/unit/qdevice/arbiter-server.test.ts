@@ -3,7 +3,7 @@ import net from 'node:net';
 import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
 import { arbiterStatus } from '../../../src/qdevice/arbiter/status';
 import * as b from '../../../src/qdevice/protocol/builders';
-import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType } from '../../../src/qdevice/protocol/constants';
+import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType, NodeListType } from '../../../src/qdevice/protocol/constants';
 import { Framer } from '../../../src/qdevice/protocol/framing';
 import { createLogger } from '../../../src/util/logger';
 
@@ -70,6 +70,23 @@ describe('arbiter server: clusters and the client limit', () => {
       { name: Buffer.from('café', 'latin1'), nodes: [1] },
       { name: Buffer.from('cafê', 'latin1'), nodes: [1] },
     ]);
+  });
+
+  it('answers messages that arrive in one chunk completely and in order', async () => {
+    server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const client = connect();
+    const nodes = [1, 2].map((nodeId) => ({ nodeId, dataCenterId: 0, nodeState: 0 }));
+    client.socket.write(Buffer.concat([
+      b.preinit(1, 'batch'),
+      b.init({ seq: 2, supportedMessages: ALL_MESSAGE_TYPES, supportedOptions: ALL_OPTIONS, nodeId: 1, algorithm: 1,
+        heartbeatInterval: 10000, tieBreaker: { mode: 1, nodeId: 0 }, ringId: { nodeId: 1, seq: 1n } }),
+      b.nodeList({ seq: 3, listType: NodeListType.InitialConfig, nodes }),
+      b.echoRequest(4),
+      b.echoRequest(5),
+    ]));
+    await until(() => client.received.length >= 5);
+    assert.deepEqual(client.received.slice(0, 5),
+      [MsgType.PreinitReply, MsgType.InitReply, MsgType.NodeListReply, MsgType.EchoReply, MsgType.EchoReply]);
   });
 
   it('refuses a client past maxClients, and takes one again once a connection has closed', async () => {
