@@ -14,8 +14,9 @@ import { waitForPort } from '../test/support/qnetd-process';
  * and real corosync-qnetd in the same run, on loopback. Per size: setup latency (connect → first
  * ACK) p50/p99; vote-change latency p50/p99 over VOTE_CHANGE_ROUNDS membership changes of every
  * cluster at once (split, heal, split: from the moment a cluster's two node lists were written to
- * the ACK for the new ring at the node that must get it, after the two-phase NACK/ACK); server
- * RSS, of it the private (anonymous) part, and CPU seconds. qnetd runs with listen_backlog=4096
+ * the ACK for the new ring at the node that must get it, after the two-phase NACK/ACK), the first
+ * change apart: it is the one a rare real change resembles, and ours is much slower on it than on
+ * the later ones; server RSS, of it the private (anonymous) part, and CPU seconds. qnetd runs with listen_backlog=4096
  * (its default of 10 stalls bursts for seconds; reference §4.4).
  */
 
@@ -24,24 +25,28 @@ const CONCURRENT_CONNECTS = 400;
 /** Three changes instead of one: one burst's latencies swing by ±30 % between runs on 2 vCPUs. */
 const VOTE_CHANGE_ROUNDS = 3;
 const SETTLE_MS = 200;
+/** Clusters whose membership changes are written before the load generator reads replies again. */
+const SEND_BATCH = 100;
 
 /** One server's run at one size: latency samples in ms and the process's figures at the end. */
 interface Sample {
-  setup: number[]; change: number[]; rssMb: number; privateMb: number; cpuS: number; wallS: number;
+  setup: number[]; firstChange: number[]; laterChange: number[]; rssMb: number; privateMb: number; cpuS: number; wallS: number;
 }
 
 interface Figures {
-  setupP50: number; setupP99: number; changeP50: number; changeP99: number;
+  setupP50: number; setupP99: number; firstChangeP50: number; firstChangeP99: number; laterChangeP50: number; laterChangeP99: number;
   rssMb: number; privateMb: number; cpuS: number; wallS: number;
 }
 
 /** Pools the repetitions: latency percentiles over every sample, the largest RSS, mean CPU and wall time. */
 function figuresOf(samples: Sample[]): Figures {
   const setup = samples.flatMap((x) => x.setup);
-  const change = samples.flatMap((x) => x.change);
+  const first = samples.flatMap((x) => x.firstChange);
+  const later = samples.flatMap((x) => x.laterChange);
   const mean = (pick: (x: Sample) => number) => samples.reduce((sum, x) => sum + pick(x), 0) / samples.length;
   return {
-    setupP50: pct(setup, 50), setupP99: pct(setup, 99), changeP50: pct(change, 50), changeP99: pct(change, 99),
+    setupP50: pct(setup, 50), setupP99: pct(setup, 99), firstChangeP50: pct(first, 50), firstChangeP99: pct(first, 99),
+    laterChangeP50: pct(later, 50), laterChangeP99: pct(later, 99),
     rssMb: Math.max(...samples.map((x) => x.rssMb)), privateMb: Math.max(...samples.map((x) => x.privateMb)),
     cpuS: mean((x) => x.cpuS), wallS: mean((x) => x.wallS),
   };
@@ -150,6 +155,8 @@ async function measure(port: number, pid: number, clients: number): Promise<Samp
   }
   if (!await waitUntil(() => setup.length === sims.length, 120000)) throw new Error(`only ${setup.length}/${sims.length} clients got an ACK`);
   const change: number[] = [];
+  let firstChanges = 0;
+  await sleep(SETTLE_MS);
   for (let round = 0; round < VOTE_CHANGE_ROUNDS; round++) {
     // Split every cluster 50:50 (node 1, the lowest id, must get the ACK) or heal it (node 2, NACKed
     // by the split, must get it back), all clusters at once.
@@ -174,6 +181,9 @@ async function measure(port: number, pid: number, clients: number): Promise<Samp
           winner.onVote = null;
         }
       };
+      // Let the replies in between batches: a loop over all clusters would hold every ACK's
+      // timestamp until its end and measure the load generator's loop instead of the server.
+      if ((i / 2) % SEND_BATCH === SEND_BATCH - 1) await new Promise((r) => setImmediate(r));
     }
     if (!await waitUntil(() => change.length === done + sims.length / 2, 120000)) {
       throw new Error(`round ${round + 1}: only ${change.length - done} of ${sims.length / 2} clusters re-decided`);
@@ -186,12 +196,13 @@ async function measure(port: number, pid: number, clients: number): Promise<Samp
     if (!await waitUntil(() => sims.every((sim, i) => settled(sim, i % 2 === 0 ? Vote.Ack : loserVote)), 120000)) {
       throw new Error(`round ${round + 1}: clusters did not settle`);
     }
+    if (round === 0) firstChanges = change.length;
     await sleep(SETTLE_MS);
   }
   const wallS = (performance.now() - t0) / 1000;
   const { rssMb, privateMb, cpuS } = procFigures(pid);
   sims.forEach((s) => s.close());
-  return { setup, change, rssMb, privateMb, cpuS: cpuS - cpu0, wallS };
+  return { setup, firstChange: change.slice(0, firstChanges), laterChange: change.slice(firstChanges), rssMb, privateMb, cpuS: cpuS - cpu0, wallS };
 }
 
 type ServerKind = 'ours' | 'qnetd';
@@ -272,8 +283,10 @@ export async function run(args: string[]): Promise<void> {
       }
       row('setup p50', 'ms', o.setupP50, q.setupP50);
       row('setup p99', 'ms', o.setupP99, q.setupP99);
-      row('vote change p50', 'ms', o.changeP50, q.changeP50);
-      row('vote change p99', 'ms', o.changeP99, q.changeP99);
+      row('first vote change p50', 'ms', o.firstChangeP50, q.firstChangeP50);
+      row('first vote change p99', 'ms', o.firstChangeP99, q.firstChangeP99);
+      row('later vote change p50', 'ms', o.laterChangeP50, q.laterChangeP50);
+      row('later vote change p99', 'ms', o.laterChangeP99, q.laterChangeP99);
       row('server RSS', 'MB', o.rssMb, q.rssMb);
       row('  of it private', 'MB', o.privateMb, q.privateMb);
       row('server CPU', 's', o.cpuS, q.cpuS);
