@@ -112,12 +112,12 @@ export class TlvWriter {
   }
 
   nodeInfo(node: NodeInfo): this {
-    const length = 8 + (node.dataCenterId !== 0 ? 8 : 0) + (node.nodeState !== 0 ? 5 : 0);
     this.option(Opt.NodeInfo, 0);
-    this.buf.writeUInt16BE(length, this.end - 2);
+    const start = this.end;
     this.u32(Opt.NodeId, node.nodeId);
     if (node.dataCenterId !== 0) this.u32(Opt.DataCenterId, node.dataCenterId);
     if (node.nodeState !== 0) this.u8(Opt.NodeState, node.nodeState);
+    this.buf.writeUInt16BE(this.end - start, start - 2);
     return this;
   }
 
