@@ -159,7 +159,7 @@ async function measure(port: number, pid: number, clients: number): Promise<Samp
   await sleep(SETTLE_MS);
   for (let round = 0; round < VOTE_CHANGE_ROUNDS; round++) {
     // Split every cluster 50:50 (node 1, the lowest id, must get the ACK) or heal it (node 2, NACKed
-    // by the split, must get it back), all clusters at once.
+    // by the split, must get it back), every cluster within one burst.
     const ring = BigInt(round + 2);
     const split = round % 2 === 0;
     const done = change.length;
@@ -192,8 +192,8 @@ async function measure(port: number, pid: number, clients: number): Promise<Samp
     // change: with 200 clients, corosync-qnetd 3.0.3 left every cluster undecided (> 120 s) when the
     // next membership came while the last replies of the previous change were in flight.
     const settled = (sim: SimClient, vote: Vote) => sim.lastVote?.ringSeq === ring && sim.lastVote.vote === vote;
-    const loserVote = split ? Vote.Nack : Vote.Ack;
-    if (!await waitUntil(() => sims.every((sim, i) => settled(sim, i % 2 === 0 ? Vote.Ack : loserVote)), 120000)) {
+    const node2Vote = split ? Vote.Nack : Vote.Ack;
+    if (!await waitUntil(() => sims.every((sim, i) => settled(sim, i % 2 === 0 ? Vote.Ack : node2Vote)), 120000)) {
       throw new Error(`round ${round + 1}: clusters did not settle`);
     }
     if (round === 0) firstChanges = change.length;
