@@ -12,6 +12,11 @@ import { dispatchMessage } from './handlers/dispatch';
 import { HandlerEnv } from './handlers/env';
 import { ArbiterSettings } from './settings';
 
+/** A caught error for the log: the stack says where the defect is. */
+function errorDetail(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
 /** TLS operations the socket layer provides; absent when no server certificate is loaded. */
 export interface TlsHooks {
   startTls(client: ArbiterClient): boolean;
@@ -58,7 +63,22 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
       this.sendError(client, undefined, event.error);
       return;
     }
-    dispatchMessage(this, client, event);
+    this.guarded(client, 'message', () => dispatchMessage(this, client, event));
+  }
+
+  /**
+   * Runs one client's event. A defect in a handler or an algorithm must cost that client its
+   * connection, never the arbiter and every other cluster's vote: the error is logged with the
+   * client's address and cluster, and the client is disconnected.
+   */
+  private guarded(client: ArbiterClient, what: string, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.log.error(`${what} handling failed, disconnecting the client`, {
+        client: client.address, cluster: client.clusterName, error: errorDetail(err) });
+      client.transport.close();
+    }
   }
 
   /** Removes a client once: its algorithm re-decides for the rest of the cluster (ffsplit). */
@@ -66,7 +86,12 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
     if (client.disconnected) return;
     client.disconnected = true;
     this.abortAlgoTimer(client);
-    if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
+    try {
+      if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
+    } catch (err) {
+      // The client leaves anyway: a failed re-decision must not keep it in its cluster.
+      this.log.error('disconnect handling failed', { client: client.address, cluster: client.clusterName, error: errorDetail(err) });
+    }
     this.registry.leave(client);
     this.clients.delete(client);
     if (this.debugOn) this.log.debug('client disconnected', { client: client.address });
@@ -131,6 +156,10 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   private algoTimerFired(client: ArbiterClient): void {
     client.algoTimer = null;
     if (client.disconnected) return;
+    this.guarded(client, 'algorithm timer', () => this.runAlgoTimer(client));
+  }
+
+  private runAlgoTimer(client: ArbiterClient): void {
     const result = this.algorithmOf(client).timerFired(client);
     if (result.send !== undefined) {
       client.voteInfoSeq++;
