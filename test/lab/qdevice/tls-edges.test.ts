@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { startArbiter, ArbiterServer } from '../../../src/qdevice/arbiter';
 import * as b from '../../../src/qdevice/protocol/builders';
@@ -133,6 +134,36 @@ describe('arbiter TLS edge cases (loopback, openssl-made certificates)', functio
 
   it("the arbiter's own server certificate, for a cluster named like it: closed (not a client certificate)", async () => {
     assert.deepEqual(await initOverTls('Qnetd Server', { key: read('server.key'), cert: read('server.crt') }), refused);
+  });
+
+  it('PREINIT, STARTTLS and the ClientHello in one write: PREINIT_REPLY comes first, then the handshake', async () => {
+    const raw = net.connect({ host: HOST, port });
+    await new Promise((r) => raw.once('connect', r));
+    let first = true;
+    let head = Buffer.alloc(0);
+    let firstReply: number | null = null;
+    // The TLS client's transport: its first flight rides with PREINIT and STARTTLS, and the plaintext
+    // reply in front of the server's handshake is taken off before TLS reads.
+    const transport: Duplex = new Duplex({
+      read() { /* pushed from raw's data */ },
+      write(chunk: Buffer, _enc, cb) {
+        raw.write(first ? Buffer.concat([b.preinit(1, 'onewrite'), b.startTls(2), chunk]) : chunk, cb);
+        first = false;
+      },
+    });
+    raw.on('data', (d: Buffer) => {
+      if (firstReply !== null) return void transport.push(d);
+      head = Buffer.concat([head, d]);
+      if (head.length < 6) return;
+      firstReply = head.readUInt16BE(0);
+      const size = firstReply === MsgType.PreinitReply ? 6 + head.readUInt32BE(2) : 0;
+      transport.push(head.subarray(size));
+    });
+    const sock = tls.connect({ socket: transport, ca: read('ca.crt'), checkServerIdentity: () => undefined, ...clusterCert('onewrite') });
+    sock.once('secureConnect', () => sock.write(init));
+    assert.deepEqual(await messages(sock, 1), { types: [MsgType.InitReply], closed: false });
+    raw.destroy();
+    assert.equal(firstReply, MsgType.PreinitReply);
   });
 
   it('none of the refused connections is in a cluster', () => {
