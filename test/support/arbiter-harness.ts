@@ -13,11 +13,11 @@ import { Framer } from '../../src/qdevice/protocol/framing';
  * certificate the test names (the real handshake is tested over loopback elsewhere).
  */
 
-/** A silent logger that keeps what was logged at warn and error, for the assertions. */
-export function memoryLogger(): { log: winston.Logger; lines: string[] } {
+/** A silent logger that keeps what was logged at `level` and above, for the assertions. */
+export function memoryLogger(level = 'warn'): { log: winston.Logger; lines: string[] } {
   const lines: string[] = [];
   const log = winston.createLogger({
-    level: 'warn',
+    level,
     format: winston.format.printf(({ level, message, ...meta }) => `${level} ${String(message)} ${JSON.stringify(meta)}`),
     transports: [new winston.transports.Stream({ stream: new Writable({
       write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString().trim()); cb(); },
@@ -30,8 +30,12 @@ export class MemoryTransport implements ClientTransport {
   readonly sent: Buffer[] = [];
   closed = false;
   client!: ArbiterClient;
+  /** The connection's framer: a message may span feeds, as it spans reads. */
+  readonly framer: Framer;
 
-  constructor(private readonly core: ArbiterCore) {}
+  constructor(private readonly core: ArbiterCore) {
+    this.framer = new Framer(core.settings.maxReceiveSize);
+  }
 
   send(message: Buffer): void {
     if (!this.closed) this.sent.push(message);
@@ -83,11 +87,10 @@ export class CoreHarness {
     return t;
   }
 
-  /** Feeds bytes as the server does: framed, one event at a time. */
+  /** Feeds bytes as the server does: framed, one event at a time, until the connection closes. */
   feed(t: MemoryTransport, bytes: Buffer): void {
-    const framer = new Framer(this.core.settings.maxReceiveSize);
-    framer.push(bytes);
-    for (let ev = framer.next(); ev && !t.closed; ev = framer.next()) this.core.receive(t.client, ev);
+    t.framer.push(bytes);
+    for (let ev = t.framer.next(); ev && !t.closed; ev = t.framer.next()) this.core.receive(t.client, ev);
   }
 
   close(): void {
