@@ -81,6 +81,7 @@ export const REFUSED_KINDS: Record<string, MessageKind> = {
   nodeListWithoutType: (r) => frame(MsgType.NodeList, seqW(r.int(9)).nodeInfo(node(1)).toBuffer()),
   membershipWithoutRing: (r) => b.nodeList({ seq: r.int(9), listType: NodeListType.Membership, nodes: [node(1)] }),
   quorumWithoutQuorate: (r) => b.nodeList({ seq: r.int(9), listType: NodeListType.Quorum, nodes: [node(1)] }),
+  duplicateMembers: (r) => b.nodeList({ seq: r.int(9), listType: NodeListType.Membership, ringId: ring(r), nodes: [node(1), node(2), node(1)] }),
   emptyConfigList: (r) => b.nodeList({ seq: r.int(9), listType: NodeListType.InitialConfig, nodes: [] }),
   heuristicsWithoutValue: (r) => frame(MsgType.HeuristicsChange, seqW(r.int(9)).toBuffer()),
   askWithoutSeq: () => frame(MsgType.AskForVote, new TlvWriter().u8(Opt.Quorate, 1).toBuffer()),
