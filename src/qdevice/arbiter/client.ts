@@ -47,7 +47,8 @@ export class ArbiterClient {
   ffsplitState: FfsplitClientState = 'waiting-for-change';
   /** Set once the disconnect path ran; later events for this client are ignored. */
   disconnected = false;
-  /** Dead-peer detection (DeadPeerSweep): monotonic ms of the last message, and the silence allowed (0: off). */
+  /** Dead-peer detection (DeadPeerSweep): monotonic ms of the connect and the last message, and the silence allowed (0: off). */
+  connectedAt = 0;
   lastMessageAt = 0;
   deadPeerLimitMs = 0;
   algoTimer: NodeJS.Timeout | null = null;

@@ -1,4 +1,5 @@
 import type winston from 'winston';
+import { monotonicClock } from '../../util/clock';
 import { createAlgorithms } from '../algorithms';
 import { AlgoContext, DecisionAlgorithmImpl } from '../algorithms/types';
 import { voteInfo, serverError } from '../protocol/builders';
@@ -40,16 +41,17 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   constructor(readonly settings: ArbiterSettings, readonly log: winston.Logger) {
     this.algorithms = createAlgorithms(this);
     this.debugOn = log.isDebugEnabled();
-    this.deadPeers = new DeadPeerSweep(this.clients, (client, ms) => {
-      this.log.warn(`client didn't send any message during ${ms}ms, disconnecting`, { client: client.address });
+    this.deadPeers = new DeadPeerSweep(this.clients, (client, reason) => {
+      this.log.warn(reason, { client: client.address, cluster: client.clusterName });
       client.transport.close();
-    });
+    }, monotonicClock, settings.initTimeoutMs);
   }
 
   connect(address: string, transport: ClientTransport): ArbiterClient {
     const client = new ArbiterClient(address, transport);
     this.clients.add(client);
-    this.retimeDpd(client);
+    client.deadPeerLimitMs = this.dpdLimit(client);
+    this.deadPeers.connected(client);
     if (this.debugOn) this.log.debug('client connected', { client: address });
     return client;
   }
@@ -116,8 +118,12 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   }
 
   retimeDpd(client: ArbiterClient): void {
-    client.deadPeerLimitMs = this.settings.dpdEnabled ? Math.round(client.heartbeatInterval * this.settings.dpdCoefficient) : 0;
+    client.deadPeerLimitMs = this.dpdLimit(client);
     this.deadPeers.stamp(client);
+  }
+
+  private dpdLimit(client: ArbiterClient): number {
+    return this.settings.dpdEnabled ? Math.round(client.heartbeatInterval * this.settings.dpdCoefficient) : 0;
   }
 
   scheduleAlgoTimer(client: ArbiterClient): void {

@@ -118,4 +118,16 @@ describe('arbiter server: clusters and the client limit', () => {
     await client.closed;
     assert.deepEqual(client.received, [MsgType.PreinitReply, MsgType.ServerError]);
   });
+
+  it('a client that never completes INIT loses its slot after initTimeoutMs, though it keeps sending', async () => {
+    server = await startArbiter({ host: '127.0.0.1', port: 0, maxClients: 1, initTimeoutMs: 300 }, createLogger('arbiter', 'error'));
+    const squatter = connect();
+    squatter.socket.write(b.preinit(1, 'squat'));
+    const keepTalking = setInterval(() => squatter.socket.write(b.echoRequest(2)), 50);
+    await squatter.closed;
+    clearInterval(keepTalking);
+    assert.ok(squatter.received.includes(MsgType.ServerError), 'its echoes were answered (INIT required) until then');
+    await until(() => server!.connections.size === 0);
+    await connect().join(Buffer.from('squat'), 1);
+  });
 });
