@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type winston from 'winston';
 import type { ArbiterClient } from '../../src/qdevice/arbiter/client';
+import { SeededRandom } from '../../src/store/sim-random';
 import type { ArbiterSettings } from '../../src/qdevice/arbiter/settings';
 import * as b from '../../src/qdevice/protocol/builders';
 import { ALL_MESSAGE_TYPES, ErrorCode, MsgType, NodeListType, Opt, TlsSupported } from '../../src/qdevice/protocol/constants';
@@ -22,35 +23,14 @@ import { clientState, CoreHarness, FakeTls, initMessage, memoryLogger, MemoryTra
  * The unit suite runs a bounded, seeded amount; `bench arbiter-fuzz` a million inputs and more.
  */
 
-/** Small seeded PRNG (mulberry32): a failure prints its seed and step, and replays. */
-export class Rng {
-  constructor(private state: number) {}
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-}
-
 const CLUSTERS = ['a', 'b'];
 const node = (nodeId: number, nodeState = 0) => ({ nodeId, dataCenterId: 0, nodeState });
-const nodes = (r: Rng, state = false) => [1, 2, 3, 4].filter(() => r.int(3) > 0).map((n) => node(n, state ? 1 + r.int(3) : 0));
-const ring = (r: Rng) => ({ nodeId: 1 + r.int(2), seq: BigInt(1 + r.int(3)) });
+const nodes = (r: SeededRandom, state = false) => [1, 2, 3, 4].filter(() => r.int(3) > 0).map((n) => node(n, state ? 1 + r.int(3) : 0));
+const ring = (r: SeededRandom) => ({ nodeId: 1 + r.int(2), seq: BigInt(1 + r.int(3)) });
 const seqW = (seq: number) => new TlvWriter().u32(Opt.MsgSeqNumber, seq);
 
 /** One kind of input: a message built for the connection's client (its seq of VOTE_INFO, say). */
-export type MessageKind = (r: Rng, c: ArbiterClient) => Buffer;
+export type MessageKind = (r: SeededRandom, c: ArbiterClient) => Buffer;
 
 /** Well-formed messages of every client type, valid or refused by the state machine. */
 export const VALID_KINDS: Record<string, MessageKind> = {
@@ -94,7 +74,7 @@ export const REFUSED_KINDS: Record<string, MessageKind> = {
 };
 
 /** Byte-level damage to a valid message: flips, cuts, growth, another length. */
-function mutate(r: Rng, msg: Buffer): Buffer {
+function mutate(r: SeededRandom, msg: Buffer): Buffer {
   const out = Buffer.from(msg);
   switch (r.int(5)) {
     case 0: for (let i = 1 + r.int(3); i > 0; i--) out[r.int(out.length)] = r.int(256); return out;
@@ -230,7 +210,7 @@ const ALL_KINDS = { ...VALID_KINDS, ...REFUSED_KINDS };
 const ALL_KIND_NAMES = Object.keys(ALL_KINDS);
 
 /** Ways to bring a fresh connection into a state before the refusals: a prefix of a real session. */
-export const SETUPS: Record<string, (r: Rng, c: ArbiterClient) => Buffer[]> = {
+export const SETUPS: Record<string, (r: SeededRandom, c: ArbiterClient) => Buffer[]> = {
   fresh: () => [],
   preinit: () => [b.preinit(1, 'a')],
   tls: () => [b.preinit(1, 'a'), b.startTls(2)],
@@ -246,7 +226,7 @@ export const SETUPS: Record<string, (r: Rng, c: ArbiterClient) => Buffer[]> = {
  * message kind (valid or refused) on the same connection, with a peer already in the cluster.
  */
 export function runRefusalMatrix(findings: FuzzFindings, seed = 1): void {
-  const r = new Rng(seed);
+  const r = new SeededRandom(seed);
   for (const tls of TLS_MODES) {
     for (const [setupName, setup] of Object.entries(SETUPS)) {
       for (const [refusedName, refused] of Object.entries(REFUSED_KINDS)) {
@@ -271,7 +251,7 @@ export function runRefusalMatrix(findings: FuzzFindings, seed = 1): void {
  * message of any kind, a mutated one, or two in one read.
  */
 export function runRandomSequences(findings: FuzzFindings, inputs: number, seed: number): void {
-  const r = new Rng(seed);
+  const r = new SeededRandom(seed);
   const goal = findings.inputs + inputs;
   let sessionNo = 0;
   while (findings.inputs < goal) {
@@ -305,7 +285,7 @@ function* sequences(names: readonly string[], length: number): Generator<string[
  * message kinds, in every order, with a peer in the cluster that answers its vote pushes.
  */
 export function runValidOrders(findings: FuzzFindings, length: number, seed = 1): void {
-  const r = new Rng(seed);
+  const r = new SeededRandom(seed);
   for (const tls of TLS_MODES) {
     for (const [setupName, setup] of Object.entries(SETUPS)) {
       for (const seq of sequences(Object.keys(VALID_KINDS), length)) {

@@ -26,8 +26,8 @@ describe('arbiter state-machine fuzz (bounded)', function () {
     assert.deepEqual(f.violations.slice(0, 5), []);
   });
 
-  it('random sequences of valid, refused and mutated messages on several connections (30,000 inputs, seeds 1-3)', () => {
-    const f = findingsOf((x) => { for (const seed of [1, 2, 3]) runRandomSequences(x, 10000, seed); });
+  it('random sequences of valid, refused and mutated messages on several connections (20,000 inputs, seeds 1 and 2)', () => {
+    const f = findingsOf((x) => { for (const seed of [1, 2]) runRandomSequences(x, 10000, seed); });
     assert.deepEqual(f.crashes.slice(0, 5), []);
     assert.deepEqual(f.violations.slice(0, 5), []);
   });
