@@ -136,6 +136,10 @@ describe('arbiter TLS edge cases (loopback, openssl-made certificates)', functio
     assert.deepEqual(await initOverTls('Qnetd Server', { key: read('server.key'), cert: read('server.crt') }), refused);
   });
 
+  it('the CA certificate itself, for a cluster named like it: closed (a CA is not a client)', async () => {
+    assert.deepEqual(await initOverTls('QNet CA', { key: read('ca.key'), cert: read('ca.crt') }), refused);
+  });
+
   it('PREINIT, STARTTLS and the ClientHello in one write: PREINIT_REPLY comes first, then the handshake', async () => {
     const raw = net.connect({ host: HOST, port });
     await new Promise((r) => raw.once('connect', r));
@@ -167,7 +171,7 @@ describe('arbiter TLS edge cases (loopback, openssl-made certificates)', functio
   });
 
   it('none of the refused connections is in a cluster', () => {
-    const refusedNames = ['mine', 'nocert', 'foreign', 'selfie', 'old', 'Qnetd Server'];
+    const refusedNames = ['mine', 'nocert', 'foreign', 'selfie', 'old', 'Qnetd Server', 'QNet CA'];
     assert.deepEqual(server!.core.registry.all().map((c) => c.name).filter((n) => refusedNames.includes(n)), []);
   });
 });
