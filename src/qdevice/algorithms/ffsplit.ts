@@ -55,9 +55,12 @@ function isMembershipStable(cluster: Cluster, t: Trigger, parts: Candidate[]): b
   }
   for (const a of parts) {
     const ringA = isTrigger(t, a.client) ? t.ringId : a.client.lastRingId;
+    // Each other client once: a list naming one node 2,700 times must not cost 2,700 comparisons of the lists.
+    const compared = new Set<ArbiterClient>();
     for (const node of a.membership) {
       const other = cluster.findByNodeId(node.nodeId);
-      if (!other || (t.leaving && isTrigger(t, other))) continue;
+      if (!other || compared.has(other) || (t.leaving && isTrigger(t, other))) continue;
+      compared.add(other);
       const b = parts.find((p) => p.client === other);
       if (!b) continue;
       const ringB = isTrigger(t, other) ? t.ringId : other.lastRingId;

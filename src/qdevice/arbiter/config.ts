@@ -23,6 +23,7 @@ const schema = {
   heartbeatMax: { doc: 'largest heartbeat interval a client may ask for (ms)', format: 'nat', default: d.heartbeatMax },
   dpdEnabled: { doc: 'drop clients that stay silent for dpdCoefficient × heartbeat', format: Boolean, default: d.dpdEnabled },
   dpdCoefficient: { doc: 'dead-peer detection factor (1..1000)', format: Number, default: d.dpdCoefficient },
+  initTimeout: { doc: 'drop a client that has not completed INIT this long after connecting (ms, 0 = never)', format: 'nat', default: d.initTimeoutMs },
   keepActivePartition: { doc: 'keep-active-partition default for clients that do not send it', format: Boolean, default: d.keepActivePartitionDefault },
   statusSocket: { doc: 'root-only unix socket for status and list', format: String, default: DEFAULT_STATUS_SOCKET },
   logLevel: { doc: 'error, warn, info or debug', format: ['error', 'warn', 'info', 'debug'], default: 'info' },
@@ -69,5 +70,6 @@ export function settingsFromConfig(c: ArbiterConfig): ArbiterSettings {
     dpdEnabled: c.dpdEnabled,
     dpdCoefficient: c.dpdCoefficient,
     keepActivePartitionDefault: c.keepActivePartition,
+    initTimeoutMs: c.initTimeout,
   };
 }

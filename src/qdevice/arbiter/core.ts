@@ -1,4 +1,5 @@
 import type winston from 'winston';
+import { monotonicClock } from '../../util/clock';
 import { createAlgorithms } from '../algorithms';
 import { AlgoContext, DecisionAlgorithmImpl } from '../algorithms/types';
 import { voteInfo, serverError } from '../protocol/builders';
@@ -11,6 +12,11 @@ import { DeadPeerSweep } from './dead-peer';
 import { dispatchMessage } from './handlers/dispatch';
 import { HandlerEnv } from './handlers/env';
 import { ArbiterSettings } from './settings';
+
+/** A caught error for the log: the stack says where the defect is. */
+function errorDetail(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
 
 /** TLS operations the socket layer provides; absent when no server certificate is loaded. */
 export interface TlsHooks {
@@ -35,16 +41,17 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   constructor(readonly settings: ArbiterSettings, readonly log: winston.Logger) {
     this.algorithms = createAlgorithms(this);
     this.debugOn = log.isDebugEnabled();
-    this.deadPeers = new DeadPeerSweep(this.clients, (client, ms) => {
-      this.log.warn(`client didn't send any message during ${ms}ms, disconnecting`, { client: client.address });
+    this.deadPeers = new DeadPeerSweep(this.clients, (client, reason) => {
+      this.log.warn(reason, { client: client.address, cluster: client.clusterName });
       client.transport.close();
-    });
+    }, monotonicClock, settings.initTimeoutMs);
   }
 
   connect(address: string, transport: ClientTransport): ArbiterClient {
     const client = new ArbiterClient(address, transport);
     this.clients.add(client);
-    this.retimeDpd(client);
+    client.deadPeerLimitMs = this.dpdLimit(client);
+    this.deadPeers.connected(client);
     if (this.debugOn) this.log.debug('client connected', { client: address });
     return client;
   }
@@ -58,7 +65,22 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
       this.sendError(client, undefined, event.error);
       return;
     }
-    dispatchMessage(this, client, event);
+    this.guarded(client, 'message', () => dispatchMessage(this, client, event));
+  }
+
+  /**
+   * Runs one client's event. A defect in a handler or an algorithm must cost that client its
+   * connection, never the arbiter and every other cluster's vote: the error is logged with the
+   * client's address and cluster, and the client is disconnected.
+   */
+  private guarded(client: ArbiterClient, what: string, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.log.error(`${what} handling failed, disconnecting the client`, {
+        client: client.address, cluster: client.clusterName, error: errorDetail(err) });
+      client.transport.close();
+    }
   }
 
   /** Removes a client once: its algorithm re-decides for the rest of the cluster (ffsplit). */
@@ -66,7 +88,12 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
     if (client.disconnected) return;
     client.disconnected = true;
     this.abortAlgoTimer(client);
-    if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
+    try {
+      if (client.initReceived && client.cluster) this.algorithmOf(client).clientDisconnected(client, serverGoingDown);
+    } catch (err) {
+      // The client leaves anyway: a failed re-decision must not keep it in its cluster.
+      this.log.error('disconnect handling failed', { client: client.address, cluster: client.clusterName, error: errorDetail(err) });
+    }
     this.registry.leave(client);
     this.clients.delete(client);
     if (this.debugOn) this.log.debug('client disconnected', { client: client.address });
@@ -91,8 +118,12 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   }
 
   retimeDpd(client: ArbiterClient): void {
-    client.deadPeerLimitMs = this.settings.dpdEnabled ? Math.round(client.heartbeatInterval * this.settings.dpdCoefficient) : 0;
+    client.deadPeerLimitMs = this.dpdLimit(client);
     this.deadPeers.stamp(client);
+  }
+
+  private dpdLimit(client: ArbiterClient): number {
+    return this.settings.dpdEnabled ? Math.round(client.heartbeatInterval * this.settings.dpdCoefficient) : 0;
   }
 
   scheduleAlgoTimer(client: ArbiterClient): void {
@@ -131,6 +162,10 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   private algoTimerFired(client: ArbiterClient): void {
     client.algoTimer = null;
     if (client.disconnected) return;
+    this.guarded(client, 'algorithm timer', () => this.runAlgoTimer(client));
+  }
+
+  private runAlgoTimer(client: ArbiterClient): void {
     const result = this.algorithmOf(client).timerFired(client);
     if (result.send !== undefined) {
       client.voteInfoSeq++;

@@ -8,6 +8,8 @@ import { formatList, formatStatus } from './status-format';
 
 /** Largest request accepted on the status socket (qnetd's ipc_max_receive_size). */
 const MAX_REQUEST = 4096;
+/** A status connection that has not sent its command by then is closed: none holds a socket for good. */
+export const IPC_IDLE_MS = 10000;
 
 /** Splits a command line into words; double quotes group words with spaces. */
 export function splitCommand(line: string): string[] {
@@ -43,10 +45,12 @@ export function answerCommand(core: ArbiterCore, line: string, onShutdown: () =>
 export class ArbiterIpcServer {
   private readonly server: net.Server;
 
-  constructor(private readonly core: ArbiterCore, readonly socketPath: string, private readonly log: winston.Logger, onShutdown: () => void) {
+  constructor(private readonly core: ArbiterCore, readonly socketPath: string, private readonly log: winston.Logger, onShutdown: () => void,
+    idleMs = IPC_IDLE_MS) {
     this.server = net.createServer((sock) => {
       let buf = '';
       sock.setEncoding('latin1');
+      sock.setTimeout(idleMs, () => sock.destroy());
       sock.on('error', () => sock.destroy());
       sock.on('data', (chunk: string) => {
         buf += chunk;

@@ -12,6 +12,9 @@ function peerAddress(socket: net.Socket): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
 }
 
+/** How long a closed connection may take to hand its last replies to a peer that does not read. */
+const CLOSE_LINGER_MS = 2000;
+
 /**
  * Connections holding replies until the running callback ends: one nextTick per turn for all of
  * them, not a cork, a closure and an uncork per connection and message.
@@ -81,8 +84,12 @@ export class Connection implements ClientTransport {
     };
   }
 
-  /** Called by STARTTLS: stops reading frames and returns the bytes read past STARTTLS. */
+  /**
+   * Called by STARTTLS: stops reading frames and returns the bytes read past STARTTLS. Replies
+   * to the messages before STARTTLS leave first, in plaintext, ahead of the TLS handshake.
+   */
   beginSwitch(): Buffer {
+    this.flush();
     this.switching = true;
     this.socket.pause();
     this.detach();
@@ -121,16 +128,37 @@ export class Connection implements ClientTransport {
     const stream = this.pendingStream;
     this.pending = null;
     this.pendingStream = null;
-    if (out === null || stream === null || this.closed) return;
+    if (out === null || stream === null || this.closed || !stream.writable) return;
     stream.write(Array.isArray(out) ? Buffer.concat(out) : out);
   }
 
+  /**
+   * Ends the connection. Replies queued in this turn are sent first (as qnetd sends what it
+   * queued before a disconnect), then the stream is ended; a peer that does not take them is
+   * cut off after CLOSE_LINGER_MS. What it sends meanwhile is read and dropped: unread input
+   * would make the kernel answer with a reset that can discard the replies at the peer.
+   */
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     this.core.disconnect(this.client);
-    this.stream.destroy();
-    if (this.stream !== this.socket) this.socket.destroy();
+    this.detach();
+    const stream = this.stream;
+    const destroy = () => {
+      stream.destroy();
+      this.socket.destroy();
+    };
+    stream.on('error', destroy);
+    stream.on('data', () => undefined);
+    const linger = setTimeout(destroy, CLOSE_LINGER_MS);
+    linger.unref();
+    stream.once('close', () => {
+      clearTimeout(linger);
+      this.socket.destroy();
+    });
+    if (stream.writable) stream.end();
+    else destroy();
     this.onClosed(this);
   }
 }

@@ -20,6 +20,8 @@ export interface ArbiterSettings {
   keepActivePartitionDefault: boolean;
   /** Queued outgoing bytes after which a client that does not read is dropped. */
   maxSendQueueBytes: number;
+  /** A client that has not completed INIT this long after connecting is dropped (0: never). */
+  initTimeoutMs: number;
 }
 
 export const defaultArbiterSettings: ArbiterSettings = {
@@ -38,4 +40,7 @@ export const defaultArbiterSettings: ArbiterSettings = {
   dpdCoefficient: 1.5,
   keepActivePartitionDefault: false,
   maxSendQueueBytes: 32 * DEFAULT_MAX_MESSAGE_SIZE,
+  // corosync-qdevice gives up on PREINIT..INIT_REPLY after 8 s (connect_timeout); room for a
+  // reconnect storm's TLS handshakes. qnetd has no such limit (only its 180 s pre-INIT DPD).
+  initTimeoutMs: 30000,
 };

@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type winston from 'winston';
+import { chainProblem, parsePemBundle } from './cert-chain';
 import type { ArbiterClient } from './client';
 import type { TlsHooks } from './core';
 import type { Connection } from './server';
@@ -52,17 +54,30 @@ export function certificateNames(cert: tls.PeerCertificate): string[] {
   return Array.isArray(cn) ? cn : cn ? [cn] : [];
 }
 
-/** STARTTLS on the arbiter's connections and the client-certificate check (CN = cluster name). */
+/** A connection as TLS sees it: its TLS socket once STARTTLS came, and whether the chain was checked and good. */
+interface TlsEntry {
+  conn: Connection;
+  socket: tls.TLSSocket | null;
+  chainVerified: boolean;
+}
+
+/**
+ * STARTTLS on the arbiter's connections and the client-certificate check: the chain to the CA
+ * when the handshake completes (cert-chain.ts), then CN = cluster name on the first message.
+ */
 export class ArbiterTls implements TlsHooks {
   private readonly context: tls.SecureContext;
-  private readonly connections = new Map<ArbiterClient, { conn: Connection; socket: tls.TLSSocket | null }>();
+  private readonly trusted: X509Certificate[];
+  private readonly connections = new Map<ArbiterClient, TlsEntry>();
 
   constructor(material: ArbiterTlsMaterial, private readonly clientCertRequired: boolean, private readonly log: winston.Logger) {
     this.context = tls.createSecureContext({ cert: material.cert, key: material.key, ca: material.ca });
+    this.trusted = parsePemBundle(material.ca);
+    if (this.trusted.length === 0) throw new Error('the CA file holds no PEM certificate: client certificates could not be verified');
   }
 
   track(conn: Connection, client: ArbiterClient): void {
-    this.connections.set(client, { conn, socket: null });
+    this.connections.set(client, { conn, socket: null, chainVerified: false });
     conn.socket.once('close', () => this.connections.delete(client));
   }
 
@@ -76,7 +91,10 @@ export class ArbiterTls implements TlsHooks {
       requestCert: this.clientCertRequired,
       rejectUnauthorized: this.clientCertRequired,
     });
-    socket.on('secure', () => this.log.debug('TLS established', { client: client.address, protocol: socket.getProtocol() }));
+    socket.on('secure', () => {
+      this.log.debug('TLS established', { client: client.address, protocol: socket.getProtocol() });
+      if (this.clientCertRequired) this.checkChain(client, entry, socket);
+    });
     entry.socket = socket;
     client.tlsStarted = true;
     client.tlsPeerCertificateVerified = false;
@@ -84,12 +102,25 @@ export class ArbiterTls implements TlsHooks {
     return true;
   }
 
+  /** Closes the connection unless the client's certificate chains to the CA (qnetd's handshake refuses it). */
+  private checkChain(client: ArbiterClient, entry: TlsEntry, socket: tls.TLSSocket): void {
+    const cert = socket.getPeerX509Certificate();
+    const problem = cert ? chainProblem(cert, this.trusted, Date.now()) : 'no client certificate';
+    if (problem) {
+      this.log.warn('client certificate refused, disconnecting', { client: client.address, cluster: client.clusterName, reason: problem });
+      client.transport.close();
+      return;
+    }
+    entry.chainVerified = true;
+  }
+
   verifyPeerCertificate(client: ArbiterClient): boolean {
     const entry = this.connections.get(client);
-    const cert = entry?.socket?.getPeerCertificate();
+    // Only a certificate that chains to the CA gets here (checkChain ran when the handshake ended).
+    const cert = entry?.chainVerified ? entry.socket?.getPeerCertificate() : undefined;
     const cluster = client.clusterName?.toLowerCase() ?? '';
-    if (!entry || !cert || Object.keys(cert).length === 0) {
-      this.log.warn('client sent no certificate, disconnecting', { client: client.address });
+    if (!cert) {
+      this.log.warn('client has no certificate verified against the CA, disconnecting', { client: client.address });
       client.transport.close();
       return false;
     }

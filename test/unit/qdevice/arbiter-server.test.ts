@@ -102,4 +102,32 @@ describe('arbiter server: clusters and the client limit', () => {
     await connect().join(Buffer.from('limit'), 1);
     assert.equal(server.connections.size, 2);
   });
+
+  it('replies queued before a close in the same read are sent first: PREINIT and STARTTLS without certificates', async () => {
+    server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const client = connect();
+    client.socket.write(Buffer.concat([b.preinit(1, 'notls'), b.echoRequest(2), b.startTls(3), b.echoRequest(4)]));
+    await client.closed;
+    assert.deepEqual(client.received, [MsgType.PreinitReply, MsgType.ServerError]);
+  });
+
+  it("replies to the messages that came with the client's own close are sent before the arbiter closes", async () => {
+    server = await startArbiter({ host: '127.0.0.1', port: 0 }, createLogger('arbiter', 'error'));
+    const client = connect();
+    client.socket.end(Buffer.concat([b.preinit(1, 'bye'), b.echoRequest(2)]));
+    await client.closed;
+    assert.deepEqual(client.received, [MsgType.PreinitReply, MsgType.ServerError]);
+  });
+
+  it('a client that never completes INIT loses its slot after initTimeoutMs, though it keeps sending', async () => {
+    server = await startArbiter({ host: '127.0.0.1', port: 0, maxClients: 1, initTimeoutMs: 300 }, createLogger('arbiter', 'error'));
+    const squatter = connect();
+    squatter.socket.write(b.preinit(1, 'squat'));
+    const keepTalking = setInterval(() => squatter.socket.write(b.echoRequest(2)), 50);
+    await squatter.closed;
+    clearInterval(keepTalking);
+    assert.ok(squatter.received.includes(MsgType.ServerError), 'its echoes were answered (INIT required) until then');
+    await until(() => server!.connections.size === 0);
+    await connect().join(Buffer.from('squat'), 1);
+  });
 });

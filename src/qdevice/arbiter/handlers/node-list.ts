@@ -26,6 +26,7 @@ export function handleNodeList(env: HandlerEnv, client: ArbiterClient, msg: Deco
       env.sendError(client, msg.seq, ErrorCode.DoesntContainRequiredOption);
       return;
     }
+    if (refusedForDuplicates(env, client, msg, ErrorCode.InvalidMembershipNodeList)) return;
     result = algo.membershipNodeListReceived(client, msg.ringId, msg.nodes, heuristics);
   } else if (type === NodeListType.Quorum) {
     if (msg.quorate === undefined) {
@@ -34,6 +35,7 @@ export function handleNodeList(env: HandlerEnv, client: ArbiterClient, msg: Deco
     }
     result = algo.quorumNodeListReceived(client, msg.quorate === 1, msg.nodes);
   } else {
+    if (refusedForDuplicates(env, client, msg, ErrorCode.InvalidConfigNodeList)) return;
     result = algo.configNodeListReceived(client, msg.nodes, type === NodeListType.InitialConfig);
   }
   if ('error' in result) {
@@ -52,4 +54,17 @@ export function handleNodeList(env: HandlerEnv, client: ArbiterClient, msg: Deco
     client.configVersion = msg.configVersion;
   }
   env.send(client, nodeListReply(msg.seq, type, client.lastRingId, result.vote), result.vote);
+}
+
+/**
+ * A node listed twice is refused (qnetd takes it): ffsplit counts list entries, so a membership
+ * naming its node three times would outnumber the other half of a split. Real clients never send one.
+ */
+function refusedForDuplicates(env: HandlerEnv, client: ArbiterClient, msg: DecodedMessage, code: ErrorCode): boolean {
+  const ids = new Set<number>();
+  const duplicate = msg.nodes.find((n) => ids.size === ids.add(n.nodeId).size);
+  if (duplicate === undefined) return false;
+  env.log.warn('node list names a node twice, refused', { client: client.address, cluster: client.clusterName, nodeId: duplicate.nodeId });
+  env.sendError(client, msg.seq, code);
+  return true;
 }
