@@ -6,8 +6,9 @@ import { runCli } from '../support/run-cli';
 
 describe('quorate CLI', () => {
   it('prints its version and exits 0', async () => {
-    const code = await main(['--version']);
-    assert.equal(code, 0);
+    const r = await runCli(['--version']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
   it('rejects an unknown verb with the usage exit code', async () => {
