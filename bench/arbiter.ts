@@ -8,6 +8,8 @@ import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType, NodeListType, Vote } from '../
 import { Framer } from '../src/qdevice/protocol/framing';
 import { decodeMessage } from '../src/qdevice/protocol/message';
 import { waitForPort } from '../test/support/qnetd-process';
+import { InvalidArgumentError, Option } from 'commander';
+import { wholeNumber, type Benchmark } from './benchmark';
 
 /*
  * `npm run bench -- arbiter [CLIENTS…]`: simulated two-node clusters (ffsplit) against our arbiter
@@ -232,14 +234,6 @@ async function stopServer(p: ChildProcess): Promise<void> {
   if (p.exitCode === null) p.kill('SIGKILL');
 }
 
-/** The value after `--name`, and the arguments without the two. */
-function takeOption(args: string[], name: string): [string | undefined, string[]] {
-  const at = args.indexOf(name);
-  if (at < 0) return [undefined, args];
-  if (at + 1 >= args.length) throw new Error(`${name} needs a value`);
-  return [args[at + 1], args.filter((_, i) => i !== at && i !== at + 1)];
-}
-
 /**
  * Arguments: client counts (default 200 2000 10000), `--only ours|qnetd` to run one side (no
  * ratio then) and `--repeat N` (default 2) runs per server and size, the order of the two servers
@@ -247,14 +241,7 @@ function takeOption(args: string[], name: string): [string | undefined, string[]
  * ARBITER_NODE_OPTIONS overrides the unit's NODE_OPTIONS for ours, ARBITER_CLI the
  * build that runs as ours (main.js of another checkout): to compare settings and builds.
  */
-export async function run(args: string[]): Promise<void> {
-  const [only, rest] = takeOption(args, '--only');
-  if (only !== undefined && only !== 'ours' && only !== 'qnetd') throw new Error(`--only ${only}: expected ours or qnetd`);
-  const [repeatArg, numbers] = takeOption(rest, '--repeat');
-  const repeat = Number(repeatArg ?? 2);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${String(repeatArg)}: expected an integer ≥ 1`);
-  const sizes = numbers.length > 0 ? numbers.map(Number) : [200, 2000, 10000];
-  if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2 !== 0)) throw new Error(`client counts must be even integers ≥ 2: ${numbers.join(' ')}`);
+async function run(sizes: number[], only: ServerKind | undefined, repeat: number): Promise<void> {
   const kinds: ServerKind[] = only === undefined ? ['qnetd', 'ours'] : [only];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-bench-arbiter-'));
   const row = (name: string, unit: string, o: number, q: number) =>
@@ -296,3 +283,19 @@ export async function run(args: string[]): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const evenClientCount = (value: string, previous: number[] | undefined): number[] => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) throw new InvalidArgumentError(`'${value}' is not an even client count ≥ 2`);
+  return [...(previous ?? []), n];
+};
+
+export const benchmark: Benchmark = {
+  summary: 'our arbiter against real corosync-qnetd: setup and vote-change latency, RSS and CPU at 200, 2000 and 10,000 clients',
+  estimate: 'about 4 minutes (3 sizes × 2 servers × 2 repetitions; 10,000 clients take most of it)',
+  declare: (command) => command
+    .argument('[clients...]', 'client counts (even: two-node clusters)', evenClientCount)
+    .addOption(new Option('--only <server>', 'run one side only (no ratio then)').choices(['ours', 'qnetd']))
+    .option('--repeat <n>', 'runs per server and size, the order of the two swapped every other run, pooled', wholeNumber(1), 2),
+  run: (options, [clients]) => run((clients as number[] | undefined) ?? [200, 2000, 10000], options.only as ServerKind | undefined, options.repeat as number),
+};

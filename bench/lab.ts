@@ -1,6 +1,7 @@
 import { Lab } from '../src/lab/lab';
 import type { LabProfile } from '../src/lab/corosync-config';
 import { monotonicClock } from '../src/util/clock';
+import { wholeNumber, type Benchmark } from './benchmark';
 
 /**
  * `npm run bench -- lab [CYCLES]`: full lab cycles per profile: bring-up until every node is
@@ -12,9 +13,7 @@ function summary(values: number[]): string {
   return `min ${sorted[0] ?? 0} ms, median ${median} ms, max ${sorted[sorted.length - 1] ?? 0} ms`;
 }
 
-export async function run(args: string[]): Promise<void> {
-  const cycles = Number(args[0] ?? 3);
-  if (!Number.isInteger(cycles) || cycles < 1) throw new Error(`invalid cycle count ${String(args[0])}`);
+async function run(cycles: number): Promise<void> {
   for (const profile of ['fast', 'default'] as LabProfile[]) {
     const up: number[] = [];
     const down: number[] = [];
@@ -28,3 +27,10 @@ export async function run(args: string[]): Promise<void> {
     console.log(`lab ${profile} profile, ${cycles} cycles: up ${summary(up)}; down ${summary(down)}`);
   }
 }
+
+export const benchmark: Benchmark = {
+  summary: 'lab bring-up (to quorum with every vote) and teardown, fast and default corosync profiles',
+  estimate: 'about 30 seconds (3 cycles of each profile: 2-5 s up, 0.1 s down)',
+  declare: (command) => command.argument('[cycles]', 'bring-up and teardown cycles per profile', wholeNumber(1), 3),
+  run: (_options, [cycles]) => run(cycles as number),
+};

@@ -12,6 +12,7 @@ import type { StoreStatus } from '../src/store/store';
 import type { Probe } from '../test/lab/native/probe-client';
 import { StoreLab } from '../test/lab/store/store-lab';
 import { percentile } from '../src/util/percentile';
+import { wholeNumber, type Benchmark } from './benchmark';
 
 /**
  * `npm run bench -- store [writes]`: the cluster store on real corosync in the lab (fast
@@ -25,6 +26,7 @@ interface Burst { p50: number; p99: number; perSecond: number }
 
 async function withCluster(nodes: 2 | 3, body: (lab: Lab, probes: Map<NodeHost, Probe>) => Promise<void>): Promise<void> {
   const cluster = new StoreLab(nodes, 10_000);
+  console.log(`store: bringing up a ${nodes}-node lab with a store process on each node`);
   try {
     await body(await cluster.up(), cluster.probes);
   } finally {
@@ -71,10 +73,9 @@ function persistenceCost(keys: number, writes: number): void {
   }
 }
 
-export async function run(args: string[]): Promise<void> {
+async function run(writes: number): Promise<void> {
   const reason = labUnavailableReason();
   if (reason !== undefined) throw new Error(`the store benchmark needs the lab: ${reason}`);
-  const writes = Number(args[0] ?? 1000);
   for (const keys of [100, 10_000]) persistenceCost(keys, 200);
   for (const nodes of [2, 3] as const) {
     await withCluster(nodes, async (_lab, probes) => {
@@ -104,3 +105,10 @@ export async function run(args: string[]): Promise<void> {
       `including corosync re-forming the membership; version ${synced.version}`);
   });
 }
+
+export const benchmark: Benchmark = {
+  summary: 'replicated store on real corosync: persistence cost, commit latency, writes/s, RSS, heal time',
+  estimate: 'about 2 minutes (three labs; 1000 writes each way)',
+  declare: (command) => command.argument('[writes]', 'writes per latency burst', wholeNumber(1), 1000),
+  run: (_options, [writes]) => run(writes as number),
+};

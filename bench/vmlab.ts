@@ -1,6 +1,7 @@
 import { percentile } from '../src/util/percentile';
 import { ensureDemoService, measureFailover, startDemoProbe, vmlabFaults, type VmlabFailover, type VmlabFault } from '../src/vmlab/failover';
 import { VmLab, vmlabUnavailableReason } from '../src/vmlab/vmlab';
+import { wholeNumber, type Benchmark } from './benchmark';
 
 /**
  * `npm run bench -- vmlab [--runs N]`: the VM lab's failovers with real kernels. One bring-up, then
@@ -9,15 +10,6 @@ import { VmLab, vmlabUnavailableReason } from '../src/vmlab/vmlab';
  * other node (p50/max), and whether every reset came before the takeover. About 3-4 minutes per run
  * on 2 cores (a TCG guest reboots in ~2 minutes).
  */
-function parseRuns(args: string[]): number {
-  if (args.length === 0) return 1;
-  const [flag, value] = args;
-  if (flag !== '--runs' || !Number.isInteger(Number(value)) || Number(value) < 1 || args.length > 2) {
-    throw new Error(`bad arguments ${args.join(' ')}: use --runs N (N ≥ 1)`);
-  }
-  return Number(value);
-}
-
 const seconds = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
 function summarize(fault: VmlabFault, runs: VmlabFailover[]): string {
@@ -29,14 +21,13 @@ function summarize(fault: VmlabFault, runs: VmlabFailover[]): string {
   return `${line}; watchdog reset p50 ${seconds(percentile(resets, 0.5))} max ${seconds(resets.at(-1))}; reset before takeover in ${ordered}/${runs.length}`;
 }
 
-export async function run(args: string[]): Promise<void> {
-  const runs = parseRuns(args);
+async function run(runs: number): Promise<void> {
   const reason = vmlabUnavailableReason();
   if (reason !== undefined) {
     process.stdout.write(`vmlab bench skipped: ${reason}\n`);
     return;
   }
-  const progress = (m: string): void => { process.stderr.write(`vmlab: ${m}\n`); };
+  const progress = (m: string): void => { process.stdout.write(`vmlab: ${m}\n`); };
   const started = performance.now();
   const lab = await VmLab.up({ owned: true, progress });
   process.stdout.write(`VM lab up in ${seconds(performance.now() - started)}\n`);
@@ -61,3 +52,10 @@ export async function run(args: string[]): Promise<void> {
     lab.down();
   }
 }
+
+export const benchmark: Benchmark = {
+  summary: 'VM lab failovers with real kernels (softdog in qemu): link cut and power loss of the service\'s node',
+  estimate: 'about 10 minutes (bring-up 2.5-4 min with the image cached, then 2 faults × 1 run of 3-4 min; the first image build adds 4-5 min)',
+  declare: (command) => command.option('--runs <n>', 'runs of each fault', wholeNumber(1), 1),
+  run: (options) => run(options.runs as number),
+};

@@ -5,6 +5,7 @@ import { openLabWatchdog } from '../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../src/watchdog/lab-timer';
 import { openWatchdogLease } from '../src/watchdog/mux-client';
 import { startWatchdogMux } from '../src/watchdog/mux-daemon';
+import { wholeNumber, type Benchmark } from './benchmark';
 
 const nowMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -14,9 +15,7 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
  * root): a client checks in through the multiplexer's socket, falls silent, and the lab timer
  * fires. Prints last check-in → feeding stopped and → reset per run, and min/median/max.
  */
-export async function run(args: string[]): Promise<void> {
-  const runs = Number(args[0] ?? 5);
-  const timeoutSeconds = Number(args[1] ?? 1);
+async function run(runs: number, timeoutSeconds: number): Promise<void> {
   const deadlineMs = Math.floor(timeoutSeconds * 1000 * 0.5);
   const totals: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -47,3 +46,12 @@ export async function run(args: string[]): Promise<void> {
   process.stdout.write(`lab watchdog, timeout ${timeoutSeconds * 1000} ms, deadline ${deadlineMs} ms: ` +
     `min ${sorted[0]} / median ${sorted[Math.floor(sorted.length / 2)]} / max ${sorted.at(-1)} ms over ${runs} runs\n`);
 }
+
+export const benchmark: Benchmark = {
+  summary: 'lab watchdog through the multiplexer without namespaces: last check-in → reset',
+  estimate: 'about 10 seconds (5 runs of ~2 timeouts of 1 s)',
+  declare: (command) => command
+    .argument('[runs]', 'runs', wholeNumber(1), 5)
+    .argument('[timeout]', 'watchdog timeout in seconds (the deadline is half of it)', wholeNumber(1), 1),
+  run: (_options, [runs, timeout]) => run(runs as number, timeout as number),
+};

@@ -3,6 +3,8 @@
 # Idempotent and quick when everything is already in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bootstrap-steps.sh
+source scripts/bootstrap-steps.sh
 
 # Debian packages: real corosync, the quorum device pair, the library headers for the addon,
 # and the tools the namespace lab uses.
@@ -22,10 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
     exit 1
   fi
-  echo "bootstrap: installing ${missing[*]}"
+  # No questions, and debconf's "delaying package configuration" notice stays in the step's log.
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  step "apt-get update" apt-get update -q
+  step "apt-get install ${missing[*]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The Debian corosync package starts a system instance on install; the lab runs its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
@@ -34,21 +36,18 @@ fi
 
 # npm dependencies: reinstall when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "bootstrap: npm ci"
-  npm ci --no-audit --no-fund >/dev/null
+  step "npm ci" npm ci --no-audit --no-fund
 fi
 
 # The native addon: rebuild when any of its sources is newer than the binary.
 addon=build/Release/quorate_native.node
 if [ -f binding.gyp ]; then
   if [ ! -f "$addon" ] || [ -n "$(find binding.gyp native -newer "$addon" -print -quit)" ]; then
-    echo "bootstrap: building the native addon"
     nodedir_arg=()
     [ -f /usr/include/node/node_api.h ] && nodedir_arg=(--nodedir=/usr)
-    npx --no-install node-gyp rebuild "${nodedir_arg[@]}" >build-native.log 2>&1 || {
-      cat build-native.log >&2; echo "bootstrap: addon build failed" >&2; exit 1; }
+    step "native addon (node-gyp)" npx --no-install node-gyp rebuild "${nodedir_arg[@]}"
   fi
 fi
 
 # TypeScript (incremental, so a no-op build takes about a second).
-npx --no-install tsc -p tsconfig.json
+last_step "TypeScript build (tsc)" npx --no-install tsc -p tsconfig.json

@@ -22,6 +22,7 @@ import { Votequorum } from '../native/votequorum';
 import { CorosyncMembership, configuredNodes } from '../quorum/corosync-membership';
 import { CliError, exitCodes } from './errors';
 import { printResult, type OutputOptions } from './output';
+import { parseStrictJson } from '../util/strict-json';
 
 /** Runs fn with a connection to the local corosync; no corosync is exit code 3 with the cause. */
 async function withCorosync<T>(open: () => T | Promise<T>, fn: (handle: T) => void, close: (handle: T) => void): Promise<void> {
@@ -110,7 +111,7 @@ function readText(path: string, what: string): string {
 function readTimings(path: string | undefined): HaTimings {
   if (path === undefined) return defaultTimings;
   try {
-    const overrides: unknown = JSON.parse(readText(path, 'timings file'));
+    const overrides: unknown = parseStrictJson(readText(path, 'timings file'));
     if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error('expected a JSON object of timings in ms');
     return mergeTimings(overrides as Record<string, unknown>);
   } catch (err) {

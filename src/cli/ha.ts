@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { parseConfigEdit, requestedStates, type ConfigEdit, type ResourceChanges } from '../ha/config-edit';
+import { prototypeKeys } from '../util/strict-json';
 import { parseCrmCommand } from '../ha/command-parse';
 import { InputError } from '../ha/shape';
 import type { CrmCommand, GroupConfig, HaRule, RequestedState } from '../ha/types';
@@ -56,16 +57,22 @@ const wholeNumber = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a whole number >= 0`);
   return Number(value);
 };
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `--param KEY=VALUE` and `--unset-param KEY`, checked as they are parsed so a bad one is a usage error. */
+function driverParamKey(key: string, option: string): string {
+  if (prototypeKeys.has(key)) throw new InvalidArgumentError(`${option} ${key}: unknown key (a prototype key is never a driver parameter)`);
+  return key;
+}
+const collectParam = (pair: string, previous: string[] = []): string[] => {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`--param '${pair}' must be KEY=VALUE`);
+  driverParamKey(pair.slice(0, eq), '--param');
+  return [...previous, pair];
+};
+const collectUnsetParam = (key: string, previous: string[] = []): string[] => [...previous, driverParamKey(key, '--unset-param')];
 
 function keyValues(pairs: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`--param '${pair}' must be KEY=VALUE`, exitCodes.usage);
-    params[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return params;
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
 /** `node1:2,node2` → {node1: 2, node2: 0}. */
@@ -129,7 +136,7 @@ function registerResourceCommands(program: Command): void {
     .option('--max-restart <n>', 'local restarts after a failed start', wholeNumber, 1)
     .option('--max-relocate <n>', 'relocations after failed starts', wholeNumber, 1)
     .option('--no-failback', 'stay where it is when a higher-priority node returns')
-    .option('--param <key=value>', 'driver parameter (repeatable)', collect, [])
+    .option('--param <key=value>', 'driver parameter (repeatable)', collectParam, [])
     .action(async (sid: string, o: ResourceAddOptions) => {
       const node = o.node ?? (await talk(() => readDaemonStatus(client(o)))).node;
       const res = { node, state: o.state as RequestedState, failback: o.failback, maxRestart: o.maxRestart, maxRelocate: o.maxRelocate,
@@ -142,8 +149,8 @@ function registerResourceCommands(program: Command): void {
     .option('--max-restart <n>', 'local restarts after a failed start', wholeNumber)
     .option('--max-relocate <n>', 'relocations after failed starts', wholeNumber)
     .option('--failback', 'move back to a higher-priority node').option('--no-failback', 'stay put')
-    .option('--param <key=value>', 'set a driver parameter (repeatable)', collect, [])
-    .option('--unset-param <key>', 'remove a driver parameter (repeatable)', collect, [])
+    .option('--param <key=value>', 'set a driver parameter (repeatable)', collectParam, [])
+    .option('--unset-param <key>', 'remove a driver parameter (repeatable)', collectUnsetParam, [])
     .action(async (sid: string, o: ResourceSetOptions) => {
       const changes: ResourceChanges = {
         ...(o.node === undefined ? {} : { node: o.node }), ...(o.state === undefined ? {} : { state: o.state as RequestedState }),

@@ -80,7 +80,8 @@ function renderStatus(status: LabStatus): string {
 const nameOption = () => new Option('--name <name>', 'lab name').default(defaultLabName);
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('a cluster of real corosync nodes in network namespaces on this machine');
+  const lab = program.command('lab').description('a cluster of real corosync nodes in network namespaces on this machine')
+    .enablePositionalOptions();
 
   lab.command('up')
     .description('bring a lab up: node1, node2 (corosync + corosync-qdevice) and an arbiter host (corosync-qnetd)')
@@ -129,9 +130,13 @@ export function registerLabCommands(program: Command): void {
     .description('run a command inside a lab host (its network namespace and private /run)')
     .addOption(nameOption())
     .argument('<host>', `one of ${hostNames.join(', ')}`)
-    .argument('<command...>', 'the command, after --')
-    .action((host: string, command: string[], flags: { name: string }) => labAction(async () => {
+    .argument('<command...>', 'the command and its options (a -- before it is optional)')
+    // Everything from HOST on is the command's: `lab exec node1 corosync-quorumtool -s` works.
+    .passThroughOptions()
+    .action((host: string, args: string[], flags: { name: string }) => labAction(async () => {
       if (!hostNames.includes(host as HostName)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected one of ${hostNames.join(', ')}`);
+      const command = args[0] === '--' ? args.slice(1) : args;
+      if (command.length === 0) throw new LabOptionError('give the command to run after the host');
       const child = Lab.attach(flags.name).spawn(host as HostName, command, { stdio: 'inherit' });
       const code = await new Promise<number>((resolve, reject) => {
         child.on('error', reject);

@@ -34,7 +34,7 @@ function runScenario(dir: string, options: SimOptions): void {
     outcome = simulate(scenario);
   } catch (err) {
     if (err instanceof SimulationFailure) {
-      process.stdout.write(`${err.lines.map(formatLine).join('\n')}\n`);
+      if (!options.json) process.stdout.write(`${err.lines.map(formatLine).join('\n')}\n`);
       throw new CliError(`${scenario.name}: ${err.message}`);
     }
     if (err instanceof ScenarioError) throw new CliError(`${scenario.name}: ${err.message}`);
@@ -42,12 +42,18 @@ function runScenario(dir: string, options: SimOptions): void {
   }
   const lines = outcome.lines.map(formatLine);
   if (options.write) fs.writeFileSync(`${dir}/log.expect`, `${lines.join('\n')}\n`);
-  printResult({ scenario: scenario.name, description: scenario.description, ...outcome }, options, () => lines.join('\n'));
+  // Compared before printing, so that with --json a mismatch is the one document printed.
+  let mismatch: string | null = null;
   if (options.check) {
     if (scenario.expected === null) throw new CliError(`${dir}: no log.expect to compare with`);
-    const diff = diffLines(scenario.expected, lines);
-    if (diff !== null) throw new CliError(`${scenario.name}: log differs from log.expect\n${diff}`);
+    mismatch = diffLines(scenario.expected, lines);
   }
+  if (mismatch !== null) {
+    if (!options.json) process.stdout.write(`${lines.join('\n')}\n`);
+    throw new CliError(`${scenario.name}: log differs from log.expect\n${mismatch}`);
+  }
+  const result = { scenario: scenario.name, description: scenario.description, ...outcome, ...(options.check ? { matchesExpected: true } : {}) };
+  printResult(result, options, () => [...lines, ...(options.check ? [`${scenario.name}: the log matches log.expect (${lines.length} lines)`] : [])].join('\n'));
 }
 
 /** A short readable diff: the first differing region with a few lines of context. */

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
+import { parseStrictJson } from '../util/strict-json';
 import { defaultTimings, type HaTimings } from '../ha/timings';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
@@ -147,9 +148,9 @@ export function loadConfig(path: string = defaultConfigPath): DaemonConfig {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseStrictJson(text);
   } catch (err) {
-    throw new ConfigError(`${path} is not JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
   }
   try {
     return parseConfig(raw);

@@ -10,12 +10,12 @@ import { InputError } from '../ha/shape';
 import { StoreError } from '../store/errors';
 import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../watchdog/json-lines';
 import type { LogSink } from '../watchdog/log-sink';
-import { serveOwnerOnly, type OwnerOnlyServer } from '../watchdog/unix-socket';
+import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../watchdog/unix-socket';
 import { OperatorRefusedError, type OperatorBackend } from './operator-backend';
 import { parseOperatorRequest, type OperatorErrorCode, type OperatorRequest, type OperatorVerb } from './operator-protocol';
 
 /** Status readers and scripts: a handful at once; more are turned away with an answer. */
-const maxConnections = 32;
+export const maxOperatorConnections = 32;
 
 export type OperatorServer = OwnerOnlyServer;
 
@@ -31,10 +31,12 @@ function errorCode(err: unknown): OperatorErrorCode {
   return 'internal';
 }
 
-function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink): void {
+function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink): ServedConnection {
   // Answers leave in request order even though the backend answers asynchronously.
   let answers: Promise<void> = Promise.resolve();
+  let unanswered = 0;
   const answer = (id: OperatorRequest['id'] | null, work: () => Promise<unknown>) => {
+    unanswered++;
     answers = answers.then(async () => {
       let reply: Reply;
       try {
@@ -46,6 +48,7 @@ function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink)
         reply = { ok: false, error: message, code };
       }
       writeJsonLine(socket, { id, ...reply });
+      unanswered--;
     });
   };
   readJsonLines(
@@ -68,12 +71,14 @@ function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink)
     },
   );
   socket.on('error', (err) => log.warn(`operator connection error: ${err.message}`));
+  return { inUse: () => unanswered > 0 };
 }
 
 /** Listens on `socketPath` (directory created 0700, socket 0600); a live listener there makes it fail. */
 export async function startOperatorServer(backend: OperatorBackend, socketPath: string, log: LogSink): Promise<OperatorServer> {
-  const tooMany = { id: null, ok: false, error: `too many operator connections (at most ${maxConnections})`, code: 'refused' };
-  const server = await serveOwnerOnly(socketPath, { maxConnections, tooMany, dirMode: 0o700 }, (socket) => serveConnection(backend, socket, log));
+  const tooMany = { id: null, ok: false, error: `too many operator connections (at most ${maxOperatorConnections}), each waiting for an answer`, code: 'refused' };
+  const evicted = { id: null, ok: false, error: `connection closed to make room: ${maxOperatorConnections} operator connections open and this one was idle longest`, code: 'refused' };
+  const server = await serveOwnerOnly(socketPath, { maxConnections: maxOperatorConnections, tooMany, evicted, dirMode: 0o700 }, (socket) => serveConnection(backend, socket, log));
   log.info(`operator socket listening on ${socketPath}`);
   return server;
 }

@@ -1,5 +1,6 @@
 /** `quorate diag quorum --ha-config FILE`: HA services for the what-ifs without a running daemon. */
 import { readFileSync } from 'node:fs';
+import { parseStrictJson } from '../util/strict-json';
 import type { ServiceInput } from './quorum-services';
 
 export class ServicesFileError extends Error {}
@@ -8,7 +9,7 @@ export class ServicesFileError extends Error {}
 export function readServicesFile(path: string): ServiceInput[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = parseStrictJson(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ServicesFileError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
   }

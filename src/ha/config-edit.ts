@@ -6,6 +6,7 @@
  */
 import { count, fail, fields, flag, list, oneOf, optional, record, text } from './shape';
 import type { GroupConfig, HaConfig, HaRule, RequestedState, ResourceConfig } from './types';
+import { prototypeKeys } from '../util/strict-json';
 
 /** Resource types with a driver; a sid is `type:id`. */
 export const resourceTypes = ['lab', 'vm'] as const;
@@ -40,12 +41,18 @@ export function parseSid(value: unknown, what = 'sid'): string {
   return text(value, what, sidPattern, `write TYPE:ID with TYPE one of ${resourceTypes.join(', ')}`);
 }
 
+/** Ids and node names become keys of the HA config: a prototype name there would shadow or hit Object's. */
+function notPrototypeName(name: string, what: string): string {
+  if (prototypeKeys.has(name)) fail(`${what} ${JSON.stringify(name)} is a prototype name, not a valid one`);
+  return name;
+}
+
 export function parseId(value: unknown, what: string): string {
-  return text(value, what, idPattern, 'a letter, then letters, digits, _ . or -');
+  return notPrototypeName(text(value, what, idPattern, 'a letter, then letters, digits, _ . or -'), what);
 }
 
 export function parseNodeName(value: unknown, what = 'node'): string {
-  return text(value, what, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
+  return notPrototypeName(text(value, what, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/), what);
 }
 const paramValue = (v: unknown, what: string): string => text(v, what);
 const priorities = (v: unknown, what: string): Record<string, number> => {
@@ -57,7 +64,7 @@ const priorities = (v: unknown, what: string): Record<string, number> => {
 
 function parseParams<T>(v: unknown, what: string, value: (v: unknown, what: string) => T): Record<string, T> {
   const params = record(v, what, value);
-  for (const k of Object.keys(params)) text(k, `${what} key`, paramKeyPattern);
+  for (const k of Object.keys(params)) notPrototypeName(text(k, `${what} key`, paramKeyPattern), `${what} key`);
   return params;
 }
 

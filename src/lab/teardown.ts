@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { isAlive, killNamespacesSync, processStartTime } from './processes';
 import { labIdOfNamespace } from './names';
 import { labDir, listLabNames, readState, type LabState } from './state';
+
+const namedNamespacesDir = '/run/netns';
 
 /**
  * Removes everything a lab made: its processes (SIGKILL, as a power cut), their /dev/shm
@@ -31,9 +33,14 @@ function deleteNamespaceSync(netns: string): void {
   }
 }
 
+/**
+ * The named network namespaces: the files `ip netns add` makes in /run/netns. Read directly, since
+ * `ip netns list` also looks up each one's peer id and, racing a namespace another lab deletes,
+ * prints "Peer netns reference is invalid" on stderr.
+ */
 export function listNamespacesSync(): string[] {
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return out.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((n) => n !== '');
+  if (!existsSync(namedNamespacesDir)) return [];
+  return readdirSync(namedNamespacesDir).sort();
 }
 
 function ownerAlive(state: LabState): boolean {

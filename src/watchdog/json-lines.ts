@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { checkJsonValue } from '../util/strict-json';
 
 /** Longest line either side accepts: requests and replies here are a few hundred bytes. */
 export const maxLineBytes = 64 * 1024;
@@ -28,6 +29,12 @@ export function readJsonLines(socket: Socket, onMessage: (message: unknown) => v
         message = JSON.parse(line);
       } catch {
         onProblem(`malformed message (not JSON): ${line.slice(0, 80)}`);
+        continue;
+      }
+      try {
+        checkJsonValue(message);
+      } catch (err) {
+        onProblem(`malformed message: ${(err as Error).message}`);
         continue;
       }
       onMessage(message);

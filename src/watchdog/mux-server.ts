@@ -3,10 +3,10 @@ import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
 import { parseMuxRequest, type MuxRequest } from './mux-protocol';
 import type { MuxCore } from './mux-core';
 import type { LogSink } from './log-sink';
-import { serveOwnerOnly } from './unix-socket';
+import { serveOwnerOnly, type ServedConnection } from './unix-socket';
 
 /** As many connections as any node needs (LRM, CRM, quorum device client, status readers). */
-const maxConnections = 64;
+export const maxMuxConnections = 64;
 
 export interface MuxServer {
   readonly socketPath: string;
@@ -15,17 +15,20 @@ export interface MuxServer {
 
 /** Serves the multiplexer's socket: one lease per connection, requests answered in order. */
 export async function startMuxServer(core: MuxCore, socketPath: string, log: LogSink): Promise<MuxServer> {
-  const tooMany: Reply = { ok: false, error: `too many connections (at most ${maxConnections})` };
-  const server = await serveOwnerOnly(socketPath, { maxConnections, tooMany }, (socket) => serveConnection(core, socket, log));
+  const tooMany: Reply = { ok: false, error: `too many connections (at most ${maxMuxConnections}), each holding a lease or waiting for an answer` };
+  const evicted: Reply = { ok: false, error: `connection closed to make room: ${maxMuxConnections} connections open and this one was idle longest without a lease` };
+  const server = await serveOwnerOnly(socketPath, { maxConnections: maxMuxConnections, tooMany, evicted }, (socket) => serveConnection(core, socket, log));
   log.info(`watchdog multiplexer listening on ${socketPath}`);
   return server;
 }
 
-function serveConnection(core: MuxCore, socket: Socket, log: LogSink): void {
+function serveConnection(core: MuxCore, socket: Socket, log: LogSink): ServedConnection {
   let client: string | null = null;
   // Replies leave in request order even though the core answers asynchronously.
   let replies: Promise<void> = Promise.resolve();
+  let unanswered = 0;
   const answer = (work: () => Promise<unknown>) => {
+    unanswered++;
     replies = replies.then(async () => {
       let reply: Reply;
       try {
@@ -34,6 +37,7 @@ function serveConnection(core: MuxCore, socket: Socket, log: LogSink): void {
         reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
       writeJsonLine(socket, reply);
+      unanswered--;
     });
   };
   const handle = async (request: MuxRequest): Promise<unknown> => {
@@ -79,4 +83,6 @@ function serveConnection(core: MuxCore, socket: Socket, log: LogSink): void {
       if (client !== null) void core.disconnected(client);
     });
   });
+  // A lease holder is never closed to make room: that would stop the feeding for good.
+  return { inUse: () => client !== null || unanswered > 0 };
 }

@@ -47,24 +47,56 @@ export interface OwnerOnlyServer {
 }
 
 export interface OwnerOnlyServerOptions {
-  /** Connections beyond this get `tooMany` as one JSON line and are closed. */
+  /**
+   * At most this many connections. A new one past the limit closes the connection idle longest
+   * that `serve` says it may lose (telling it `evicted`), so a local process that opens many and
+   * sits on them cannot lock out the client that matters (the LRM's lease, an operator's
+   * command); only when every connection is in use does the new one get `tooMany` and close.
+   */
   maxConnections: number;
   tooMany: Record<string, unknown>;
+  evicted: Record<string, unknown>;
   dirMode?: number;
 }
 
+/** What `serve` says of a connection: whether closing it now would lose something (a lease, an answer). */
+export interface ServedConnection {
+  inUse(): boolean;
+}
+
+interface Tracked {
+  served: ServedConnection;
+  lastActiveAt: number;
+}
+
 /** A newline-JSON service on an owner-only socket (listenOwnerOnly), with a connection limit. */
-export async function serveOwnerOnly(socketPath: string, options: OwnerOnlyServerOptions, serve: (socket: Socket) => void): Promise<OwnerOnlyServer> {
-  const sockets = new Set<Socket>();
+export async function serveOwnerOnly(socketPath: string, options: OwnerOnlyServerOptions, serve: (socket: Socket) => ServedConnection): Promise<OwnerOnlyServer> {
+  const sockets = new Map<Socket, Tracked>();
+  // A counter, not a clock: only the order of activity matters.
+  let activity = 0;
+  const makeRoom = (): boolean => {
+    let idlest: [Socket, Tracked] | undefined;
+    for (const entry of sockets) {
+      if (!entry[1].served.inUse() && (idlest === undefined || entry[1].lastActiveAt < idlest[1].lastActiveAt)) idlest = entry;
+    }
+    if (idlest === undefined) return false;
+    sockets.delete(idlest[0]);
+    writeJsonLine(idlest[0], options.evicted);
+    idlest[0].end();
+    idlest[0].destroySoon();
+    return true;
+  };
   const server = createServer((socket) => {
-    if (sockets.size >= options.maxConnections) {
+    if (sockets.size >= options.maxConnections && !makeRoom()) {
       writeJsonLine(socket, options.tooMany);
       socket.end();
       return;
     }
-    sockets.add(socket);
+    const tracked: Tracked = { served: { inUse: () => true }, lastActiveAt: ++activity };
+    sockets.set(socket, tracked);
+    socket.on('data', () => { tracked.lastActiveAt = ++activity; });
     socket.on('close', () => sockets.delete(socket));
-    serve(socket);
+    tracked.served = serve(socket);
   });
   await listenOwnerOnly(server, socketPath, options.dirMode);
   return {
@@ -72,7 +104,7 @@ export async function serveOwnerOnly(socketPath: string, options: OwnerOnlyServe
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        for (const s of sockets.keys()) s.destroy();
       });
       await unlink(socketPath).catch(() => undefined);
     },

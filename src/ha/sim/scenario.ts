@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseStrictJson } from '../../util/strict-json';
 import { mergeTimings, type HaTimings } from '../timings';
 import {
   defaultResource, type GroupConfig, type HaRule, type RequestedState, type ResourceConfig, type ShutdownPolicy,
@@ -246,7 +247,7 @@ export function loadScenario(dir: string): Scenario {
   if (configText === null) throw new ScenarioError(`${dir}: no config.json (is this a scenario directory?)`);
   let raw: unknown;
   try {
-    raw = JSON.parse(configText);
+    raw = parseStrictJson(configText);
   } catch (err) {
     throw new ScenarioError(`${dir}/config.json: ${(err as Error).message}`);
   }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import convict from 'convict';
+import { parseStrictJson } from '../../util/strict-json';
 import { TlsSupported } from '../protocol/constants';
 import { ArbiterSettings, defaultArbiterSettings } from './settings';
 
@@ -41,7 +43,7 @@ export class ArbiterConfigError extends Error {}
 export function loadArbiterConfig(file: string | undefined, overrides: Partial<Record<keyof ArbiterConfig, unknown>>): ArbiterConfig {
   const config = convict(schema);
   try {
-    if (file) config.loadFile(file);
+    if (file) config.load(parseStrictJson(readFileSync(file, 'utf8')));
     for (const [k, v] of Object.entries(overrides)) if (v !== undefined) config.set(k, v);
     config.validate({ allowed: 'strict' });
   } catch (err) {

@@ -41,7 +41,7 @@ describe('daemon config', () => {
       const path = join(dir, 'quorate.json');
       assert.throws(() => loadConfig(path), /cannot read .*quorate\.json/);
       writeFileSync(path, '{ node: ');
-      assert.throws(() => loadConfig(path), /quorate\.json is not JSON/);
+      assert.throws(() => loadConfig(path), /quorate\.json: not JSON/);
       writeFileSync(path, JSON.stringify({ node: 'n1', store: { dir: 'rel' } }));
       assert.throws(() => loadConfig(path), /quorate\.json: bad config: .*store\.dir/);
       writeFileSync(path, JSON.stringify({ node: 'n1' }));

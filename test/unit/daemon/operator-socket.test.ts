@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { startOperatorServer } from '../../../src/daemon/operator-server';
+import { maxOperatorConnections, startOperatorServer } from '../../../src/daemon/operator-server';
 import {
   DaemonUnavailableError, operatorRequest, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
 } from '../../../src/daemon/operator-client';
 import { defaultResource } from '../../../src/ha/types';
 import { maxLineBytes } from '../../../src/watchdog/json-lines';
 import { connectUnix } from '../../../src/watchdog/unix-socket';
+import { floodConnections } from '../../support/connection-flood';
 import { OperatorHarness } from './operator-harness';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -159,6 +160,13 @@ describe('operator socket: server, client and backend over the store on the simu
     assert.equal(closed, true);
     assert.match(String(answers[0]?.error), new RegExp(`longer than ${maxLineBytes} bytes`));
     assert.equal((await readDaemonStatus(opts())).node, 'node1');
+  });
+
+  it('a process holding every connection cannot lock operators out: the oldest idle connection makes room', async () => {
+    const flood = await floodConnections(h.socketPath, maxOperatorConnections);
+    assert.equal((await readDaemonStatus(opts())).node, 'node1');
+    assert.match(await flood.firstClosed, /closed to make room/);
+    flood.end();
   });
 
   it('client: no listener and no answer both say the daemon is not running', async () => {

@@ -41,6 +41,19 @@ describe('HA config edits', () => {
     assert.deepEqual(after.resources['vm:1'], base.resources['vm:1']);
   });
 
+  it('refuses prototype names as ids, node names and parameter keys: they become keys of the HA config', () => {
+    const group = { restricted: false, nofailback: false };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ op: 'add-group', id: 'constructor', group: { ...group, nodes: { node1: 1 } } }, /group id "constructor" is a prototype name/],
+      [{ op: 'add-group', id: 'g', group: { ...group, nodes: { prototype: 1 } } }, /group.nodes node "prototype" is a prototype name/],
+      [{ op: 'remove-rule', id: 'constructor' }, /rule id "constructor" is a prototype name/],
+      [{ op: 'add-resource', sid: 'vm:1', resource: { ...defaultResource('constructor') } }, /resource.node "constructor" is a prototype name/],
+      [{ op: 'add-resource', sid: 'vm:1', resource: { ...defaultResource('node1'), params: { constructor: 'v' } } }, /resource.params key "constructor" is a prototype name/],
+    ];
+    for (const [edit, message] of cases) assert.throws(() => parseConfigEdit(edit), message);
+    assert.throws(() => parseCrmCommand({ cmd: 'relocate', sid: 'vm:1', target: 'prototype' }), /target node "prototype" is a prototype name/);
+  });
+
   it('parsing names the bad field', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ op: 'rename' }, /config edit op must be one of/],

@@ -7,8 +7,10 @@ import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
 import { openWatchdogLease, readMuxStatus } from '../../../src/watchdog/mux-client';
 import { startWatchdogMux, stopWatchdogMux, type RunningMux } from '../../../src/watchdog/mux-daemon';
+import { maxMuxConnections } from '../../../src/watchdog/mux-server';
 import sinon from 'sinon';
 import { main } from '../../../src/cli/main';
+import { floodConnections } from '../../support/connection-flood';
 import { captureLog } from './fake-device';
 
 /** Runs the CLI in-process and returns its exit code and what it printed. */
@@ -108,6 +110,19 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     assert.match(replies[2]?.error ?? '', /holds no lease: send "open" first/);
     assert.match(replies[3]?.error ?? '', /"deadlineMs" must be a number/);
     assert.equal(replies[4]?.ok, true);
+  });
+
+  it('a process holding every connection cannot lock the LRM out: idle connections make room, lease holders are kept', async () => {
+    const socketPath = join(dir, 'mux.sock');
+    const crm = await openWatchdogLease({ client: 'crm', deadlineMs: 1000 }, socketPath);
+    const flood = await floodConnections(socketPath, maxMuxConnections);
+    const lrm = await openWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, socketPath);
+    assert.deepEqual(await lrm.checkIn(), { fed: true, tripped: null });
+    assert.deepEqual(await crm.checkIn(), { fed: true, tripped: null }, 'the lease holder was not the one closed');
+    assert.match(await flood.firstClosed, /closed to make room/);
+    flood.end();
+    await lrm.close();
+    await crm.close();
   });
 
   it('stops feeding when a client disconnects with its lease open, and the timer resets the host', async function () {
