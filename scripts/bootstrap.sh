@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Never on a live cluster node: the bootstrap stops corosync (see scripts/corosync-guard.sh).
+source scripts/corosync-guard.sh
+refuse_to_stop_cluster_corosync || exit 1
+
 # Debian packages: real corosync, the quorum device pair, the library headers for the addon,
 # and the tools the namespace lab uses.
 packages=(
