@@ -11,8 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-for tool in dpkg-deb dpkg-shlibdeps fakeroot git npm node; do
-  command -v "$tool" >/dev/null || { echo "package: $tool is missing (apt-get install dpkg-dev fakeroot git)" >&2; exit 1; }
+# Besides these: the addon's build needs (scripts/bootstrap.sh installs them) g++, make, python3 and
+# the corosync library headers.
+for tool in dpkg-deb dpkg-shlibdeps git npm node; do
+  command -v "$tool" >/dev/null || { echo "package: $tool is missing (apt-get install dpkg-dev git)" >&2; exit 1; }
 done
 
 upstream=$(node -p "require('./package.json').version")
