@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bootstrap-steps.sh
 source scripts/bootstrap-steps.sh
 
+# Never on a live cluster node: the bootstrap stops corosync (see scripts/corosync-guard.sh).
+source scripts/corosync-guard.sh
+refuse_to_stop_cluster_corosync || exit 1
+
 # Debian packages: real corosync, the quorum device pair, the library headers for the addon,
 # and the tools the namespace lab uses.
 packages=(
