@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ScratchBootstrap, scratchBootstrap } from '../support/scratch-bootstrap';
 
 /**
  * scripts/bootstrap-steps.sh on its own (bootstrap.sh itself would rewrite the shared
@@ -54,17 +54,13 @@ describe('bootstrap steps (scripts/bootstrap-steps.sh)', () => {
 
 /** bootstrap.sh itself, copied into a scratch checkout whose apt, dpkg, npm and npx are fakes on PATH. */
 describe('bootstrap.sh with its installers faked (a scratch checkout, not this one)', () => {
+  let scratch: ScratchBootstrap;
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'quorate-bootstrap-'));
-    mkdirSync(join(dir, 'scripts'));
-    mkdirSync(join(dir, 'bin'));
+    scratch = scratchBootstrap();
+    dir = scratch.tree;
     mkdirSync(join(dir, 'node_modules'));
-    for (const f of ['bootstrap.sh', 'bootstrap-steps.sh']) copyFileSync(join(scripts, f), join(dir, 'scripts', f));
-    const fake = (name: string, body: string) => {
-      writeFileSync(join(dir, 'bin', name), `#!/bin/sh\n${body}\n`);
-      chmodSync(join(dir, 'bin', name), 0o755);
-    };
+    const fake = scratch.fake;
     // Every package installed but corosync-qnetd; apt says what apt says on a minimal system.
     fake('dpkg-query', '[ "$3" = corosync-qnetd ] && exit 1; echo "install ok installed"');
     fake('apt-get', `echo "Reading package lists..."; echo "${debconfNoise}" >&2`);
@@ -74,10 +70,10 @@ describe('bootstrap.sh with its installers faked (a scratch checkout, not this o
     writeFileSync(join(dir, 'package-lock.json'), '{}');
     writeFileSync(join(dir, 'node_modules', '.package-lock.json'), '{}');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => scratch.remove());
 
-  const bootstrap = () => spawnSync('bash', [join(dir, 'scripts', 'bootstrap.sh')], {
-    encoding: 'utf8', env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
+  const bootstrap = () => spawnSync('bash', [scratch.script], {
+    encoding: 'utf8', env: { ...process.env, PATH: `${scratch.bin}:${process.env.PATH ?? ''}` },
   });
 
   it('shows apt, npm ci and tsc as steps with durations, and no debconf notice', () => {
@@ -94,7 +90,7 @@ describe('bootstrap.sh with its installers faked (a scratch checkout, not this o
   });
 
   it('prints one line when everything is in place', () => {
-    writeFileSync(join(dir, 'bin', 'dpkg-query'), '#!/bin/sh\necho "install ok installed"\n');
+    scratch.fake('dpkg-query', 'echo "install ok installed"');
     const r = bootstrap();
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^bootstrap: everything in place \(TypeScript build \(tsc\) \d+\.\d s\)\n$/);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab';
 import type { HostName } from '../../../src/lab/names';
 import type { RunResult } from '../../../src/lab/run';
 import { skipWithoutLab } from '../../support/lab';
-
-const scripts = join(__dirname, '../../../../scripts');
+import { type ScratchBootstrap, scratchBootstrap } from '../../support/scratch-bootstrap';
 
 /** Debian's stock corosync.conf nodelist: one node on loopback, what a fresh `apt install corosync` runs. */
 const stockConf = `totem {\n\tversion: 2\n\tcluster_name: debian\n}\nquorum {\n\tprovider: corosync_votequorum\n}\n` +
@@ -20,34 +19,30 @@ const stockConf = `totem {\n\tversion: 2\n\tcluster_name: debian\n}\nquorum {\n\
  */
 describe('bootstrap on a configured corosync cluster node (real corosync)', function () {
   let lab: Lab | undefined;
-  let scratch = '';
+  let scratch: ScratchBootstrap | undefined;
+  const calls = join(tmpdir(), `quorate-bootstrap-calls-${process.pid}`);
 
   before(async function () {
     skipWithoutLab(this);
     lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
-    scratch = mkdtempSync(join(tmpdir(), 'quorate-bootstrap-'));
-    mkdirSync(join(scratch, 'tree', 'scripts'), { recursive: true });
-    for (const file of ['bootstrap.sh', 'corosync-guard.sh']) copyFileSync(join(scripts, file), join(scratch, 'tree', 'scripts', file));
-    mkdirSync(join(scratch, 'bin'));
-    for (const tool of ['apt-get', 'npm', 'npx', 'systemctl']) {
-      writeFileSync(join(scratch, 'bin', tool), `#!/bin/sh\necho "${tool} $*" >> "${join(scratch, 'calls')}"\n`);
-      chmodSync(join(scratch, 'bin', tool), 0o755);
-    }
+    scratch = scratchBootstrap();
+    for (const tool of ['apt-get', 'npm', 'npx', 'systemctl']) scratch.fake(tool, `echo "${tool} $*" >> "${calls}"`);
   });
 
   after(async () => {
     await lab?.down();
-    if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+    scratch?.remove();
+    rmSync(calls, { force: true });
   });
 
-  beforeEach(() => rmSync(join(scratch, 'calls'), { force: true }));
+  beforeEach(() => rmSync(calls, { force: true }));
 
   /** /etc/corosync/corosync.conf as the host sees it. */
   const setConf = (host: HostName, text: string): void => writeFileSync(join(lab!.host(host).etcDir, 'corosync.conf'), text);
   const clusterConf = (): string => readFileSync(join(lab!.host('node1').dir, 'corosync.conf'), 'utf8');
   const bootstrap = (host: HostName, env: string[] = []): Promise<RunResult> => lab!.exec(host,
-    ['env', `PATH=${join(scratch, 'bin')}:${process.env.PATH ?? ''}`, ...env, 'bash', join(scratch, 'tree', 'scripts', 'bootstrap.sh')]);
-  const calls = (): string => { try { return readFileSync(join(scratch, 'calls'), 'utf8'); } catch { return ''; } };
+    ['env', `PATH=${scratch!.bin}:${process.env.PATH ?? ''}`, ...env, 'bash', scratch!.script]);
+  const callsMade = (): string => { try { return readFileSync(calls, 'utf8'); } catch { return ''; } };
 
   it('refuses on a node whose corosync.conf has a nodelist and whose corosync has members, before installing anything', async () => {
     setConf('node1', clusterConf());
@@ -56,7 +51,7 @@ describe('bootstrap on a configured corosync cluster node (real corosync)', func
     assert.match(result.stderr, /refusing to run: this host is a node of a configured corosync cluster/);
     assert.match(result.stderr, /running corosync has 2 joined members/);
     assert.match(result.stderr, /QUORATE_BOOTSTRAP_STOP_COROSYNC=1/);
-    assert.equal(calls(), '');
+    assert.equal(callsMade(), '');
   });
 
   it('goes on when told explicitly with QUORATE_BOOTSTRAP_STOP_COROSYNC=1, and says so', async () => {
@@ -64,7 +59,7 @@ describe('bootstrap on a configured corosync cluster node (real corosync)', func
     const result = await bootstrap('node1', ['QUORATE_BOOTSTRAP_STOP_COROSYNC=1']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /QUORATE_BOOTSTRAP_STOP_COROSYNC=1: stopping corosync of a configured cluster \(2 joined members\)/);
-    assert.match(calls(), /^npx --no-install tsc/m);
+    assert.match(callsMade(), /^npx --no-install tsc/m);
   });
 
   it('goes on as before with Debian\'s stock corosync.conf (one node on loopback) and its corosync running', async () => {
@@ -72,13 +67,13 @@ describe('bootstrap on a configured corosync cluster node (real corosync)', func
     const result = await bootstrap('node1');
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /refusing/);
-    assert.match(calls(), /^npx --no-install tsc/m);
+    assert.match(callsMade(), /^npx --no-install tsc/m);
   });
 
   it('goes on as before with a cluster corosync.conf but no corosync running on the host', async () => {
     setConf('arbiter', clusterConf());
     const result = await bootstrap('arbiter');
     assert.equal(result.code, 0, result.stderr);
-    assert.match(calls(), /^npx --no-install tsc/m);
+    assert.match(callsMade(), /^npx --no-install tsc/m);
   });
 });
