@@ -85,6 +85,8 @@ interface Lease {
   deadlineMs: number;
   lastCheckIn: number;
   handedOver: boolean;
+  /** Re-attached and not checked in since: its first check-in is logged with the margin left. */
+  reattached: boolean;
   cancelTimers: () => void;
 }
 
@@ -135,7 +137,7 @@ export class MuxCore {
         if (this.leases.size === 0) await this.disarm();
         throw this.deadlineTooLong(client, deadlineMs, timeoutMs);
       }
-      const lease: Lease = { client, deadlineMs, lastCheckIn: this.options.clock.now(), handedOver: false, cancelTimers: () => {} };
+      const lease: Lease = { client, deadlineMs, lastCheckIn: this.options.clock.now(), handedOver: false, reattached: false, cancelTimers: () => {} };
       this.leases.set(client, lease);
       this.scheduleTimers(lease);
       this.options.log.info(`client ${client} opened a lease: deadline ${deadlineMs} ms, device timeout ${timeoutMs} ms`);
@@ -182,6 +184,7 @@ export class MuxCore {
       if (deadlineMs > this.maxDeadline(timeoutMs)) throw this.deadlineTooLong(client, deadlineMs, timeoutMs);
       const silentMs = this.options.clock.now() - lease.lastCheckIn;
       lease.handedOver = false;
+      lease.reattached = true;
       lease.deadlineMs = deadlineMs;
       if (silentMs > deadlineMs) {
         this.missed(lease, this.options.clock.now());
@@ -202,6 +205,10 @@ export class MuxCore {
         // The deadline timer has not run yet (a busy or stopped event loop): the clock decides.
         this.missed(lease, now);
         return { fed: false, tripped: this.trippedReason };
+      }
+      if (lease.reattached) {
+        lease.reattached = false;
+        this.options.log.info(`client ${client} checked in again ${silentMs} ms after its predecessor's last check-in (deadline ${lease.deadlineMs} ms)`);
       }
       lease.lastCheckIn = now;
       if (this.trippedReason === null) this.scheduleTimers(lease);

@@ -152,7 +152,7 @@ describe('watchdog multiplexer logic', () => {
   });
 
   it('a successor that re-attaches in time and checks in keeps the device fed', async () => {
-    const { mux, device, clock } = setup();
+    const { mux, device, clock, log } = setup();
     await mux.openLease({ client: 'lrm', deadlineMs: 5000 });
     await mux.handOver('lrm');
     await mux.disconnected('lrm');
@@ -160,6 +160,7 @@ describe('watchdog multiplexer logic', () => {
     await mux.reattach({ client: 'lrm', deadlineMs: 5000 });
     clock.advance(1000);
     assert.deepEqual(await mux.checkIn('lrm'), { fed: true, tripped: null });
+    assert.ok(log.lines.includes("info client lrm checked in again 3000 ms after its predecessor's last check-in (deadline 5000 ms)"));
     assert.equal(device.feeds.at(-1), 3000);
     clock.advance(4000);
     assert.deepEqual(await mux.checkIn('lrm'), { fed: true, tripped: null }, 'the deadline counts from the new check-in');
