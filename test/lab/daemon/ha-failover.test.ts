@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { demoService } from '../../../src/lab/demo';
 import { injectAndMeasure, restore, servingNode } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
 import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
 import { ServiceProbe } from '../../../src/lab/service-probe';
+import { startDemoHa, stopDemoHa, type DemoHa } from '../../support/demo-ha';
 import { skipWithoutLab } from '../../support/lab';
 
 /**
@@ -15,25 +14,17 @@ import { skipWithoutLab } from '../../support/lab';
  * (`npm run bench -- failover`); this checks what happens, and prints the time it took.
  */
 describe('node daemon: an HA service failing over (real corosync)', function () {
-  let lab: Lab;
   let ha: LabHaCluster;
   let probe: ServiceProbe;
+  const demo: Partial<DemoHa> = {};
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
-    ha = await LabHaCluster.start(lab);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
-    probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
+    Object.assign(demo, await startDemoHa());
+    ({ ha, probe } = demo as DemoHa);
   });
 
-  after(async () => {
-    await probe?.stop();
-    await ha?.stop();
-    await lab?.down();
-  });
+  after(() => stopDemoHa(demo));
 
   it('runs the service on its configured node, where it answers the probe', async () => {
     assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');

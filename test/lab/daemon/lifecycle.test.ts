@@ -4,11 +4,11 @@ import type { ShutdownPolicy } from '../../../src/ha/types';
 import { demoService } from '../../../src/lab/demo';
 import { servingNode } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
 import type { NodeHost } from '../../../src/lab/names';
 import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
 import { ServiceProbe } from '../../../src/lab/service-probe';
 import { monotonicClock } from '../../../src/util/clock';
+import { startDemoHa, stopDemoHa, type DemoHa } from '../../support/demo-ha';
 import { skipWithoutLab } from '../../support/lab';
 
 /**
@@ -18,25 +18,17 @@ import { skipWithoutLab } from '../../support/lab';
  * shutdown policy says; a SIGKILLed daemon still ends in a watchdog reset.
  */
 describe('node daemon lifecycle: restart, reboot per shutdown policy, crash (real corosync)', function () {
-  let lab: Lab;
   let ha: LabHaCluster;
   let probe: ServiceProbe;
+  const demo: Partial<DemoHa> = {};
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
-    ha = await LabHaCluster.start(lab);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
-    probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
+    Object.assign(demo, await startDemoHa());
+    ({ ha, probe } = demo as DemoHa);
   });
 
-  after(async () => {
-    await probe?.stop();
-    await ha?.stop();
-    await lab?.down();
-  });
+  after(() => stopDemoHa(demo));
 
   const other = (node: NodeHost): NodeHost => (node === 'node1' ? 'node2' : 'node1');
 
@@ -87,7 +79,7 @@ describe('node daemon lifecycle: restart, reboot per shutdown policy, crash (rea
     const again = /client lrm checked in again (\d+) ms after its predecessor's last check-in \(deadline (\d+) ms\)/.exec(log);
     console.log(`      restart of ${node}'s daemon: old daemon exited ${exitedAt - signalledAt} ms after SIGTERM; `
       + `first check-in of the new one ${again?.[1] ?? '-'} ms after the old one's last (deadline ${again?.[2] ?? '-'} ms); `
-      + `${answers.length} probe answers, longest gap ${Math.max(0, ...gaps)} ms`);
+      + `${answers.length} probe answers, longest gap ${Math.round(Math.max(0, ...gaps))} ms`);
     assert.ok(handed, 'the old daemon handed its lease over');
     assert.ok(again !== null && Number(again[1]) < Number(again[2]), 'the new daemon checked in within the deadline');
     assert.deepEqual(others, [], `every probe answer came from ${node}`);
@@ -110,7 +102,8 @@ describe('node daemon lifecycle: restart, reboot per shutdown policy, crash (rea
     })();
     const { exitedAt, bootedAt } = await rebooting;
     await watch;
-    await ha.waitReady([node], 60_000);
+    // Every node: waitReady's quorum check wants the nodes it is given to be all the ring has.
+    await ha.waitReady(ha.nodes, 60_000);
     return { node, journalFrom, start, exitedAt, bootedAt, stateWhileDown };
   }
 
@@ -151,7 +144,7 @@ describe('node daemon lifecycle: restart, reboot per shutdown policy, crash (rea
     await waitUntil(`${node}: watchdog reset`, 30_000, async () => ha.resets.length > resetsBefore);
     const reset = ha.resets.at(-1)!;
     const answer = await probe.waitFor(other(node), killedAt, 60_000);
-    console.log(`      SIGKILL of ${node}'s daemon: lab watchdog reset after ${reset.at - killedAt} ms, answered from ${other(node)} after ${answer.at - killedAt} ms`);
+    console.log(`      SIGKILL of ${node}'s daemon: lab watchdog reset after ${reset.at - killedAt} ms, answered from ${other(node)} after ${Math.round(answer.at - killedAt)} ms`);
     assert.equal(reset.host, node);
     assert.deepEqual(findDualRuns(readJournal(ha.journalPath)), [], 'no two instances ran at once (service journal)');
   });
