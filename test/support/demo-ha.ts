@@ -3,6 +3,7 @@ import { demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
 import { Lab } from '../../src/lab/lab';
 import { ServiceProbe } from '../../src/lab/service-probe';
+import { skipWithoutLab } from './lab';
 
 export interface DemoHa {
   lab: Lab;
@@ -24,8 +25,22 @@ export async function startDemoHa(): Promise<DemoHa> {
 }
 
 /** Tears down whatever startDemoHa got to start. */
-export async function stopDemoHa(demo: Partial<DemoHa>): Promise<void> {
+async function stopDemoHa(demo: Partial<DemoHa>): Promise<void> {
   await demo.probe?.stop();
   await demo.ha?.stop();
   await demo.lab?.down();
+}
+
+/**
+ * In a describe block: brings the demo HA lab up before its tests (or skips them where the lab
+ * cannot run) and down after them. The returned object is filled in by the `before` hook.
+ */
+export function useDemoHa(): DemoHa {
+  const demo = {} as DemoHa;
+  before(async function () {
+    skipWithoutLab(this);
+    Object.assign(demo, await startDemoHa());
+  });
+  after(() => stopDemoHa(demo));
+  return demo;
 }

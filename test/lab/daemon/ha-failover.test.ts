@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { injectAndMeasure, restore, servingNode } from '../../../src/lab/failover';
-import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
-import { ServiceProbe } from '../../../src/lab/service-probe';
-import { startDemoHa, stopDemoHa, type DemoHa } from '../../support/demo-ha';
-import { skipWithoutLab } from '../../support/lab';
+import { useDemoHa } from '../../support/demo-ha';
 
 /**
  * The node daemon on real corosync in the lab, with the integrated quorum device client, the
@@ -14,24 +11,14 @@ import { skipWithoutLab } from '../../support/lab';
  * (`npm run bench -- failover`); this checks what happens, and prints the time it took.
  */
 describe('node daemon: an HA service failing over (real corosync)', function () {
-  let ha: LabHaCluster;
-  let probe: ServiceProbe;
-  const demo: Partial<DemoHa> = {};
-
-  before(async function () {
-    skipWithoutLab(this);
-    Object.assign(demo, await startDemoHa());
-    ({ ha, probe } = demo as DemoHa);
-  });
-
-  after(() => stopDemoHa(demo));
+  const demo = useDemoHa();
 
   it('runs the service on its configured node, where it answers the probe', async () => {
-    assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');
+    assert.equal(await servingNode(demo.probe, demo.ha.nodes, 60_000), 'node1');
   });
 
   it('diag quorum tells, from the daemon, what losing node1 would do to the service', async () => {
-    const result = await ha.cli('node1', ['diag', 'quorum', '--json']);
+    const result = await demo.ha.cli('node1', ['diag', 'quorum', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { haServices: string; failures: { failure: string; services: { sid: string; fate: string; nodes: string[] }[] }[] };
     assert.equal(report.haServices, 'the HA daemon on this node');
@@ -40,16 +27,16 @@ describe('node daemon: an HA service failing over (real corosync)', function () 
   });
 
   it('moves the service to node2 when node1 loses power, and never runs it on both', async () => {
-    const run = await injectAndMeasure(ha, probe, 'power-loss', 60_000);
+    const run = await injectAndMeasure(demo.ha, demo.probe, 'power-loss', 60_000);
     console.log(`      power loss of ${run.from}: answers from ${run.to ?? 'nobody'} after ${run.failoverMs ?? '-'} ms`);
     assert.equal(run.from, 'node1');
     assert.equal(run.to, 'node2');
-    assert.deepEqual(findDualRuns(readJournal(ha.journalPath)), [], 'no two instances ran at once (service journal)');
+    assert.deepEqual(findDualRuns(readJournal(demo.ha.journalPath)), [], 'no two instances ran at once (service journal)');
   });
 
   it('keeps the service on node2 when node1 comes back', async () => {
     const back = { fault: 'power-loss' as const, from: 'node1' as const, to: 'node2' as const, failoverMs: 0, outageMs: 0 };
-    await restore(ha, back);
-    assert.equal(await servingNode(probe, ha.nodes, 30_000), 'node2');
+    await restore(demo.ha, back);
+    assert.equal(await servingNode(demo.probe, demo.ha.nodes, 30_000), 'node2');
   });
 });
