@@ -4,11 +4,11 @@
  * first (usage errors need no daemon) and again by the daemon against the cluster.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseConfigEdit, requestedStates, type ConfigEdit, type ResourceChanges } from '../ha/config-edit';
+import { parseConfigEdit, requestedStates, shutdownPolicies, type ConfigEdit, type ResourceChanges } from '../ha/config-edit';
 import { prototypeKeys } from '../util/strict-json';
 import { parseCrmCommand } from '../ha/command-parse';
 import { InputError } from '../ha/shape';
-import type { CrmCommand, GroupConfig, HaRule, RequestedState } from '../ha/types';
+import type { CrmCommand, GroupConfig, HaRule, HaSettings, RequestedState, ShutdownPolicy } from '../ha/types';
 import {
   DaemonUnavailableError, defaultOperatorSocket, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
   type OperatorClientOptions,
@@ -252,9 +252,25 @@ function registerArmingCommands(program: Command): void {
   verb(program, 'arm', 'arm HA again after disarm').action((o: SocketOptions) => command(o, { cmd: 'arm-ha' }, 'arm HA'));
 }
 
+function renderSettings(settings: HaSettings): string {
+  return `shutdown-policy: ${settings.shutdownPolicy}`;
+}
+
+/** Cluster-wide HA settings, replicated through the store; the daemons follow a change in their next round. */
+function registerSettingsCommands(program: Command): void {
+  const settings = verb(program, 'settings', 'show the cluster-wide HA settings, or change one (settings shutdown-policy POLICY)')
+    .action((o: SocketOptions) => withStatus(o, (s) => renderSettings(s.store.config.settings), (s) => s.store.config.settings));
+  // --socket and --json belong to `settings` (they may stand anywhere on the line), so the setter reads them there.
+  settings.command('shutdown-policy').description(`what a node's services do when it shuts down or reboots: ${shutdownPolicies.join(', ')}`)
+    .argument('<policy>')
+    .action((policy: string, _o: unknown, cmd: Command) =>
+      edit(cmd.optsWithGlobals<SocketOptions>(), { op: 'set-settings', settings: { shutdownPolicy: policy as ShutdownPolicy } }, `shutdown-policy set to ${policy}`));
+}
+
 export function registerHaCommands(program: Command): void {
   registerResourceCommands(program);
   registerGroupCommands(program);
   registerRuleCommands(program);
   registerArmingCommands(program);
+  registerSettingsCommands(program);
 }

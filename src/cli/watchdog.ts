@@ -41,8 +41,8 @@ function renderStatus(status: MuxStatus): string {
     `last feed:    ${status.lastFeedAgoMs === null ? '-' : `${status.lastFeedAgoMs} ms ago`}`,
   ];
   if (status.leases.length === 0) return [...head, 'leases:       none'].join('\n');
-  const rows = status.leases.map((l) => [l.client, `${l.deadlineMs}`, `${l.silentMs}`]);
-  return [...head, '', table(['CLIENT', 'DEADLINE_MS', 'SILENT_MS'], rows)].join('\n');
+  const rows = status.leases.map((l) => [l.client, `${l.deadlineMs}`, `${l.silentMs}`, l.handedOver ? 'handed over' : 'attached']);
+  return [...head, '', table(['CLIENT', 'DEADLINE_MS', 'SILENT_MS', 'STATE'], rows)].join('\n');
 }
 
 export function registerWatchdogCommands(program: Command): void {

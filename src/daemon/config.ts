@@ -8,6 +8,7 @@ import convict from 'convict';
 import { parseStrictJson } from '../util/strict-json';
 import { defaultTimings, type HaTimings } from '../ha/timings';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
+import { defaultJobsCommand } from './shutdown-kind';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
 
@@ -19,6 +20,8 @@ export interface DaemonConfig {
   store: { dir: string };
   operator: { socket: string };
   qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
+  /** How a SIGTERM learns whether the node reboots, powers off or only the daemon stops (shutdown-kind.ts). */
+  shutdown: { jobsCommand: string[] };
   drivers: {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
     vm: { uri: string; migrateUri: string };
@@ -69,6 +72,18 @@ export const daemonTimingDefaults: HaTimings = {
   watchdogMs: 6000,
 };
 
+// A program and its arguments. Registered with its own coerce: convict would parse a string
+// given for an array-valued key as JSON and fail with a message that does not name the key.
+convict.addFormat({
+  name: 'command',
+  coerce: (value: unknown) => value,
+  validate: (value: unknown): void => {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+      throw new Error('must be a non-empty list of non-empty strings (the program and its arguments)');
+    }
+  },
+});
+
 function schema() {
   const t = daemonTimingDefaults;
   return convict({
@@ -101,6 +116,13 @@ function schema() {
       mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
       voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change; 0: 1.2 × quorum.device.timeout + 1 s", 0),
       nssDb: absolutePath("integrated: the directory `quorate qdevice certs` filled (corosync-qdevice's NSS database directory)", '/etc/corosync/qdevice/net/nssdb'),
+    },
+    shutdown: {
+      jobsCommand: {
+        doc: "command that lists systemd's queued jobs (JOB UNIT TYPE STATE lines); a queued reboot.target or poweroff.target start tells a system shutdown from a daemon stop",
+        default: defaultJobsCommand,
+        format: 'command',
+      },
     },
     drivers: {
       lab: {

@@ -6,9 +6,10 @@
  * input of a later round), log lines to the logger. The same pure steps run in the simulator.
  */
 import { crmStep, initialCrmState, type CrmState } from '../ha/crm';
-import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect } from '../ha/env';
-import { initialLrmState, lrmStep, type LrmState, type ShutdownKind } from '../ha/lrm';
+import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect, type StoreView } from '../ha/env';
+import { initialLrmState, lrmStep, reattachedLrmState, type LrmState, type ShutdownKind } from '../ha/lrm';
 import type { HaTimings } from '../ha/timings';
+import { agentLockName } from '../ha/types';
 import type { MembershipSource } from '../quorum/types';
 import type { Clock } from '../util/clock';
 import type { ResourceRunner } from './resource-runner';
@@ -68,16 +69,38 @@ export class NodeDaemon {
   private followUps = 0;
   private lastView: ClusterView | null = null;
   private exited: (() => void) | null = null;
+  /**
+   * Set while this daemon runs on a watchdog lease its predecessor handed over and has not yet
+   * seen a renewal of its own agent lock confirmed (see lrmStoreView).
+   */
+  private adoptingLock = false;
 
   constructor(private readonly parts: NodeDaemonParts) {}
 
-  /** Scans what runs here already, then runs a round every timings.roundMs. */
+  /**
+   * Scans what runs here already, takes over the watchdog lease a previous daemon handed over
+   * (a daemon restart: its services kept running, frozen), then runs a round every timings.roundMs.
+   */
   async start(): Promise<void> {
     const problems = await this.parts.resources.scan(this.parts.store.view().config);
     for (const p of problems) this.parts.log.warn(`resource scan: ${p}`);
     const running = this.parts.resources.running;
+    if (await this.reattach()) {
+      this.lrm = reattachedLrmState();
+      this.adoptingLock = true;
+    }
     this.parts.log.info(`daemon started${running.length > 0 ? `, already running here: ${running.join(', ')}` : ''}`);
     this.schedule(0);
+  }
+
+  private async reattach(): Promise<boolean> {
+    try {
+      return await this.parts.watchdog.reattach();
+    } catch (err) {
+      // The lease it would take is gone for good (too late): the node resets; start nothing.
+      this.parts.log.error(`watchdog re-attach failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
   }
 
   self(): DaemonSelf {
@@ -91,8 +114,11 @@ export class NodeDaemon {
   }
 
   /**
-   * Orderly stop: the LRM stops or freezes the local services per the shutdown policy, releases
-   * its lock and closes the watchdog; the CRM hands back the manager lock. Resolves when done.
+   * Orderly stop: for a reboot or power-off the LRM stops or freezes the local services per the
+   * shutdown policy, releases its lock and closes the watchdog; for a daemon stop it waits until
+   * the manager froze them and hands its watchdog lease over to the next daemon. The CRM goes on
+   * as before meanwhile (as master it may be the one to freeze or move them) and hands back the
+   * manager lock once the LRM is done. Resolves when done.
    */
   stop(kind: ShutdownKind = 'poweroff'): Promise<void> {
     if (this.stopped) return Promise.resolve();
@@ -146,7 +172,7 @@ export class NodeDaemon {
   private async round(): Promise<boolean> {
     const { store, timings } = this.parts;
     this.rounds += 1;
-    const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: this.shutdown !== null });
+    const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: false });
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
 
@@ -154,12 +180,30 @@ export class NodeDaemon {
     this.results = [];
     const view = this.view();
     this.lastView = view;
+    const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
-      view, store: store.view(), timings, running: this.parts.resources.running, driverResults: results, shutdown: this.shutdown,
+      view, store: this.lrmStoreView(view.node), timings, running: this.parts.resources.running, driverResults: results, shutdown: this.shutdown,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
-    return [...crm.effects, ...lrm.effects].some((e) => e.kind === 'lock' && e.op === 'acquire');
+    // A confirmed first renewal after a re-attach: the check-in it allows must not wait a round.
+    const adopted = adopting && !this.adoptingLock;
+    return adopted || [...crm.effects, ...lrm.effects].some((e) => e.kind === 'lock' && e.op === 'acquire');
+  }
+
+  /**
+   * The store as the LRM must see it. A restarted replica counts a lock's age from when it first
+   * saw it, so the agent lock a predecessor renewed looks fresh however long ago that was. Until
+   * a renewal this daemon sent is confirmed, its own agent lock is shown at least one feed
+   * window old: not fresh (no check-in, no start), still worth renewing (the agreed order decides
+   * whether that renewal still counts). A confirmed renewal's age counts from when it was sent.
+   */
+  private lrmStoreView(node: string): StoreView {
+    const view = this.parts.store.view();
+    const name = agentLockName(node);
+    const lock = view.locks[name];
+    if (!this.adoptingLock || lock?.holder !== node) return view;
+    return { ...view, locks: { ...view.locks, [name]: { ...lock, ageMs: Math.max(lock.ageMs, this.parts.timings.feedWindowMs + 1) } } };
   }
 
   private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {
@@ -186,19 +230,23 @@ export class NodeDaemon {
         case 'exit':
           await this.finish();
           return;
-        default:
-          await this.applyStoreEffect(effect);
+        default: {
+          const applied = await this.applyStoreEffect(effect);
+          if (applied && source === 'lrm' && effect.kind === 'lock' && effect.op !== 'release') this.adoptingLock = false;
+        }
       }
     }
   }
 
-  private async applyStoreEffect(effect: StoreEffect): Promise<void> {
+  private async applyStoreEffect(effect: StoreEffect): Promise<boolean> {
     try {
       const applied = await this.parts.store.apply(effect);
       if (!applied && effect.kind === 'lock') this.parts.log.info(`lock ${effect.op} of ${effect.lock} refused`);
+      return applied;
     } catch (err) {
       // Refused writes are expected around quorum changes; the next round's view shows the outcome.
       this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
     }
   }
 
@@ -217,6 +265,9 @@ export class NodeDaemon {
   private async finish(): Promise<void> {
     this.stopped = true;
     this.timer?.();
+    const crm = crmStep(this.crm, { view: this.view(), store: this.parts.store.view(), timings: this.parts.timings, shutdown: true });
+    this.crm = crm.state;
+    await this.carryOut('crm', crm.effects);
     if (this.parts.watchdog.armed) await this.parts.watchdog.close();
     this.parts.log.info('shutdown complete');
     this.exited?.();

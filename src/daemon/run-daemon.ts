@@ -19,6 +19,7 @@ import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { NodeDaemon } from './node-daemon';
 import { storeOperatorBackend } from './operator-backend';
+import { detectShutdownKind } from './shutdown-kind';
 import { startOperatorServer } from './operator-server';
 import { ResourceRunner } from './resource-runner';
 import { watchForStalls } from './stall-watch';
@@ -37,7 +38,10 @@ export interface RunningDaemon {
   store: ClusterStore;
   adapter: HaStoreAdapter;
   membership: CorosyncMembership;
-  /** Orderly shutdown of the loop, then of every connection. */
+  /**
+   * Orderly shutdown of the loop, then of every connection: a reboot or power-off applies the
+   * shutdown policy, a daemon stop leaves the services running for the next daemon.
+   */
   stop(): Promise<void>;
 }
 
@@ -109,7 +113,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     return {
       daemon, store, adapter, membership,
       stop: async () => {
-        await daemon.stop('poweroff');
+        await daemon.stop(await detectShutdownKind(config.shutdown.jobsCommand, log));
         for (const close of closers.reverse()) close();
       },
     };

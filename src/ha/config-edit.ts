@@ -5,12 +5,13 @@
  * result and concurrent edits from different nodes (or the manager's) are all kept.
  */
 import { count, fail, fields, flag, list, oneOf, optional, record, text } from './shape';
-import type { GroupConfig, HaConfig, HaRule, RequestedState, ResourceConfig } from './types';
+import type { GroupConfig, HaConfig, HaRule, HaSettings, RequestedState, ResourceConfig, ShutdownPolicy } from './types';
 import { prototypeKeys } from '../util/strict-json';
 
 /** Resource types with a driver; a sid is `type:id`. */
 export const resourceTypes = ['lab', 'vm'] as const;
 export const requestedStates: readonly RequestedState[] = ['started', 'stopped', 'disabled', 'ignored'];
+export const shutdownPolicies: readonly ShutdownPolicy[] = ['conditional', 'freeze', 'failover', 'migrate'];
 
 const sidPattern = new RegExp(`^(${resourceTypes.join('|')}):[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`);
 const idPattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -35,7 +36,9 @@ export type ConfigEdit =
   | { op: 'add-group'; id: string; group: GroupConfig }
   | { op: 'remove-group'; id: string }
   | { op: 'add-rule'; rule: HaRule }
-  | { op: 'remove-rule'; id: string };
+  | { op: 'remove-rule'; id: string }
+  /** Cluster-wide settings; the daemons read them every round, so a change needs no restart. */
+  | { op: 'set-settings'; settings: Partial<HaSettings> };
 
 export function parseSid(value: unknown, what = 'sid'): string {
   return text(value, what, sidPattern, `write TYPE:ID with TYPE one of ${resourceTypes.join(', ')}`);
@@ -118,6 +121,14 @@ export function parseRule(value: unknown, what = 'rule'): HaRule {
   return fail(`${what}.type must be node-affinity or resource-affinity, not ${JSON.stringify(f.type)}`);
 }
 
+function parseSettings(value: unknown): Partial<HaSettings> {
+  const f = fields(value, 'settings');
+  const unknown = Object.keys(f).filter((k) => k !== 'shutdownPolicy');
+  if (unknown.length > 0) fail(`settings: unknown setting ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: shutdownPolicy)`);
+  if (f.shutdownPolicy === undefined) fail('settings must set shutdownPolicy');
+  return { shutdownPolicy: oneOf(f.shutdownPolicy, shutdownPolicies, 'shutdown policy') };
+}
+
 export function parseConfigEdit(value: unknown): ConfigEdit {
   const f = fields(value, 'config edit');
   switch (f.op) {
@@ -128,7 +139,8 @@ export function parseConfigEdit(value: unknown): ConfigEdit {
     case 'remove-group': return { op: f.op, id: parseId(f.id, 'group id') };
     case 'add-rule': return { op: f.op, rule: parseRule(f.rule) };
     case 'remove-rule': return { op: f.op, id: parseId(f.id, 'rule id') };
-    default: return fail(`config edit op must be one of add-resource, remove-resource, set-resource, add-group, remove-group, add-rule, remove-rule, not ${JSON.stringify(f.op)}`);
+    case 'set-settings': return { op: f.op, settings: parseSettings(f.settings) };
+    default: return fail(`config edit op must be one of add-resource, remove-resource, set-resource, add-group, remove-group, add-rule, remove-rule, set-settings, not ${JSON.stringify(f.op)}`);
   }
 }
 
@@ -224,5 +236,7 @@ export function applyConfigEdit(config: HaConfig, edit: ConfigEdit): HaConfig {
     case 'remove-rule':
       if (!config.rules.some((r) => r.id === edit.id)) fail(`no rule ${edit.id}`);
       return { ...config, rules: config.rules.filter((r) => r.id !== edit.id) };
+    case 'set-settings':
+      return { ...config, settings: { ...config.settings, ...edit.settings } };
   }
 }

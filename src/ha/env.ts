@@ -64,7 +64,8 @@ export type HaEffect =
    * records the new node, so the config always names where the service lives.
    */
   | { kind: 'update-resource'; sid: string; changes: { state?: RequestedState; node?: string } }
-  | { kind: 'watchdog'; op: 'open' | 'update' | 'close' }
+  /** handover: leave the open lease to the next daemon on this node (a daemon stop, lrm.ts). */
+  | { kind: 'watchdog'; op: 'open' | 'update' | 'close' | 'handover' }
   /** Asynchronous: the outcome comes back as a DriverResult in a later LRM input. */
   | { kind: 'driver'; op: DriverOp; sid: string; uid: string; target?: string }
   /** The LRM finished its shutdown: the node may power off (or reboot). */

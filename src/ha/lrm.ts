@@ -12,7 +12,12 @@ import {
   type ShutdownPolicy,
 } from './types';
 
-export type ShutdownKind = 'reboot' | 'poweroff';
+/**
+ * Why the LRM stops: the node reboots or powers off (the shutdown policy applies), or only the
+ * daemon stops while the node stays up (a restart or a package upgrade): then the services keep
+ * running, frozen, and the next daemon on this node picks them up (see handOver).
+ */
+export type ShutdownKind = 'reboot' | 'poweroff' | 'daemon-stop';
 
 export interface LrmState {
   daemon: LrmDaemonState;
@@ -49,6 +54,17 @@ export function initialLrmState(): LrmState {
     daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, waits: {}, idleRounds: 0, disarmAllowedSince: null,
     shutdown: null, reported: {},
   };
+}
+
+/**
+ * The LRM of a daemon that took over its predecessor's watchdog lease (handOver): services may
+ * run here and the watchdog is armed, but it is fed again only after a renewal of the agent
+ * lock that this LRM sent and saw confirmed, exactly as after a lost renewal. The caller must
+ * not show it the lock as fresh before that (the lock's age in a restarted replica counts
+ * from when the replica first saw it, not from the predecessor's renewal).
+ */
+export function reattachedLrmState(): LrmState {
+  return { ...initialLrmState(), daemon: 'lost_agent_lock', watchdogOpen: true };
 }
 
 /** Actions the LRM starts on its own (stopping for a shutdown) carry this uid prefix and report nothing. */
@@ -119,9 +135,16 @@ function handleResults(step: Step): void {
   }
 }
 
+/** The node itself goes down: the shutdown policy applies and local services stop. */
+function systemShutdown(state: LrmState): boolean {
+  return state.shutdown !== null && state.shutdown !== 'daemon-stop';
+}
+
 function modeFor(step: Step): LrmMode {
   const { state, input } = step;
   const ms = input.store.managerStatus;
+  // The manager freezes the services of an LRM in mode restart; a daemon stop leaves them running.
+  if (state.shutdown === 'daemon-stop') return 'restart';
   if (state.shutdown !== null) {
     // While disarmed nothing moves: a shutdown can only stop what runs here and leave it frozen.
     if (ms?.disarm != null) return 'restart';
@@ -145,7 +168,7 @@ function stopAllLocal(step: Step): void {
 function doWork(step: Step): void {
   const { state, input } = step;
   const running = new Set(input.running);
-  if (state.mode === 'shutdown' || state.mode === 'restart') {
+  if (systemShutdown(state) && (state.mode === 'shutdown' || state.mode === 'restart')) {
     stopAllLocal(step);
     return;
   }
@@ -199,6 +222,23 @@ function waitForTarget(step: Step, sid: string, uid: string, op: 'migrate' | 're
   }
 }
 
+/**
+ * A daemon stop with services running here: the lease goes to the next daemon instead of being
+ * closed, and the agent lock stays held (not released) for it to renew. Safe because nothing
+ * changes for the watchdog: the last feed was this round's check-in, after a confirmed renewal;
+ * the multiplexer feeds nothing until the successor re-attaches and checks in after a renewal
+ * of its own, confirmed in a quorate partition; if none comes within the lease's deadline from
+ * that last check-in, feeding stops for good and the node resets W after the last feed. So the
+ * node stays self-fenced across the restart on the same terms as during any pause of the
+ * daemon, and the lease inequality (timings.ts) holds unchanged. The manager meanwhile keeps the
+ * services frozen (LRM mode restart), and never fences or recovers a frozen service.
+ */
+function handOver(step: Step, why: string): void {
+  step.fx.push({ kind: 'watchdog', op: 'handover' });
+  step.state.watchdogOpen = false;
+  setDaemon(step, 'exited', why);
+}
+
 function release(step: Step, why: string, next: LrmDaemonState): void {
   step.fx.push({ kind: 'lock', op: 'release', lock: agentLockName(step.input.view.node) });
   if (step.state.watchdogOpen) step.fx.push({ kind: 'watchdog', op: 'close' });
@@ -220,7 +260,9 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
 
   if (input.shutdown !== null && state.shutdown === null) {
     state.shutdown = input.shutdown;
-    fx.info(`${input.shutdown} requested, shutdown policy '${input.store.config.settings.shutdownPolicy}'`);
+    fx.info(input.shutdown === 'daemon-stop'
+      ? 'daemon stop requested: the services here keep running, frozen, for the next daemon'
+      : `${input.shutdown} requested, shutdown policy '${input.store.config.settings.shutdownPolicy}'`);
   }
   handleResults(step);
   const mode = modeFor(step);
@@ -257,6 +299,9 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
     } else if (state.watchdogOpen && !busy) {
       fx.push({ kind: 'watchdog', op: 'close' });
       state.watchdogOpen = false;
+    } else if (state.shutdown === 'daemon-stop') {
+      if (state.watchdogOpen) handOver(step, 'daemon stop: watchdog lease handed over to the next daemon');
+      else setDaemon(step, 'exited', 'daemon stop: no watchdog lease to hand over');
     } else if (state.shutdown !== null && busy) {
       stopAllLocal(step);
     } else if (state.shutdown !== null) {
@@ -289,6 +334,8 @@ function activeRound(step: Step, protecting: number, fenceRequested: boolean, fr
     }
   } else if (state.shutdown !== null && !stillBusy && (state.mode !== 'maintenance' || protecting === 0)) {
     release(step, 'shutdown: no service runs here any more', 'exited');
+  } else if (state.shutdown === 'daemon-stop' && protecting === 0 && Object.keys(state.inFlight).length === 0) {
+    handOver(step, 'daemon stop: services frozen, watchdog lease handed over to the next daemon');
   } else if (protecting === 0 && !stillBusy) {
     state.idleRounds += 1;
     if (state.idleRounds > input.timings.lrmIdleRounds) release(step, 'idle: nothing to protect', 'wait_for_agent_lock');

@@ -83,8 +83,9 @@ function result(r: Round, s: ServiceStatus): ActionResult | undefined {
   return r.store.lrmStatus[s.node]?.results[s.uid]?.result;
 }
 
+/** Only VMs live-migrate; containers and lab services (an address and a process) move by stop and start. */
 function kindOf(sid: string): 'vm' | 'ct' {
-  return sid.startsWith('ct:') ? 'ct' : 'vm';
+  return sid.startsWith('ct:') || sid.startsWith('lab:') ? 'ct' : 'vm';
 }
 
 function place(r: Round, sid: string, s: ServiceStatus, preference: Preference): string | null {

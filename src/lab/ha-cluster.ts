@@ -112,6 +112,59 @@ export class LabHaCluster {
     return join(this.dir, node, 'quorate.json');
   }
 
+  /**
+   * The lab's stand-in for systemd's job queue (no systemd per lab node): the daemon's
+   * shutdown.jobsCommand prints this file, so a queued reboot.target or poweroff.target start
+   * job tells the daemon's next SIGTERM that the node goes down; an empty file, a daemon stop.
+   */
+  private jobsPath(node: NodeHost): string {
+    return join(this.dir, node, 'systemd-jobs');
+  }
+
+  /** Queues (or, with null, clears) the systemd start job of reboot.target or poweroff.target on a node. */
+  queueSystemJob(node: NodeHost, kind: 'reboot' | 'poweroff' | null): void {
+    writeFileSync(this.jobsPath(node), kind === null ? '' : `1 ${kind}.target start waiting\n`);
+  }
+
+  /**
+   * `systemctl restart quorate-daemon` as the lab has it: SIGTERM to the daemon (no system job
+   * queued), wait for it to exit, start it again; the multiplexer keeps running. Resolves with
+   * when the old daemon was told to stop and when it had exited (monotonic ms).
+   */
+  async restartDaemon(node: NodeHost): Promise<{ signalledAt: number; exitedAt: number }> {
+    const stack = this.stack(node);
+    const signalledAt = monotonicClock.now();
+    stack.daemon?.kill('SIGTERM');
+    await exited(stack.daemon, 60_000);
+    const exitedAt = monotonicClock.now();
+    await this.startDaemon(node);
+    return { signalledAt, exitedAt };
+  }
+
+  /**
+   * An orderly reboot: the systemd job queued, SIGTERM to the daemon (it applies the shutdown
+   * policy and exits), then the multiplexer, the power cycle (down for `downMs`) and the boot.
+   * Resolves with when the daemon had exited and when the node was booting again (monotonic ms).
+   */
+  async reboot(node: NodeHost, downMs: number): Promise<{ exitedAt: number; bootedAt: number }> {
+    const stack = this.stack(node);
+    this.queueSystemJob(node, 'reboot');
+    stack.daemon?.kill('SIGTERM');
+    await exited(stack.daemon, 120_000);
+    const exitedAt = monotonicClock.now();
+    stack.mux?.kill('SIGTERM');
+    await exited(stack.mux, 5000);
+    stack.daemon = null;
+    stack.mux = null;
+    await this.powerOff(node);
+    await new Promise((r) => setTimeout(r, downMs));
+    this.queueSystemJob(node, null);
+    await this.lab.powerOn(node);
+    const bootedAt = monotonicClock.now();
+    await this.boot(node);
+    return { exitedAt, bootedAt };
+  }
+
   logPath(node: NodeHost): string {
     return join(this.dir, node, 'daemon.log');
   }
@@ -128,9 +181,11 @@ export class LabHaCluster {
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
       drivers: { lab: { journal: this.journalPath } },
+      shutdown: { jobsCommand: ['cat', this.jobsPath(node)] },
       ...this.options.extraConfig,
     };
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
+    this.queueSystemJob(node, null);
     const timer = await LabWatchdogTimer.start({
       host: node, socketPath: join(nodeDir, 'watchdog.sock'),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -169,12 +224,23 @@ export class LabHaCluster {
     const nodeDir = join(this.dir, node);
     rmSync(join(this.lab.host(node).runDir, 'quorate'), { recursive: true, force: true });
     const log = openSync(this.logPath(node), 'a');
-    const logOffset = statSync(this.logPath(node)).size;
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
         '--lab-timer', join(nodeDir, 'watchdog.sock')], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
+    } finally {
+      closeSync(log);
+    }
+    await this.startDaemon(node);
+  }
+
+  /** Starts the node's daemon and waits until it logged its start. */
+  private async startDaemon(node: NodeHost): Promise<void> {
+    const stack = this.stack(node);
+    const log = openSync(this.logPath(node), 'a');
+    const logOffset = statSync(this.logPath(node)).size;
+    try {
       stack.daemon = this.lab.spawn(node, [process.execPath, cliPath, 'daemon', 'run', '--config', this.configPath(node)],
         { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info', QUORATE_LOG_MONOTONIC: '1' } });
       await this.waitForDaemon(node, stack.daemon, logOffset);
@@ -207,10 +273,11 @@ export class LabHaCluster {
     return this.stack(node).daemon?.pid;
   }
 
-  /** SIGTERM to every daemon (orderly shutdown), then the multiplexers and the timers. */
+  /** An orderly power-off of every node (SIGTERM to the daemons with poweroff.target queued), then the multiplexers and the timers. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const cancel of this.pendingBoots) cancel();
+    for (const node of this.nodes) this.queueSystemJob(node, 'poweroff');
     for (const stack of this.stacks.values()) stack.daemon?.kill('SIGTERM');
     await Promise.all([...this.stacks.values()].map((s) => exited(s.daemon, 15_000)));
     for (const stack of this.stacks.values()) stack.mux?.kill('SIGTERM');

@@ -44,6 +44,8 @@ export interface GuardedLease {
   checkIn(): Promise<CheckInResult & { paused?: string }>;
   /** Clean close (the services are stopped): unsubscribes and closes the lease. */
   close(): Promise<void>;
+  /** Leaves the lease to a successor (a daemon restart): unsubscribes and hands it over. */
+  handOver(): Promise<void>;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface GuardedLease {
  * each round of real work; nothing here checks in on a timer.
  */
 export function guardLease(
-  lease: Pick<WatchdogLease, 'checkIn' | 'reportLoss' | 'close'>,
+  lease: Pick<WatchdogLease, 'checkIn' | 'reportLoss' | 'close' | 'handOver'>,
   conditions: FencingCondition[],
   log: LogSink,
 ): GuardedLease {
@@ -84,6 +86,10 @@ export function guardLease(
     close: async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
       await lease.close();
+    },
+    handOver: async () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      await lease.handOver();
     },
   };
 }

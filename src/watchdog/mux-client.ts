@@ -1,5 +1,5 @@
 import { JsonLineRequester } from './json-lines';
-import type { CheckInResult, LeaseGrant, MuxStatus } from './mux-core';
+import type { CheckInResult, LeaseGrant, MuxStatus, ReattachGrant } from './mux-core';
 import { connectUnix } from './unix-socket';
 
 /** Where the multiplexer listens on a node (inside a lab host: that host's private /run). */
@@ -17,6 +17,11 @@ export interface WatchdogLease {
   reportLoss(reason: string): Promise<void>;
   /** Gives the lease back cleanly; the last lease closed disarms the device. */
   close(): Promise<void>;
+  /**
+   * Leaves the lease to a successor of the same client name (a daemon restart) and hangs up: the
+   * successor must re-attach and check in within the deadline of this client's last check-in.
+   */
+  handOver(): Promise<void>;
   /** Drops the connection without closing the lease: counts as missed, the host resets. */
   abandon(): void;
 }
@@ -33,6 +38,33 @@ export async function openWatchdogLease(
     requester.close();
     throw err;
   }
+  return leaseOn(requester, grant);
+}
+
+/**
+ * Takes over the lease a predecessor of this client handed over; null when none waits. The
+ * lease keeps its last check-in: the first check-in must come within the deadline from there.
+ */
+export async function reattachWatchdogLease(
+  request: { client: string; deadlineMs: number },
+  socketPath = defaultMuxSocketPath,
+): Promise<(WatchdogLease & { grant: ReattachGrant }) | null> {
+  const requester = new JsonLineRequester(await connectUnix(socketPath), `watchdog multiplexer ${socketPath}`);
+  let grant: ReattachGrant | null;
+  try {
+    grant = (await requester.request({ op: 'reattach', client: request.client, deadlineMs: request.deadlineMs })) as ReattachGrant | null;
+  } catch (err) {
+    requester.close();
+    throw err;
+  }
+  if (grant === null) {
+    requester.close();
+    return null;
+  }
+  return leaseOn(requester, grant);
+}
+
+function leaseOn<G extends LeaseGrant>(requester: JsonLineRequester, grant: G): WatchdogLease & { grant: G } {
   return {
     grant,
     checkIn: async () => (await requester.request({ op: 'checkin' })) as CheckInResult,
@@ -42,6 +74,13 @@ export async function openWatchdogLease(
     close: async () => {
       try {
         await requester.request({ op: 'close' });
+      } finally {
+        requester.close();
+      }
+    },
+    handOver: async () => {
+      try {
+        await requester.request({ op: 'handover' });
       } finally {
         requester.close();
       }

@@ -53,10 +53,17 @@ export interface CheckInResult {
   tripped: string | null;
 }
 
+/** A re-attached lease: the grant, and how long the lease had been silent when it was taken over. */
+export interface ReattachGrant extends LeaseGrant {
+  silentMs: number;
+}
+
 export interface LeaseStatus {
   client: string;
   deadlineMs: number;
   silentMs: number;
+  /** Handed over by a stopping client and not yet re-attached (see MuxCore.handOver). */
+  handedOver: boolean;
 }
 
 export interface MuxStatus {
@@ -77,6 +84,9 @@ interface Lease {
   client: string;
   deadlineMs: number;
   lastCheckIn: number;
+  handedOver: boolean;
+  /** Re-attached and not checked in since: its first check-in is logged with the margin left. */
+  reattached: boolean;
   cancelTimers: () => void;
 }
 
@@ -115,24 +125,74 @@ export class MuxCore {
       if (this.trippedReason !== null) {
         throw new MuxError(`feeding stopped (${this.trippedReason}): no new lease until the host resets`);
       }
-      if (this.leases.has(client)) {
+      const held = this.leases.get(client);
+      if (held?.handedOver === true) {
+        throw new MuxError(`client ${client} handed its lease over: re-attach to it instead of opening a new one`);
+      }
+      if (held !== undefined) {
         throw new MuxError(`client ${client} already holds a lease`);
       }
       const timeoutMs = await this.arm();
-      const maxDeadlineMs = Math.floor(timeoutMs * maxDeadlineShareOfTimeout);
-      if (deadlineMs > maxDeadlineMs) {
+      if (deadlineMs > this.maxDeadline(timeoutMs)) {
         if (this.leases.size === 0) await this.disarm();
-        throw new MuxError(
-          `deadline ${deadlineMs} ms of client ${client} is too long for the device timeout of ${timeoutMs} ms: ` +
-            `at most ${maxDeadlineMs} ms, so that a client on time keeps the device fed`,
-        );
+        throw this.deadlineTooLong(client, deadlineMs, timeoutMs);
       }
-      const lease: Lease = { client, deadlineMs, lastCheckIn: this.options.clock.now(), cancelTimers: () => {} };
+      const lease: Lease = { client, deadlineMs, lastCheckIn: this.options.clock.now(), handedOver: false, reattached: false, cancelTimers: () => {} };
       this.leases.set(client, lease);
       this.scheduleTimers(lease);
       this.options.log.info(`client ${client} opened a lease: deadline ${deadlineMs} ms, device timeout ${timeoutMs} ms`);
       this.feedIfAllFresh();
       return { client, deadlineMs, timeoutMs, resetBoundMs: deadlineMs + timeoutMs };
+    });
+  }
+
+  /**
+   * A stopping client (a daemon restart) leaves its lease behind for its successor instead of
+   * closing it: the lease outlives the connection, but nothing about it changes. It is still fed
+   * only by check-ins, so the device was last fed at the client's last check-in, and its deadline
+   * still counts from there: a successor that does not re-attach and check in within the
+   * deadline stops the feeding for good, as a silent client would, and the host resets.
+   */
+  handOver(client: string): Promise<{ deadlineMs: number; silentMs: number }> {
+    return this.serially(async () => {
+      const lease = this.requireLease(client);
+      const silentMs = this.options.clock.now() - lease.lastCheckIn;
+      if (this.trippedReason !== null) throw new MuxError(`feeding stopped (${this.trippedReason}): nothing to hand over`);
+      lease.handedOver = true;
+      this.options.log.info(`client ${client} handed its lease over: its successor must re-attach and check in within `
+        + `${lease.deadlineMs - silentMs} ms (deadline ${lease.deadlineMs} ms from its last check-in), or feeding stops`);
+      return { deadlineMs: lease.deadlineMs, silentMs };
+    });
+  }
+
+  /**
+   * The successor of a client that handed its lease over takes it: same lease, same last
+   * check-in, so re-attaching feeds nothing and moves no deadline; the successor's first check-in
+   * must still come within the deadline of its predecessor's last one. Null when no lease of that
+   * client waits to be taken over.
+   */
+  reattach(request: LeaseRequest): Promise<ReattachGrant | null> {
+    return this.serially(async () => {
+      const { client, deadlineMs } = request;
+      const lease = this.leases.get(client);
+      if (lease?.handedOver !== true) return null;
+      if (this.trippedReason !== null) throw new MuxError(`feeding stopped (${this.trippedReason}): no lease to re-attach until the host resets`);
+      const timeoutMs = this.timeoutMs ?? 0;
+      if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) {
+        throw new MuxError(`invalid deadline for client ${client}: ${String(deadlineMs)} (a positive integer of ms)`);
+      }
+      if (deadlineMs > this.maxDeadline(timeoutMs)) throw this.deadlineTooLong(client, deadlineMs, timeoutMs);
+      const silentMs = this.options.clock.now() - lease.lastCheckIn;
+      lease.handedOver = false;
+      lease.reattached = true;
+      lease.deadlineMs = deadlineMs;
+      if (silentMs > deadlineMs) {
+        this.missed(lease, this.options.clock.now());
+        throw new MuxError(`feeding stopped (${this.trippedReason ?? ''}): re-attached too late`);
+      }
+      this.scheduleTimers(lease);
+      this.options.log.info(`client ${client} re-attached to its handed-over lease ${silentMs} ms after its last check-in (deadline ${deadlineMs} ms)`);
+      return { client, deadlineMs, timeoutMs, resetBoundMs: deadlineMs + timeoutMs, silentMs };
     });
   }
 
@@ -145,6 +205,10 @@ export class MuxCore {
         // The deadline timer has not run yet (a busy or stopped event loop): the clock decides.
         this.missed(lease, now);
         return { fed: false, tripped: this.trippedReason };
+      }
+      if (lease.reattached) {
+        lease.reattached = false;
+        this.options.log.info(`client ${client} checked in again ${silentMs} ms after its predecessor's last check-in (deadline ${lease.deadlineMs} ms)`);
       }
       lease.lastCheckIn = now;
       if (this.trippedReason === null) this.scheduleTimers(lease);
@@ -171,10 +235,11 @@ export class MuxCore {
     });
   }
 
-  /** The connection of a client went away; with its lease still open that counts as missed. */
+  /** The connection of a client went away; with its lease still open (not handed over) that counts as missed. */
   disconnected(client: string): Promise<void> {
     return this.serially(async () => {
-      if (!this.leases.has(client)) return;
+      const lease = this.leases.get(client);
+      if (lease === undefined || lease.handedOver) return;
       this.trip(`client ${client} disconnected without closing its lease`);
     });
   }
@@ -185,6 +250,7 @@ export class MuxCore {
       client: l.client,
       deadlineMs: l.deadlineMs,
       silentMs: now - l.lastCheckIn,
+      handedOver: l.handedOver,
     }));
     const longestDeadline = Math.max(0, ...leases.map((l) => l.deadlineMs));
     return {
@@ -210,10 +276,23 @@ export class MuxCore {
     return result;
   }
 
+  /** Only the connection that holds a lease may use it: a handed-over lease must be re-attached first. */
   private requireLease(client: string): Lease {
     const lease = this.leases.get(client);
     if (lease === undefined) throw new MuxError(`client ${client} holds no lease`);
+    if (lease.handedOver) throw new MuxError(`client ${client} handed its lease over: re-attach to it first`);
     return lease;
+  }
+
+  private maxDeadline(timeoutMs: number): number {
+    return Math.floor(timeoutMs * maxDeadlineShareOfTimeout);
+  }
+
+  private deadlineTooLong(client: string, deadlineMs: number, timeoutMs: number): MuxError {
+    return new MuxError(
+      `deadline ${deadlineMs} ms of client ${client} is too long for the device timeout of ${timeoutMs} ms: ` +
+        `at most ${this.maxDeadline(timeoutMs)} ms, so that a client on time keeps the device fed`,
+    );
   }
 
   /** Opens the device on first use, sets the timeout and reads back the one in force. */
@@ -285,7 +364,9 @@ export class MuxCore {
   private scheduleTimers(lease: Lease): void {
     lease.cancelTimers();
     const { clock, log } = this.options;
-    const warnAfter = Math.floor(lease.deadlineMs * (this.options.warnFraction ?? 0.5));
+    // Counted from the last check-in, which for a re-attached lease lies in its predecessor's time.
+    const silent = clock.now() - lease.lastCheckIn;
+    const warnAfter = Math.max(0, Math.floor(lease.deadlineMs * (this.options.warnFraction ?? 0.5)) - silent);
     const cancelWarn = clock.setTimer(warnAfter, () => {
       const silent = clock.now() - lease.lastCheckIn;
       log.warn(
@@ -294,7 +375,7 @@ export class MuxCore {
       );
     });
     // One ms past the deadline: a check-in exactly at the deadline is still on time.
-    const cancelExpiry = clock.setTimer(lease.deadlineMs + 1, () => this.missed(lease, clock.now()));
+    const cancelExpiry = clock.setTimer(Math.max(0, lease.deadlineMs + 1 - silent), () => this.missed(lease, clock.now()));
     lease.cancelTimers = () => {
       cancelWarn();
       cancelExpiry();

@@ -48,6 +48,18 @@ function serveConnection(core: MuxCore, socket: Socket, log: LogSink): ServedCon
         client = grant.client;
         return grant;
       }
+      case 'reattach': {
+        if (client !== null) throw new Error(`this connection already holds the lease of client ${client}`);
+        const grant = await core.reattach({ client: request.client, deadlineMs: request.deadlineMs });
+        if (grant !== null) client = grant.client;
+        return grant;
+      }
+      case 'handover': {
+        const handed = await core.handOver(requireClient());
+        // The lease is no longer this connection's: hanging up now does not count as missed.
+        client = null;
+        return handed;
+      }
       case 'checkin':
         return core.checkIn(requireClient());
       case 'loss':

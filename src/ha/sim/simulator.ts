@@ -185,7 +185,8 @@ export class Simulator {
           break;
         case 'watchdog':
           if (effect.op === 'close') node.watchdog = { open: false, lastFeed: this.now };
-          else node.watchdog = { open: true, lastFeed: this.now };
+          // A handed-over lease stays armed and is not fed by the handover (lrm.ts handOver).
+          else if (effect.op !== 'handover') node.watchdog = { open: true, lastFeed: this.now };
           break;
         case 'driver':
           this.startAction(node, effect.op, effect.sid, effect.uid, effect.target);

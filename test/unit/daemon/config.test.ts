@@ -12,6 +12,7 @@ describe('daemon config', () => {
     assert.equal(parseConfig({ node: 'node1' }).timings.lockLeaseMs, 0, 'computed at start by default');
     assert.equal(config.watchdog.socket, '/run/quorate/watchdog-mux.sock');
     assert.equal(config.drivers.lab.port, 8080);
+    assert.deepEqual(config.shutdown.jobsCommand, ['systemctl', 'list-jobs', '--no-legend', '--full']);
   });
 
   const bad: Array<[string, unknown, RegExp]> = [
@@ -21,6 +22,8 @@ describe('daemon config', () => {
     ['a relative socket path', { node: 'n1', operator: { socket: 'q.sock' } }, /operator\.socket: must be an absolute path/],
     ['a port out of range', { node: 'n1', drivers: { lab: { port: 70000 } } }, /drivers\.lab\.port/],
     ['an unknown key', { node: 'n1', timings: { leaseMs: 1 } }, /timings\.leaseMs/],
+    ['a jobs command that is not a list of words', { node: 'n1', shutdown: { jobsCommand: 'systemctl list-jobs' } }, /shutdown\.jobsCommand: must be a non-empty list/],
+    ['an empty jobs command', { node: 'n1', shutdown: { jobsCommand: [] } }, /shutdown\.jobsCommand/],
   ];
   for (const [what, raw, pattern] of bad) {
     it(`rejects ${what}, naming the key`, () => {

@@ -3,8 +3,9 @@ import { NodeDaemon } from '../../../src/daemon/node-daemon';
 import { ResourceRunner } from '../../../src/daemon/resource-runner';
 import type { ResourceDriver, ResourceState } from '../../../src/daemon/driver';
 import type { WatchdogControl } from '../../../src/daemon/watchdog-control';
+import type { ShutdownKind } from '../../../src/ha/lrm';
 import { defaultTimings } from '../../../src/ha/timings';
-import { defaultResource, type HaConfig } from '../../../src/ha/types';
+import { agentLockName, defaultResource, type HaConfig } from '../../../src/ha/types';
 import type { MembershipSnapshot, MembershipSource } from '../../../src/quorum/types';
 import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/store/ha-adapter';
 import { SimCluster } from '../store/sim-cluster';
@@ -44,6 +45,21 @@ class RecordingWatchdog implements WatchdogControl {
     this.armed = false;
     return Promise.resolve();
   }
+  /** A lease handed over and not yet taken by the next daemon. */
+  handedOver = false;
+  handover(): Promise<void> {
+    this.ops.push('handover');
+    this.armed = false;
+    this.handedOver = true;
+    return Promise.resolve();
+  }
+  reattach(): Promise<boolean> {
+    if (!this.handedOver) return Promise.resolve(false);
+    this.ops.push('reattach');
+    this.handedOver = false;
+    this.armed = true;
+    return Promise.resolve(true);
+  }
 }
 
 /** The driver seam: a service that is running once started, with the watchdog state at each call. */
@@ -82,21 +98,51 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     const config: HaConfig = { ...emptyHaConfig(), resources: { 'lab:web': defaultResource('node1') } };
     await Promise.all([cluster.node(1).put(haConfigDoc, 'config', config), cluster.settle()]);
     for (const id of [1, 2]) {
-      const store = cluster.node(id);
-      const adapter = new HaStoreAdapter(store, (n) => names[n - 1] ?? `node${n}`);
       const watchdog = new RecordingWatchdog();
-      const driver = new RecordingDriver(watchdog);
       watchdogs.push(watchdog);
-      drivers.push(driver);
-      daemons.push(new NodeDaemon({
-        timings: defaultTimings, membership: membership(id), clock: cluster.clock,
-        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-        store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
-        watchdog, resources: new ResourceRunner([driver], 1000),
-      }));
+      drivers.push(new RecordingDriver(watchdog));
+      daemons.push(daemonOn(id));
     }
     for (const d of daemons) await d.start();
   });
+
+  function adapterOf(id: number): HaStoreAdapter {
+    return new HaStoreAdapter(cluster.node(id), (n) => names[n - 1] ?? `node${n}`);
+  }
+
+  /** A daemon on node `id` with that node's watchdog and driver; confirmed renewals of its agent lock go into the watchdog's ops. */
+  function daemonOn(id: number): NodeDaemon {
+    const store = cluster.node(id);
+    const adapter = adapterOf(id);
+    const watchdog = watchdogs[id - 1]!;
+    return new NodeDaemon({
+      timings: defaultTimings, membership: membership(id), clock: cluster.clock,
+      log: process.env.DEBUG_DAEMON === undefined ? { info: () => undefined, warn: () => undefined, error: () => undefined }
+        : { info: (m) => console.log(id, m), warn: (m) => console.log(id, m), error: (m) => console.log(id, m) },
+      store: {
+        view: () => adapter.view(),
+        apply: async (e) => {
+          const applied = await adapter.apply(e);
+          if (applied && e.kind === 'lock' && e.op === 'renew' && e.lock === agentLockName(names[id - 1]!)) watchdog.ops.push('renewed');
+          return applied;
+        },
+        get current() { return store.current; },
+      },
+      watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000),
+    });
+  }
+
+  /** Stops a daemon and runs the cluster until that stop completed (at most `ms`). */
+  async function stopAndWait(daemon: NodeDaemon, kind: ShutdownKind, ms = 10_000): Promise<void> {
+    let done = false;
+    void daemon.stop(kind).then(() => {
+      done = true;
+    });
+    for (let t = 0; t < ms && !done; t += 250) await runFor(250);
+    assert.equal(done, true, `the ${kind} completed`);
+  }
+
+  const serviceState = () => adapterOf(2).view().managerStatus?.serviceStatus['lab:web'];
 
   afterEach(() => {
     for (const d of daemons) d.halt();
@@ -156,5 +202,50 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'stop web']);
     assert.equal(watchdogs[0]!.ops.at(-1), 'close');
     assert.equal(watchdogs[0]!.armed, false);
+  });
+
+  it('a daemon stop freezes the service in place and hands the lease over; the next daemon takes it and feeds only after its own renewal', async () => {
+    await runFor(20_000);
+    await stopAndWait(daemons[0]!, 'daemon-stop');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'the service was not stopped');
+    assert.equal(watchdogs[0]!.ops.at(-1), 'handover');
+    assert.equal(serviceState()?.state, 'freeze');
+    assert.equal(adapterOf(2).view().locks[agentLockName('node1')]?.holder, 'node1', 'the agent lock stays held for the next daemon');
+    await runFor(2000);
+    assert.equal(serviceState()?.state, 'freeze', 'nobody recovers a frozen service');
+
+    const ops = watchdogs[0]!.ops;
+    const before = ops.length;
+    daemons[0] = daemonOn(1);
+    await daemons[0].start();
+    await runFor(10_000);
+    const after = ops.slice(before);
+    assert.equal(after[0], 'reattach');
+    assert.ok(!after.includes('open'), 'no new lease');
+    const firstFeed = after.indexOf('update');
+    assert.ok(firstFeed > after.indexOf('renewed') && after.indexOf('renewed') > 0, `fed only after a confirmed renewal of its own: ${after.join(', ')}`);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'never stopped, never started again');
+    assert.equal(serviceState()?.state, 'started');
+    assert.equal(serviceState()?.node, 'node1');
+    assert.equal(daemons[0].self().lrm.state, 'active');
+  });
+
+  it('a reboot follows the shutdown policy the store holds at that moment (changed at run time, no restart)', async () => {
+    await runFor(20_000);
+    await Promise.all([adapterOf(2).editConfig({ op: 'set-settings', settings: { shutdownPolicy: 'freeze' } }), runFor(1000)]);
+    await stopAndWait(daemons[0]!, 'poweroff');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'stop web'], 'stopped with the node');
+    assert.equal(watchdogs[0]!.ops.at(-1), 'close');
+    assert.equal(serviceState()?.state, 'freeze', 'freeze: it waits for its node, even on a power-off');
+  });
+
+  it('a power-off under the migrate policy moves the service to the other node before the daemon exits', async () => {
+    await runFor(20_000);
+    await Promise.all([adapterOf(2).editConfig({ op: 'set-settings', settings: { shutdownPolicy: 'migrate' } }), runFor(1000)]);
+    await stopAndWait(daemons[0]!, 'poweroff', 20_000);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'stop web'], 'a lab service moves by stop and start');
+    await runFor(5000);
+    assert.deepEqual(drivers[1]!.calls, ['start web armed=true']);
+    assert.equal(serviceState()?.node, 'node2');
   });
 });

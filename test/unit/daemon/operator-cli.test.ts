@@ -83,6 +83,19 @@ describe('operator CLI (built) against a served backend', function () {
       ['migrate', 'relocate', 'enable-node-maintenance', 'disarm-ha', 'arm-ha']);
   });
 
+  it('settings: shows the cluster-wide settings and sets the shutdown policy through the store', async () => {
+    assert.equal(await ok('settings'), 'shutdown-policy: conditional\n');
+    assert.match(await ok('settings', 'shutdown-policy', 'migrate'), /shutdown-policy set to migrate/);
+    assert.equal(h.adapter(2).view().config.settings.shutdownPolicy, 'migrate', 'replicated to the other node');
+    assert.deepEqual(JSON.parse(await ok('settings', '--json')), { shutdownPolicy: 'migrate' });
+    const bad = await q('settings', 'shutdown-policy', 'reboot');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /shutdown policy must be one of conditional, freeze, failover, migrate, not "reboot"/);
+    const unknown = await q('settings', 'fencing', 'hw');
+    assert.equal(unknown.code, 2, unknown.stderr);
+    await ok('settings', 'shutdown-policy', 'conditional');
+  });
+
   it('exit codes: 2 for bad arguments, 4 for refusals, 3 without a daemon', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['resource', 'add', 'web'], 2, /sid "web" is not valid: write TYPE:ID/],

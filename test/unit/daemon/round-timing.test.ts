@@ -49,7 +49,7 @@ describe('NodeDaemon: rounds timed to the locks', () => {
       timings: defaultTimings, clock, store,
       membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve() },
+      watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve(), handover: () => Promise.resolve(), reattach: () => Promise.resolve(false) },
       resources: new ResourceRunner([], 1000),
     });
     await daemon.start();

@@ -17,6 +17,16 @@ describe('HA config edits', () => {
     { op: 'add-rule', rule: { type: 'resource-affinity', id: 'trio', resources: ['vm:1', 'vm:2', 'vm:3'], affinity: 'apart' } },
     { op: 'add-rule', rule: { type: 'node-affinity', id: 'pin', resources: ['vm:1'], nodes: { node1: 1 }, strict: false } });
 
+  it('set-settings changes the shutdown policy and refuses bad values and unknown settings by name', () => {
+    assert.equal(base.settings.shutdownPolicy, 'conditional');
+    assert.equal(apply(base, { op: 'set-settings', settings: { shutdownPolicy: 'migrate' } }).settings.shutdownPolicy, 'migrate');
+    assert.throws(() => parseConfigEdit({ op: 'set-settings', settings: { shutdownPolicy: 'reboot' } }),
+      /shutdown policy must be one of conditional, freeze, failover, migrate, not "reboot"/);
+    assert.throws(() => parseConfigEdit({ op: 'set-settings', settings: { shutdownPolicy: 'freeze', fencing: 'hw' } }), /unknown setting "fencing"/);
+    assert.throws(() => parseConfigEdit({ op: 'set-settings', settings: {} }), /settings must set shutdownPolicy/);
+    assert.throws(() => parseConfigEdit({ op: 'set-settings' }), /settings must be an object/);
+  });
+
   it('removing a resource takes it out of rules and drops rules left too small', () => {
     const after = apply(base, { op: 'remove-resource', sid: 'vm:1' });
     assert.deepEqual(after.rules.map((r) => [r.id, r.resources]), [['trio', ['vm:2', 'vm:3']]]);

@@ -32,6 +32,7 @@ function fakeLease() {
     checkIn: async () => { calls.push('checkin'); return { fed: true, tripped: null }; },
     reportLoss: async (reason: string) => { calls.push(`loss ${reason}`); },
     close: async () => { calls.push('close'); },
+    handOver: async () => { calls.push('handover'); },
   };
 }
 
@@ -81,5 +82,16 @@ describe('watchdog fencing conditions', () => {
     await guarded.close();
     assert.equal(m.listeners.size, 0);
     assert.deepEqual(lease.calls, ['close']);
+  });
+
+  it('unsubscribes on a handover: a quorum loss afterwards is not reported by the stopped client', async () => {
+    const m = membership();
+    const lease = fakeLease();
+    const guarded = guardLease(lease, [quorumCondition(m.source)], captureLog());
+    await guarded.handOver();
+    m.change({ quorate: false, totalVotes: 1 });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(m.listeners.size, 0);
+    assert.deepEqual(lease.calls, ['handover']);
   });
 });

@@ -129,6 +129,54 @@ describe('watchdog multiplexer logic', () => {
     assert.equal(device.magicClosed, false, 'fencing is under way: no magic close');
   });
 
+  it('a handed-over lease survives its connection, feeds nothing, and its successor keeps the old last check-in', async () => {
+    const { mux, device, clock, log } = setup();
+    await mux.openLease({ client: 'lrm', deadlineMs: 5000 });
+    clock.advance(1000);
+    await mux.checkIn('lrm');
+    assert.deepEqual(await mux.handOver('lrm'), { deadlineMs: 5000, silentMs: 0 });
+    await mux.disconnected('lrm');
+    assert.equal(mux.status().tripped, null, 'a handed-over lease may lose its connection');
+    assert.deepEqual(mux.status().leases, [{ client: 'lrm', deadlineMs: 5000, silentMs: 0, handedOver: true }]);
+    await assert.rejects(mux.checkIn('lrm'), /client lrm handed its lease over: re-attach to it first/);
+    await assert.rejects(mux.openLease({ client: 'lrm', deadlineMs: 5000 }), /handed its lease over: re-attach to it instead/);
+    const feeds = device.feeds.length;
+    clock.advance(3000);
+    const grant = await mux.reattach({ client: 'lrm', deadlineMs: 4000 });
+    assert.deepEqual(grant, { client: 'lrm', deadlineMs: 4000, timeoutMs: 10_000, resetBoundMs: 14_000, silentMs: 3000 });
+    assert.equal(device.feeds.length, feeds, 're-attaching feeds nothing');
+    assert.ok(log.lines.includes('info client lrm re-attached to its handed-over lease 3000 ms after its last check-in (deadline 4000 ms)'));
+    // The deadline still counts from the predecessor's last check-in: 1000 ms are left, not 4000.
+    clock.advance(1001);
+    assert.match(mux.status().tripped ?? '', /client lrm missed its deadline by 1 ms \(silent 4001 ms, deadline 4000 ms\)/);
+  });
+
+  it('a successor that re-attaches in time and checks in keeps the device fed', async () => {
+    const { mux, device, clock, log } = setup();
+    await mux.openLease({ client: 'lrm', deadlineMs: 5000 });
+    await mux.handOver('lrm');
+    await mux.disconnected('lrm');
+    clock.advance(2000);
+    await mux.reattach({ client: 'lrm', deadlineMs: 5000 });
+    clock.advance(1000);
+    assert.deepEqual(await mux.checkIn('lrm'), { fed: true, tripped: null });
+    assert.ok(log.lines.includes("info client lrm checked in again 3000 ms after its predecessor's last check-in (deadline 5000 ms)"));
+    assert.equal(device.feeds.at(-1), 3000);
+    clock.advance(4000);
+    assert.deepEqual(await mux.checkIn('lrm'), { fed: true, tripped: null }, 'the deadline counts from the new check-in');
+  });
+
+  it('stops feeding for good when nobody re-attaches to a handed-over lease within its deadline', async () => {
+    const { mux, clock } = setup();
+    await mux.openLease({ client: 'lrm', deadlineMs: 5000 });
+    await mux.handOver('lrm');
+    await mux.disconnected('lrm');
+    clock.advance(5001);
+    assert.match(mux.status().tripped ?? '', /client lrm missed its deadline by 1 ms/);
+    await assert.rejects(mux.reattach({ client: 'lrm', deadlineMs: 5000 }), /feeding stopped .*: no lease to re-attach until the host resets/);
+    assert.equal(await mux.reattach({ client: 'crm', deadlineMs: 5000 }), null, 'nothing was handed over by crm');
+  });
+
   it('stops feeding when a client reports a loss', async () => {
     const { mux } = setup();
     await mux.openLease({ client: 'lrm', deadlineMs: 5000 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connectUnix } from '../../../src/watchdog/unix-socket';
 import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
-import { openWatchdogLease, readMuxStatus } from '../../../src/watchdog/mux-client';
+import { openWatchdogLease, readMuxStatus, reattachWatchdogLease } from '../../../src/watchdog/mux-client';
 import { startWatchdogMux, stopWatchdogMux, type RunningMux } from '../../../src/watchdog/mux-daemon';
 import { maxMuxConnections } from '../../../src/watchdog/mux-server';
 import sinon from 'sinon';
@@ -133,6 +133,24 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     assert.equal(resets, 1);
     assert.ok(expiry.silentMs >= 2000 && expiry.silentMs < 2500, `expired after ${expiry.silentMs} ms`);
     assert.match((await readMuxStatus(join(dir, 'mux.sock'))).tripped ?? '', /client lrm disconnected without closing its lease/);
+  });
+
+  it('hands a lease over across connections: the successor re-attaches, checks in and closes cleanly', async () => {
+    const socket = join(dir, 'mux.sock');
+    assert.equal(await reattachWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, socket), null, 'nothing handed over yet');
+    const first = await openWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, socket);
+    await first.checkIn();
+    await first.handOver();
+    assert.equal((await readMuxStatus(socket)).leases[0]?.handedOver, true);
+    const second = await reattachWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, socket);
+    assert.ok(second !== null);
+    assert.ok(second.grant.silentMs < 1000, `re-attached ${second.grant.silentMs} ms after the last check-in`);
+    assert.deepEqual(await second.checkIn(), { fed: true, tripped: null });
+    await second.close();
+    const status = await readMuxStatus(socket);
+    assert.equal(status.tripped, null);
+    assert.equal(status.armed, false, 'the last clean close disarms');
+    assert.equal(resets, 0);
   });
 
   it('exits without the magic close when stopped with a lease open', async () => {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { demoService } from '../../src/lab/demo';
+import { LabHaCluster } from '../../src/lab/ha-cluster';
+import { Lab } from '../../src/lab/lab';
+import { ServiceProbe } from '../../src/lab/service-probe';
+import { skipWithoutLab } from './lab';
+
+export interface DemoHa {
+  lab: Lab;
+  ha: LabHaCluster;
+  probe: ServiceProbe;
+}
+
+/**
+ * The lab on corosync's fast profile with the integrated quorum device and the HA stack, the demo
+ * service added on node1 through the operator CLI, and a probe hitting it from outside.
+ */
+export async function startDemoHa(): Promise<DemoHa> {
+  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+  const ha = await LabHaCluster.start(lab);
+  const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
+    '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
+  assert.equal(added.code, 0, added.stderr);
+  return { lab, ha, probe: await ServiceProbe.start(lab, demoService.address, demoService.port) };
+}
+
+/** Tears down whatever startDemoHa got to start. */
+async function stopDemoHa(demo: Partial<DemoHa>): Promise<void> {
+  await demo.probe?.stop();
+  await demo.ha?.stop();
+  await demo.lab?.down();
+}
+
+/**
+ * In a describe block: brings the demo HA lab up before its tests (or skips them where the lab
+ * cannot run) and down after them. The returned object is filled in by the `before` hook.
+ */
+export function useDemoHa(): DemoHa {
+  const demo = {} as DemoHa;
+  before(async function () {
+    skipWithoutLab(this);
+    Object.assign(demo, await startDemoHa());
+  });
+  after(() => stopDemoHa(demo));
+  return demo;
+}
