@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
+import { NotRecordedError, NotWritableError, WriteAbortedError } from '../../../src/store/errors';
 import { logFileName, stateFilePath } from '../../../src/store/persistence';
+import { diskFaults } from './faulty-disk';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -151,6 +152,30 @@ describe('cluster store on the simulated CPG', () => {
     assert.equal(c.node(1).status().digest, s3.status().digest);
     assert.equal(c.diskState(3)?.docs.kv?.after, 'z');
   });
+
+  for (const fault of diskFaults) {
+    it(`a disk with fault ${fault}: the write is refused to its writer, reported once, the node keeps running and records again when the disk does`, async () => {
+      await ready(15, 2);
+      await c.write(2, 'before', 'x');
+      c.disk(2).set(fault, 10);
+      const unrecorded = c.node(2).put(kv, 'during', 'y');
+      await c.settle();
+      await assert.rejects(unrecorded, (err: unknown) => err instanceof NotRecordedError && /could not record/.test(err.message));
+      assert.match(c.node(2).status().diskProblem ?? '', /store\.(log|json)/);
+      await assert.rejects(c.node(2).put(kv, 'more', 'z'), (err: unknown) => err instanceof NotWritableError && /cannot record HA state/.test(err.message));
+      c.clock.advance(leaseMs);
+      await c.settle();
+      assert.equal(c.logs.filter((l) => l.startsWith('2 error cannot record HA state')).length, 1, 'logged once per transition, not per write or retry');
+      assert.equal(await c.write(1, 'elsewhere', 'w') > 0, true, 'the other node still writes');
+      c.disk(2).set(null);
+      c.clock.advance(leaseMs);
+      await c.settle();
+      assert.equal(c.node(2).status().diskProblem, null);
+      assert.ok(c.logs.some((l) => l.startsWith('2 info HA state recorded again')));
+      assert.deepEqual(c.diskState(2)?.docs, c.node(2).snapshot().docs, 'the whole state is on disk again');
+      assert.ok(await c.write(2, 'after', 'v') > 0);
+    });
+  }
 
   it('a command queue: appends from several nodes, a consumer shifts what it handled', async () => {
     await ready(8, 2);
