@@ -7,7 +7,7 @@ import { emptyState, type StoreState } from './state';
 
 /**
  * On-disk format, per node: a snapshot `<dir>/store.json`
- *   {"format":1,"sha256":"<hex of body>","body":"<JSON of StoreState>"}
+ *   {"format":2,"sha256":"<hex of body>","body":"<JSON of StoreState>"}
  * (the body is kept as a string so the checksum covers exactly the bytes that were written) and
  * a write-ahead log `<dir>/store.log` of what changed since: one line per group commit,
  *   <sha256 hex of body> <JSON of StateDelta>
@@ -25,13 +25,14 @@ export const logFileName = 'store.log';
 /** The scalars of the state and the documents and locks one group commit changed (a document without a value, a null lock: gone). */
 export interface StateDelta {
   epoch: number;
-  epochMembers: number;
+  epochMembers: number[];
   version: number;
   demoted: boolean;
   docs: Array<[type: string, key: string, value?: unknown]>;
   locks: Array<[name: string, record: StoreState['locks'][string] | null]>;
 }
-const formatVersion = 1;
+/** 2: epochMembers lists the node ids (1 had their count). */
+const formatVersion = 2;
 
 export function stateFilePath(dir: string): string {
   return path.join(dir, stateFileName);
@@ -229,7 +230,7 @@ const isLock = (v: unknown): boolean => v === null || (typeof v === 'object' && 
 function isDelta(v: unknown): v is StateDelta {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Record<string, unknown>;
-  return isInt(d.epoch) && isInt(d.epochMembers) && isInt(d.version) && typeof d.demoted === 'boolean'
+  return isInt(d.epoch) && Array.isArray(d.epochMembers) && d.epochMembers.every(isInt) && isInt(d.version) && typeof d.demoted === 'boolean'
     && Array.isArray(d.docs) && d.docs.every((e) => Array.isArray(e) && (e.length === 2 || e.length === 3) && typeof e[0] === 'string' && typeof e[1] === 'string')
     && Array.isArray(d.locks) && d.locks.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && isLock(e[1]));
 }
@@ -308,7 +309,7 @@ function loadSnapshot(dir: string, disk: StoreDisk): StoreState | null {
   const actual = createHash('sha256').update(e.body).digest('hex');
   if (actual !== e.sha256) throw new CorruptStateError(file, `checksum mismatch (stored ${e.sha256.slice(0, 12)}…, computed ${actual.slice(0, 12)}…)`);
   const state = JSON.parse(e.body) as StoreState;
-  if (!Number.isSafeInteger(state.epoch) || !Number.isSafeInteger(state.version) || typeof state.docs !== 'object' || typeof state.locks !== 'object') {
+  if (!isInt(state.epoch) || !isInt(state.version) || !Array.isArray(state.epochMembers) || typeof state.docs !== 'object' || typeof state.locks !== 'object') {
     throw new CorruptStateError(file, 'body is not a store state');
   }
   return state;

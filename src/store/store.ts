@@ -312,7 +312,7 @@ export class ClusterStore {
       this.state.demoted = false;
       if (this.epochPending) {
         this.state.epoch += 1;
-        this.state.epochMembers = this.members.length;
+        this.state.epochMembers = [...this.members];
         this.epochPending = false;
       }
       this.trackLock(op, own?.sentAt);

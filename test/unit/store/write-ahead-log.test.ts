@@ -14,7 +14,7 @@ describe('store write-ahead log', () => {
 
   const base = () => ({ ...emptyState(), epoch: 1, version: 2, docs: { kv: { a: 'x', b: 'y' } }, locks: { m: { holder: 1, generation: 2 } } });
   const delta = (version: number, docs: StateDelta['docs'], locks: StateDelta['locks'] = []): StateDelta =>
-    ({ epoch: 1, epochMembers: 2, version, demoted: false, docs, locks });
+    ({ epoch: 1, epochMembers: [1, 2], version, demoted: false, docs, locks });
 
   it('replays appended commits over the snapshot: sets, deletions, locks', () => {
     saveState(dir, base());
@@ -23,7 +23,7 @@ describe('store write-ahead log', () => {
     log.append(delta(4, [['kv', 'b'], ['other', 'k', { n: 1 }]], [['m', null], ['n', { holder: 2, generation: 4 }]]));
     log.close();
     assert.deepEqual(loadState(dir), {
-      ...base(), epochMembers: 2, version: 4, docs: { kv: { a: 'x2' }, other: { k: { n: 1 } } }, locks: { n: { holder: 2, generation: 4 } },
+      ...base(), epochMembers: [1, 2], version: 4, docs: { kv: { a: 'x2' }, other: { k: { n: 1 } } }, locks: { n: { holder: 2, generation: 4 } },
     });
   });
 
