@@ -91,7 +91,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
       daemons.push(new NodeDaemon({
         timings: defaultTimings, membership: membership(id), clock: cluster.clock,
         log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-        store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
+        store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
         watchdog, resources: new ResourceRunner([driver], 1000),
       }));
     }
@@ -122,6 +122,19 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(watchdogs[0]!.ops[0], 'open');
     assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
     assert.equal(daemons[0]!.self().lrm.state, 'active');
+  });
+
+  it('a node whose disk cannot record HA state takes no new HA work and keeps running; it starts the service once the disk records again', async () => {
+    cluster.disk(1).set('full', 0);
+    await runFor(20_000);
+    assert.deepEqual(drivers[0]!.calls, [], 'no start it could not record');
+    assert.match(cluster.node(1).diskProblem ?? '', /ENOSPC/);
+    assert.equal(daemons[0]!.self().view.quorate, false, 'it counts itself out of quorum meanwhile');
+    assert.ok(daemons[0]!.self().rounds > 10, 'the daemon kept running its rounds');
+    cluster.disk(1).set(null);
+    await runFor(30_000);
+    assert.equal(cluster.node(1).diskProblem, null);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
   });
 
   it('acts on a lock it just took in a follow-up round, not a whole round later (mastership, then the agent lock, then the start)', async () => {
