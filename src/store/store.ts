@@ -266,7 +266,9 @@ export class ClusterStore {
     if (!this.opts.quorum.isQuorate()) return Promise.reject(new NotWritableError(`node ${this.nodeId} is not in a quorate partition; the store is read-only`));
     if (!this.isCurrent) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet joined a current copy of the store or the whole cluster since it started`));
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
-    if (this.diskError !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
+    // An expiry is the judge's verdict by its clock, not a write it needs acknowledged: the other
+    // members record it, and without it no member could take a dead node's lock meanwhile.
+    if (this.diskError !== null && op.kind !== 'expire') return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });

@@ -278,6 +278,21 @@ describe('cluster store on the simulated CPG', () => {
       assert.equal(await take, true);
     });
 
+    it('the judge still expires a dead holder\'s lock while its own disk cannot record (the others record it)', async () => {
+      await ready(17, 3);
+      const a = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await a, true);
+      c.crash(3);
+      c.disk(1).set('full', 0);
+      await c.write(2, 'x', 'y').catch(() => undefined);
+      assert.notEqual(c.node(1).diskProblem, null);
+      c.clock.advance(leaseMs + leaseMs / 4 + 1);
+      await c.settle();
+      assert.equal(c.node(2).lock('agent-3'), undefined, 'expired: node 2 may recover what node 3 ran');
+      assert.equal(c.diskState(2)?.locks['agent-3'], undefined);
+    });
+
     it('counts its own renewal from when it sent it, another member\'s from when it was delivered', async () => {
       await ready(13, 3);
       const renew = c.node(3).acquireLock('agent-3');
