@@ -56,6 +56,17 @@ describe('store on real failing file systems', function () {
     }
   }
 
+  /** Once the disk takes writes again: the next retry records, and a write to `key` is acknowledged and on disk. */
+  async function recordsAgain(store: ClusterStore, net: SimCpgNetwork, clock: SimClock, dir: string, key: string): Promise<void> {
+    clock.advance(leaseMs);
+    await settle(net);
+    assert.equal(store.diskProblem, null);
+    const w = store.put(kv, key, 'again');
+    await settle(net);
+    await w;
+    assert.equal(loadState(dir)?.docs.kv?.[key], 'again');
+  }
+
   it('a full tmpfs: no write is acknowledged that is not whole on disk, the log holds complete lines only, recording resumes once there is room', async () => {
     const dir = path.join(root, 'small');
     fs.mkdirSync(dir);
@@ -85,13 +96,7 @@ describe('store on real failing file systems', function () {
 
       // Room again (the log written as a snapshot needs less than the log: make room anyway).
       execFileSync('mount', ['-o', 'remount,size=4m', dir]);
-      clock.advance(leaseMs);
-      await settle(net);
-      assert.equal(store.diskProblem, null);
-      const after = store.put(kv, 'after', 'y');
-      await settle(net);
-      await after;
-      assert.equal(loadState(dir)?.docs.kv?.after, 'y');
+      await recordsAgain(store, net, clock, dir, 'after');
     } finally {
       store.close();
     }
@@ -119,13 +124,7 @@ describe('store on real failing file systems', function () {
       assert.match(store.status().diskProblem ?? '', /EROFS/);
       await assert.rejects(store.put(kv, 'a', '2'), (err: unknown) => err instanceof NotWritableError && /cannot record HA state/.test(err.message));
       mount('-o', 'remount,bind,rw', dir);
-      clock.advance(leaseMs);
-      await settle(net);
-      assert.equal(store.diskProblem, null);
-      const w = store.put(kv, 'a', '2');
-      await settle(net);
-      await w;
-      assert.equal(loadState(dir)?.docs.kv?.a, '2');
+      await recordsAgain(store, net, clock, dir, 'a');
       checkStateDirWritable(dir);
     } finally {
       store.close();

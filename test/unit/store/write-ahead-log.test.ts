@@ -16,6 +16,15 @@ describe('store write-ahead log', () => {
   const delta = (version: number, docs: StateDelta['docs'], locks: StateDelta['locks'] = []): StateDelta =>
     ({ epoch: 1, epochMembers: [1, 2], version, demoted: false, docs, locks });
 
+  /** A log of two records (a = x2, then a = x3); returns its path. */
+  function writeTwoRecords(): string {
+    const log = new StateLog(dir);
+    log.append(delta(3, [['kv', 'a', 'x2']]));
+    log.append(delta(4, [['kv', 'a', 'x3']]));
+    log.close();
+    return path.join(dir, logFileName);
+  }
+
   it('replays appended commits over the snapshot: sets, deletions, locks', () => {
     saveState(dir, base());
     const log = new StateLog(dir);
@@ -42,21 +51,13 @@ describe('store write-ahead log', () => {
   });
 
   it('refuses a log with a damaged line before good ones, naming the file', () => {
-    const log = new StateLog(dir);
-    log.append(delta(3, [['kv', 'a', 'x2']]));
-    log.append(delta(4, [['kv', 'a', 'x3']]));
-    log.close();
-    const file = path.join(dir, logFileName);
+    const file = writeTwoRecords();
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('x2', 'x9'));
     assert.throws(() => loadState(dir), (err: unknown) => err instanceof CorruptStateError && /store\.log.*line 1 is complete but fails its checksum/.test(err.message));
   });
 
   it('a complete last line with a bad checksum is corruption, naming the file and the line, not a torn write', () => {
-    const log = new StateLog(dir);
-    log.append(delta(3, [['kv', 'a', 'x2']]));
-    log.append(delta(4, [['kv', 'a', 'x3']]));
-    log.close();
-    const file = path.join(dir, logFileName);
+    const file = writeTwoRecords();
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace('x3', 'x9'));
     assert.throws(() => loadState(dir), (err: unknown) => err instanceof CorruptStateError && err.message.includes(`${file} is corrupt: line 2 is complete but fails its checksum`));
@@ -64,11 +65,7 @@ describe('store write-ahead log', () => {
   });
 
   it('a last line without its newline is torn even when its checksum holds (the write did not finish)', () => {
-    const log = new StateLog(dir);
-    log.append(delta(3, [['kv', 'a', 'x2']]));
-    log.append(delta(4, [['kv', 'a', 'x3']]));
-    log.close();
-    const file = path.join(dir, logFileName);
+    const file = writeTwoRecords();
     fs.truncateSync(file, fs.statSync(file).size - 1);
     const said: string[] = [];
     assert.equal(loadState(dir, (m) => said.push(m))?.docs.kv?.a, 'x2');
