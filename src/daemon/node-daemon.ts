@@ -204,7 +204,8 @@ export class NodeDaemon {
       if (!applied && effect.kind === 'lock') this.parts.log.info(`lock ${effect.op} of ${effect.lock} refused`);
     } catch (err) {
       // Refused writes are expected around quorum changes; the next round's view shows the outcome.
-      this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
+      // A disk that cannot record is logged by the store once, not here once per write.
+      if (this.parts.store.diskProblem === null) this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -75,6 +75,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
   const daemons: NodeDaemon[] = [];
   const watchdogs: RecordingWatchdog[] = [];
   const drivers: RecordingDriver[] = [];
+  const daemonLogs: string[] = [];
 
   beforeEach(async () => {
     cluster = new SimCluster(7, 2);
@@ -90,7 +91,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
       drivers.push(driver);
       daemons.push(new NodeDaemon({
         timings: defaultTimings, membership: membership(id), clock: cluster.clock,
-        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        log: { info: () => undefined, warn: (m) => daemonLogs.push(`${id} warn ${m}`), error: (m) => daemonLogs.push(`${id} error ${m}`) },
         store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
         watchdog, resources: new ResourceRunner([driver], 1000),
       }));
@@ -103,6 +104,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     daemons.length = 0;
     watchdogs.length = 0;
     drivers.length = 0;
+    daemonLogs.length = 0;
     cluster.destroy();
   });
 
@@ -131,6 +133,8 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.match(cluster.node(1).diskProblem ?? '', /ENOSPC/);
     assert.equal(daemons[0]!.self().view.quorate, false, 'it counts itself out of quorum meanwhile');
     assert.ok(daemons[0]!.self().rounds > 10, 'the daemon kept running its rounds');
+    assert.deepEqual(daemonLogs.filter((l) => l.startsWith('1 ') && /cannot record/.test(l)), [], 'the store logs the disk once; the daemon does not repeat it per write');
+    assert.equal(cluster.logs.filter((l) => l.startsWith('1 error cannot record HA state')).length, 1);
     cluster.disk(1).set(null);
     await runFor(30_000);
     assert.equal(cluster.node(1).diskProblem, null);
