@@ -308,8 +308,13 @@ function loadSnapshot(dir: string, disk: StoreDisk): StoreState | null {
   if (typeof e.body !== 'string' || typeof e.sha256 !== 'string') throw new CorruptStateError(file, 'missing body or sha256');
   const actual = createHash('sha256').update(e.body).digest('hex');
   if (actual !== e.sha256) throw new CorruptStateError(file, `checksum mismatch (stored ${e.sha256.slice(0, 12)}…, computed ${actual.slice(0, 12)}…)`);
-  const state = JSON.parse(e.body) as StoreState;
-  if (!isInt(state.epoch) || !isInt(state.version) || !Array.isArray(state.epochMembers) || typeof state.docs !== 'object' || typeof state.locks !== 'object') {
+  let state: StoreState;
+  try {
+    state = JSON.parse(e.body) as StoreState;
+  } catch {
+    throw new CorruptStateError(file, 'body passes its checksum but is not JSON');
+  }
+  if (typeof state !== 'object' || state === null || !isInt(state.epoch) || !isInt(state.version) || !Array.isArray(state.epochMembers) || typeof state.docs !== 'object' || typeof state.locks !== 'object') {
     throw new CorruptStateError(file, 'body is not a store state');
   }
   return state;

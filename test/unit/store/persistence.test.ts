@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,13 @@ describe('store persistence', () => {
     const text = fs.readFileSync(stateFilePath(dir), 'utf8');
     fs.writeFileSync(stateFilePath(dir), text.replace('\\"x\\"', '\\"y\\"'));
     assert.throws(() => loadState(dir), /checksum mismatch/);
+  });
+
+  it('reports a body that passes its checksum but is not a store state', () => {
+    for (const body of ['{"epoch', 'null']) {
+      fs.writeFileSync(stateFilePath(dir), JSON.stringify({ format: 2, sha256: createHash('sha256').update(body).digest('hex'), body }));
+      assert.throws(() => loadState(dir), (err: unknown) => err instanceof CorruptStateError && /store\.json is corrupt: body/.test(err.message));
+    }
   });
 
   it('reports an unknown format', () => {
