@@ -46,6 +46,7 @@ export function renderHaStatus(s: DaemonStatus): string {
     `HA master:      ${or(ms?.master, 'none')}`,
     `HA armed:       ${disarm === null || disarm === undefined ? 'yes' : `no (${disarm.state}, mode ${disarm.mode})`}`,
     `this node:      ${s.node}: crm ${s.crm.role}, lrm ${s.lrm.state}/${s.lrm.mode}, watchdog ${s.watchdog}, ${s.quorate ? 'quorate' : 'NOT quorate'}`,
+    `HA state disk:  ${s.diskProblem === null ? 'recording' : `CANNOT RECORD (${s.diskProblem}): writes refused, no new HA work`}`,
     '',
     table(['node', 'state', 'lrm', 'maintenance'], nodeRows),
     '',

@@ -41,8 +41,11 @@ export interface DaemonLog {
 export interface NodeDaemonParts {
   timings: HaTimings;
   membership: MembershipSource;
-  /** The replicated store; `current` is false until this copy joined a current one (env.ts). */
-  store: HaStore & { readonly current: boolean };
+  /**
+   * The replicated store; `current` is false until this copy joined a current one (env.ts);
+   * `diskProblem` is set while it cannot record HA state.
+   */
+  store: HaStore & { readonly current: boolean; readonly diskProblem: string | null };
   watchdog: WatchdogControl;
   resources: ResourceRunner;
   clock: Clock;
@@ -162,10 +165,13 @@ export class NodeDaemon {
     return Math.min(Infinity, ...left);
   }
 
-  /** This node's view; quorum counts only once the store copy is current (env.ts). */
+  /**
+   * This node's view; quorum counts only once the store copy is current (env.ts), and only while
+   * the store can record HA state: a node that cannot record takes no new HA work.
+   */
   private view(): ClusterView {
     const view = viewFromMembership(this.parts.membership.current(), this.parts.clock.now());
-    return { ...view, quorate: view.quorate && this.parts.store.current };
+    return { ...view, quorate: view.quorate && this.parts.store.current && this.parts.store.diskProblem === null };
   }
 
   /** One CRM and one LRM step; true when either took a lock, whose outcome the next round should act on at once. */
@@ -245,7 +251,8 @@ export class NodeDaemon {
       return applied;
     } catch (err) {
       // Refused writes are expected around quorum changes; the next round's view shows the outcome.
-      this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
+      // A disk that cannot record is logged by the store once, not here once per write.
+      if (this.parts.store.diskProblem === null) this.parts.log.warn(`store ${effect.kind} refused: ${err instanceof Error ? err.message : String(err)}`);
       return false;
     }
   }

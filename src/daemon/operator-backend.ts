@@ -24,7 +24,12 @@ export interface DaemonStatus {
   lrm: { state: string; mode: string };
   watchdog: 'armed' | 'disarmed';
   store: StoreView;
+  /** Why this node cannot record HA state (its disk error), or null: meanwhile it refuses writes and takes no new HA work. */
+  diskProblem: string | null;
 }
+
+/** What the daemon loop reports of itself; the backend adds the store's parts. */
+export type DaemonState = Omit<DaemonStatus, 'store' | 'diskProblem'>;
 
 export interface OperatorBackend {
   status(): DaemonStatus;
@@ -61,16 +66,20 @@ const settlePollMs = 100;
 export function storeOperatorBackend(
   store: ClusterStore,
   adapter: HaStoreAdapter,
-  daemonState: () => Omit<DaemonStatus, 'store'>,
+  daemonState: () => DaemonState,
   options: OperatorBackendOptions = {},
 ): OperatorBackend {
   const validateParams = options.validateParams ?? (() => undefined);
   const settleMs = options.settleMs ?? defaultSettleMs;
-  const ready = (state: Omit<DaemonStatus, 'store'>): boolean => state.quorate && store.current && !store.synchronising;
+  const ready = (state: DaemonState): boolean => state.quorate && store.current && !store.synchronising;
   /** Resolves with the daemon state once writes can go through, or refuses after settleMs. */
-  const writable = async (): Promise<Omit<DaemonStatus, 'store'>> => {
+  const writable = async (): Promise<DaemonState> => {
     const deadline = performance.now() + settleMs;
     for (let state = daemonState(); ; state = daemonState()) {
+      // Not a wait: a disk comes back when someone frees or repairs it, not within settleMs.
+      if (store.diskProblem !== null) {
+        throw new OperatorRefusedError(`node ${state.node} cannot record HA state (${store.diskProblem}); the HA config and commands cannot change from here until its disk accepts writes again`);
+      }
       if (ready(state)) return state;
       if (performance.now() >= deadline) {
         throw new OperatorRefusedError(`node ${state.node} is not in a quorate partition with a current copy of the HA state `
@@ -105,7 +114,7 @@ export function storeOperatorBackend(
   };
 
   return {
-    status: () => ({ ...daemonState(), store: adapter.view() }),
+    status: () => ({ ...daemonState(), store: adapter.view(), diskProblem: store.diskProblem }),
 
     async queueCommand(command) {
       const { nodes } = await writable();

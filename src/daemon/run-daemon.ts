@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { Cmap } from '../native/cmap';
 import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice } from '../qdevice/client';
 import { CorosyncMembership } from '../quorum/corosync-membership';
-import { ClusterStore, DocumentRegistry, HaStoreAdapter, leaseFromTimings, NativeCpgTransport, quorumFromMembership, registerHaDocuments } from '../store';
+import { checkStateDirWritable, ClusterStore, DocumentRegistry, HaStoreAdapter, leaseFromTimings, NativeCpgTransport, quorumFromMembership, registerHaDocuments } from '../store';
 import { monotonicClock } from '../util/clock';
 import { createLogger } from '../util/logger';
 import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
@@ -81,6 +81,11 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     }
 
     mkdirSync(config.store.dir, { recursive: true, mode: 0o700 });
+    try {
+      checkStateDirWritable(config.store.dir);
+    } catch (err) {
+      throw new StartupRefusedError([`the state directory ${config.store.dir} is not writable: ${err instanceof Error ? err.message : String(err)}`]);
+    }
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
     const store = new ClusterStore({
@@ -97,7 +102,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const resources = new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs);
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
-      store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; } },
+      store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
       resources,
     });

@@ -22,6 +22,27 @@ export class CorruptStateError extends StoreError {
   }
 }
 
+/**
+ * The disk refused a step of reading or recording the store's files (ENOSPC, EROFS, EIO, a short
+ * write): names the step, the file and the system error. Nothing it concerned was acknowledged.
+ */
+export class StoreDiskError extends StoreError {
+  constructor(readonly action: string, readonly file: string, readonly systemError: unknown) {
+    super(`${action} ${file} failed: ${systemError instanceof Error ? systemError.message : String(systemError)}`);
+  }
+
+  /** The system error code (ENOSPC, EROFS, EIO, ...), when there is one. */
+  get code(): string | undefined {
+    return (this.systemError as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/**
+ * A write this node sent and the cluster applied in its agreed order, but that this node could not
+ * record on its disk: it is not acknowledged (the other members may have recorded it).
+ */
+export class NotRecordedError extends StoreError {}
+
 /** A wire message that does not parse; the message is dropped and the sender named. */
 export class BadMessageError extends StoreError {}
 

@@ -1,5 +1,6 @@
 /** The cluster store's public API (see README "Cluster store"). */
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
+export { checkStateDirWritable } from './persistence';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';
 export { leaseFromTimings } from './lease';
 export { quorumFromMembership, type QuorumProvider } from './quorum';
@@ -11,7 +12,7 @@ export { SimClock } from './sim-clock';
 export { compareCandidates, pickWinner, type Candidate } from './heal-rule';
 export type { StoreState, LockRecord } from './state';
 export {
-  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError,
+  StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError, StoreDiskError, NotRecordedError,
 } from './errors';
 export {
   HaStoreAdapter, registerHaDocuments, emptyHaConfig, haConfigDoc, managerStatusDoc, lrmStatusDoc, commandQueueDoc,

@@ -28,7 +28,7 @@ export type Operation =
 /** What each member announces after a membership change (see sync in store.ts). */
 export interface Summary {
   epoch: number;
-  epochMembers: number;
+  epochMembers: number[];
   version: number;
   digest: string;
   demoted: boolean;
@@ -76,7 +76,7 @@ function parseOperation(o: Fields): Operation {
 function parseState(s: unknown): StoreState {
   need(typeof s === 'object' && s !== null, 'snapshot state must be an object');
   const st = s as Fields;
-  need(isInt(st.epoch) && isInt(st.epochMembers) && isInt(st.version) && typeof st.demoted === 'boolean', 'snapshot counters');
+  need(isInt(st.epoch) && isNodeList(st.epochMembers) && isInt(st.version) && typeof st.demoted === 'boolean', 'snapshot counters');
   need(typeof st.docs === 'object' && st.docs !== null && typeof st.locks === 'object' && st.locks !== null, 'snapshot docs/locks');
   return st as unknown as StoreState;
 }
@@ -96,7 +96,7 @@ export function decodeMessage(data: Buffer): StoreMessage {
       need(isInt(f.req) && typeof f.op === 'object' && f.op !== null, 'op needs req and op');
       return { t: 'op', req: f.req as number, op: parseOperation(f.op as Fields) };
     case 'summary':
-      need(isNodeList(f.members) && isInt(f.epoch) && isInt(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean' && typeof f.current === 'boolean', 'summary fields');
+      need(isNodeList(f.members) && isInt(f.epoch) && isNodeList(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean' && typeof f.current === 'boolean', 'summary fields');
       return f as unknown as StoreMessage;
     case 'snapshot':
       need(isNodeList(f.members), 'snapshot members');

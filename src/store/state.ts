@@ -8,13 +8,14 @@ export interface LockRecord {
 
 /**
  * The replicated state. `epoch` grows by one with the first write after each membership change,
- * `epochMembers` is how many members the partition had then, `demoted` marks a state whose node
+ * `epochMembers` are the node ids of the partition that began it (with the number, the epoch's
+ * identity: two partitions at once never share a member), `demoted` marks a state whose node
  * lost quorum since its last write (it may be behind a partition that was truly quorate); see
  * heal-rule.ts.
  */
 export interface StoreState {
   epoch: number;
-  epochMembers: number;
+  epochMembers: number[];
   version: number;
   demoted: boolean;
   /** type name → key → value */
@@ -23,7 +24,7 @@ export interface StoreState {
 }
 
 export function emptyState(): StoreState {
-  return { epoch: 0, epochMembers: 0, version: 0, demoted: false, docs: {}, locks: {} };
+  return { epoch: 0, epochMembers: [], version: 0, demoted: false, docs: {}, locks: {} };
 }
 
 /** JSON with object keys sorted, so equal states serialise (and hash) identically on every node. */

@@ -1,7 +1,8 @@
 import type { Clock } from '../util/clock';
 import { applyOperation, type ApplyResult } from './apply';
 import type { DocumentRegistry, DocumentType } from './documents';
-import { BadMessageError, CorruptStateError, InvalidDocumentError, NotWritableError, WriteAbortedError } from './errors';
+import type { StoreDisk } from './disk';
+import { BadMessageError, CorruptStateError, InvalidDocumentError, NotRecordedError, NotWritableError, StoreDiskError, WriteAbortedError } from './errors';
 import { pickWinner, type Candidate } from './heal-rule';
 import { decodeMessage, encodeMessage, type Operation, type StoreMessage, type Summary } from './messages';
 import { loadState, StateLog, type StateDelta } from './persistence';
@@ -17,6 +18,8 @@ export interface StoreOptions {
   registry: DocumentRegistry;
   /** Directory of this node's persisted state (store.json). */
   dir: string;
+  /** The file operations on `dir`; node:fs unless a test injects disk faults. */
+  disk?: StoreDisk;
   clock: Clock;
   /** Lock lifetime L; take it from leaseFromTimings() so the safety inequality is checked. */
   leaseMs: number;
@@ -52,6 +55,8 @@ export interface StoreStatus {
   current: boolean;
   /** Set when the persisted file was corrupt at start: the reason, until a peer's state replaced it. */
   corruptFile: string | null;
+  /** Set while this node cannot record HA state on its disk (the disk error): writes are refused until a record succeeds again. */
+  diskProblem: string | null;
 }
 
 interface Pending {
@@ -86,7 +91,11 @@ export class ClusterStore {
   /** Group commit: changes applied in one turn of the event loop reach disk in one write. */
   private flushScheduled = false;
   private dirty = false;
-  private readonly unpersistedReplies: Array<() => void> = [];
+  /** A record failed: the next one writes the whole state (the deltas since are not on disk). */
+  private wholeStateDue = false;
+  /** The last disk error while the disk refuses to record; null while records succeed. */
+  private diskError: StoreDiskError | null = null;
+  private readonly unpersistedReplies: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   /** Write-ahead log: a group commit appends what it changed; a replaced state is written whole. */
   private readonly wal: StateLog;
   private readonly touchedDocs = new Map<string, [string, string]>();
@@ -98,7 +107,7 @@ export class ClusterStore {
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? (() => undefined);
-    this.wal = new StateLog(opts.dir);
+    this.wal = new StateLog(opts.dir, opts.disk);
     this.state = this.loadOwnState();
     this.unsubscribeQuorum = opts.quorum.onChange((quorate) => this.onQuorumChange(quorate));
     opts.transport.join({
@@ -140,6 +149,11 @@ export class ClusterStore {
     return this.isCurrent;
   }
 
+  /** Why this node cannot record HA state now (its disk error), or null: the HA layer takes no new work meanwhile. */
+  get diskProblem(): string | null {
+    return this.diskError?.message ?? null;
+  }
+
   /** True between a membership change and the end of the state exchange (cheap; status() hashes the state). */
   get synchronising(): boolean {
     return this.syncing;
@@ -149,7 +163,7 @@ export class ClusterStore {
     return {
       nodeId: this.nodeId, members: [...this.members], quorate: this.opts.quorum.isQuorate(), syncing: this.syncing,
       epoch: this.state.epoch, version: this.state.version, digest: stateDigest(this.state), demoted: this.state.demoted,
-      corruptFile: this.corruptFile, current: this.isCurrent,
+      corruptFile: this.corruptFile, current: this.isCurrent, diskProblem: this.diskProblem,
     };
   }
 
@@ -232,7 +246,12 @@ export class ClusterStore {
     this.unsubscribeQuorum();
     this.abortPending('the store was closed');
     this.opts.transport.leave();
-    this.wal.close();
+    try {
+      this.wal.close();
+    } catch (err) {
+      if (!(err instanceof StoreDiskError)) throw err;
+      this.log('error', `closing the store: ${err.message}`);
+    }
   }
 
   private async mustApply(op: Operation): Promise<number> {
@@ -247,6 +266,9 @@ export class ClusterStore {
     if (!this.opts.quorum.isQuorate()) return Promise.reject(new NotWritableError(`node ${this.nodeId} is not in a quorate partition; the store is read-only`));
     if (!this.isCurrent) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet joined a current copy of the store or the whole cluster since it started`));
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
+    // An expiry is the judge's verdict by its clock, not a write it needs acknowledged: the other
+    // members record it, and without it no member could take a dead node's lock meanwhile.
+    if (this.diskError !== null && op.kind !== 'expire') return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });
@@ -292,7 +314,7 @@ export class ClusterStore {
       this.state.demoted = false;
       if (this.epochPending) {
         this.state.epoch += 1;
-        this.state.epochMembers = this.members.length;
+        this.state.epochMembers = [...this.members];
         this.epochPending = false;
       }
       this.trackLock(op, own?.sentAt);
@@ -303,7 +325,7 @@ export class ClusterStore {
       this.pending.delete(req);
       const reply = { ...result, version: this.state.version };
       // Acknowledged only once on disk: the reply waits for the group commit.
-      this.unpersistedReplies.push(() => own.resolve(reply));
+      this.unpersistedReplies.push({ resolve: () => own.resolve(reply), reject: own.reject });
     }
     this.scheduleFlush();
     if (result.changed) this.notify();
@@ -407,6 +429,8 @@ export class ClusterStore {
   private scheduleExpiryCheck(): void {
     if (this.closed) return;
     this.cancelTimer = this.opts.clock.setTimer(this.opts.expiryCheckMs ?? Math.max(1, Math.floor(this.opts.leaseMs / 4)), () => {
+      // A disk that refused is tried again at this pace; the first record that succeeds ends the refusal.
+      if (this.diskError !== null) this.record();
       this.judgeExpiry();
       this.scheduleExpiryCheck();
     });
@@ -428,7 +452,7 @@ export class ClusterStore {
 
   private loadOwnState(): StoreState {
     try {
-      return loadState(this.opts.dir, (message) => this.log('warn', message)) ?? emptyState();
+      return loadState(this.opts.dir, (message) => this.log('warn', message), this.opts.disk) ?? emptyState();
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err;
       this.log('error', err.message);
@@ -440,15 +464,13 @@ export class ClusterStore {
 
   /** Writes the whole state (after a sync or a flag change): a snapshot, the log emptied. */
   private persist(): void {
-    this.wal.compact(this.state);
-    this.touchedDocs.clear();
-    this.touchedLocks.clear();
-    this.dirty = false;
+    this.wholeStateDue = true;
+    this.record();
   }
 
-  /** Appends what the operations since the last commit changed; folds the log once it is long. */
-  private commit(): void {
-    const delta: StateDelta = {
+  /** What the operations since the last commit changed. */
+  private delta(): StateDelta {
+    return {
       epoch: this.state.epoch, epochMembers: this.state.epochMembers, version: this.state.version, demoted: this.state.demoted,
       docs: [...this.touchedDocs.values()].map(([type, key]) => {
         const docs = this.state.docs[type];
@@ -456,10 +478,40 @@ export class ClusterStore {
       }),
       locks: [...this.touchedLocks].map((name) => [name, this.state.locks[name] ?? null]),
     };
+  }
+
+  /**
+   * Brings the disk up to the state in memory: one log append with what changed (the log folded
+   * once it is long), or the whole state when one is due. False when the disk refused: then the
+   * next record writes the whole state, and the refusal is logged once, not once per write.
+   */
+  private record(): boolean {
+    try {
+      if (this.wholeStateDue || !this.wal.append(this.delta())) this.wal.compact(this.state);
+    } catch (err) {
+      if (!(err instanceof StoreDiskError)) throw err;
+      this.wholeStateDue = true;
+      this.dirty = true;
+      this.touchedDocs.clear();
+      this.touchedLocks.clear();
+      const first = this.diskError === null;
+      this.diskError = err;
+      if (first) {
+        this.log('error', `cannot record HA state: ${err.message}; this node refuses writes and takes no new HA work until its disk accepts them again`, { code: err.code });
+        this.notify();
+      }
+      return false;
+    }
+    this.wholeStateDue = false;
+    this.dirty = false;
     this.touchedDocs.clear();
     this.touchedLocks.clear();
-    this.dirty = false;
-    if (!this.wal.append(delta)) this.wal.compact(this.state);
+    if (this.diskError !== null) {
+      this.log('info', `HA state recorded again (the whole state, version ${this.state.version}) after: ${this.diskError.message}`);
+      this.diskError = null;
+      this.notify();
+    }
+    return true;
   }
 
   private scheduleFlush(): void {
@@ -468,12 +520,15 @@ export class ClusterStore {
     setImmediate(() => this.flush());
   }
 
-  /** Writes the state once for everything applied since the last flush, then acknowledges. */
+  /** Writes the state once for everything applied since the last flush, then acknowledges; a refused record is reported to each writer instead. */
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    if (this.dirty) this.commit();
-    for (const reply of this.unpersistedReplies.splice(0)) reply();
+    const recorded = !this.dirty || this.record();
+    for (const reply of this.unpersistedReplies.splice(0)) {
+      if (recorded) reply.resolve();
+      else reply.reject(new NotRecordedError(`node ${this.nodeId} could not record the write on its disk (${this.diskError?.message}): it is not acknowledged; the other members may have applied it`));
+    }
   }
 
   private abortPending(reason: string): void {

@@ -43,8 +43,10 @@ describe('operator CLI and quorate status against the node daemons (real corosyn
     assert.ok(master === 'node1' || master === 'node2', `a master: ${String(master)}`);
     assert.equal(status.ha.store.managerStatus?.serviceStatus['lab:ops']?.state, 'stopped');
     assert.equal(status.ha.store.locks['ha-manager']?.holder, master);
+    assert.equal(status.ha.diskProblem, null, 'it records HA state');
     const text = await ha.cli('node2', ['status']);
     assert.match(text.stdout, /quorate:\s+yes/);
+    assert.match(text.stdout, /HA state disk:\s+recording/);
     assert.match(text.stdout, new RegExp(`HA master:\\s+${master}`));
     assert.match(text.stdout, /lab:ops\s+stopped\s+node2/);
   });

@@ -91,6 +91,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
   const daemons: NodeDaemon[] = [];
   const watchdogs: RecordingWatchdog[] = [];
   const drivers: RecordingDriver[] = [];
+  const daemonLogs: string[] = [];
 
   beforeEach(async () => {
     cluster = new SimCluster(7, 2);
@@ -117,7 +118,8 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     const watchdog = watchdogs[id - 1]!;
     return new NodeDaemon({
       timings: defaultTimings, membership: membership(id), clock: cluster.clock,
-      log: process.env.DEBUG_DAEMON === undefined ? { info: () => undefined, warn: () => undefined, error: () => undefined }
+      log: process.env.DEBUG_DAEMON === undefined
+        ? { info: () => undefined, warn: (m) => daemonLogs.push(`${id} warn ${m}`), error: (m) => daemonLogs.push(`${id} error ${m}`) }
         : { info: (m) => console.log(id, m), warn: (m) => console.log(id, m), error: (m) => console.log(id, m) },
       store: {
         view: () => adapter.view(),
@@ -127,6 +129,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
           return applied;
         },
         get current() { return store.current; },
+        get diskProblem() { return store.diskProblem; },
       },
       watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000),
     });
@@ -149,6 +152,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     daemons.length = 0;
     watchdogs.length = 0;
     drivers.length = 0;
+    daemonLogs.length = 0;
     cluster.destroy();
   });
 
@@ -168,6 +172,21 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(watchdogs[0]!.ops[0], 'open');
     assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
     assert.equal(daemons[0]!.self().lrm.state, 'active');
+  });
+
+  it('a node whose disk cannot record HA state takes no new HA work and keeps running; it starts the service once the disk records again', async () => {
+    cluster.disk(1).set('full', 0);
+    await runFor(20_000);
+    assert.deepEqual(drivers[0]!.calls, [], 'no start it could not record');
+    assert.match(cluster.node(1).diskProblem ?? '', /ENOSPC/);
+    assert.equal(daemons[0]!.self().view.quorate, false, 'it counts itself out of quorum meanwhile');
+    assert.ok(daemons[0]!.self().rounds > 10, 'the daemon kept running its rounds');
+    assert.deepEqual(daemonLogs.filter((l) => l.startsWith('1 ') && /cannot record/.test(l)), [], 'the store logs the disk once; the daemon does not repeat it per write');
+    assert.equal(cluster.logs.filter((l) => l.startsWith('1 error cannot record HA state')).length, 1);
+    cluster.disk(1).set(null);
+    await runFor(30_000);
+    assert.equal(cluster.node(1).diskProblem, null);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
   });
 
   it('acts on a lock it just took in a follow-up round, not a whole round later (mastership, then the agent lock, then the start)', async () => {

@@ -143,4 +143,20 @@ describe('operator CLI (built) against a served backend', function () {
     assert.match(text, /lab:web\s+started\s+node2\s+started\s+node1\s+yes/);
     assert.match(text, /ha-manager\s+node1/);
   });
+
+  it('a node that cannot record HA state: the operator command gets the disk error at once, status shows it', async () => {
+    h.cluster.disk(1).set('full', 0);
+    try {
+      await h.adapter(1).apply({ kind: 'write-lrm-status', node: 'node1', status: { state: 'wait_for_agent_lock', mode: 'active', results: {}, timestamp: 0 } as never })
+        .then(() => assert.fail('a write on a full disk was acknowledged'), () => undefined);
+      const refused = await q('arm');
+      assert.equal(refused.code, 4, refused.stderr);
+      assert.match(refused.stderr, /node node1 cannot record HA state \(writing .*store\.(log|json)\.?\S* failed: ENOSPC/);
+      const status = h.backend(1).status();
+      assert.match(status.diskProblem ?? '', /ENOSPC/);
+      assert.match(renderHaStatus(status), /HA state disk:\s+CANNOT RECORD \(.*ENOSPC.*\): writes refused, no new HA work/);
+    } finally {
+      h.cluster.disk(1).set(null);
+    }
+  });
 });

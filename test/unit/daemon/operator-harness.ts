@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storeOperatorBackend, type DaemonStatus, type OperatorBackend, type ParamsValidator } from '../../../src/daemon/operator-backend';
+import { storeOperatorBackend, type DaemonState, type OperatorBackend, type ParamsValidator } from '../../../src/daemon/operator-backend';
 import { startOperatorServer, type OperatorServer } from '../../../src/daemon/operator-server';
 import { HaStoreAdapter } from '../../../src/store/ha-adapter';
 import { SimCluster } from '../store/sim-cluster';
@@ -42,7 +42,7 @@ export class OperatorHarness {
   /** The backend of node `id`, over its store replica, with a daemon state the test controls. */
   backend(id: number, validateParams?: ParamsValidator): OperatorBackend {
     const nodes = this.cluster.up().map((s) => `node${s.nodeId}`).sort();
-    const state = (): Omit<DaemonStatus, 'store'> => ({
+    const state = (): DaemonState => ({
       node: `node${id}`, quorate: this.quorate, members: nodes, nodes,
       crm: { role: 'slave' }, lrm: { state: 'wait_for_agent_lock', mode: 'active' }, watchdog: 'disarmed',
     });

@@ -12,6 +12,7 @@ import { ManualClock } from '../../support/manual-clock';
 /** The store seam with one lock another node stopped renewing, as its replica ages it. */
 class ExpiringLockStore implements HaStore {
   readonly current = true;
+  readonly diskProblem = null;
   holder = 'node1';
   acquiredAt: number | null = null;
   constructor(private readonly clock: ManualClock, private renewedAt: number) {}

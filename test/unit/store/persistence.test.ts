@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CorruptStateError } from '../../../src/store/errors';
-import { loadState, saveState, stateFilePath } from '../../../src/store/persistence';
+import { CorruptStateError, StoreDiskError } from '../../../src/store/errors';
+import { checkStateDirWritable, loadState, saveState, stateFilePath } from '../../../src/store/persistence';
 import { emptyState } from '../../../src/store/state';
+import { diskFaults, DiskState, FaultyDisk } from './faulty-disk';
 
 describe('store persistence', () => {
   let dir: string;
@@ -43,8 +45,35 @@ describe('store persistence', () => {
     assert.throws(() => loadState(dir), /checksum mismatch/);
   });
 
+  it('reports a body that passes its checksum but is not a store state', () => {
+    for (const body of ['{"epoch', 'null']) {
+      fs.writeFileSync(stateFilePath(dir), JSON.stringify({ format: 2, sha256: createHash('sha256').update(body).digest('hex'), body }));
+      assert.throws(() => loadState(dir), (err: unknown) => err instanceof CorruptStateError && /store\.json is corrupt: body/.test(err.message));
+    }
+  });
+
   it('reports an unknown format', () => {
     fs.writeFileSync(stateFilePath(dir), JSON.stringify({ format: 9, sha256: '', body: '' }));
     assert.throws(() => loadState(dir), /unknown format 9/);
+  });
+
+  for (const fault of diskFaults) {
+    it(`a snapshot that fails on a disk with fault ${fault} never replaces the good one`, () => {
+      saveState(dir, sample());
+      const disk = new DiskState();
+      disk.set(fault, 30);
+      assert.throws(() => saveState(dir, { ...sample(), version: 8 }, new FaultyDisk(disk)), (err: unknown) => err instanceof StoreDiskError && err.message.includes(dir));
+      assert.deepEqual(loadState(dir), sample());
+      // A full disk gets the temporary file's space back; a failing one may refuse even the removal.
+      if (fault !== 'eio') assert.deepEqual(fs.readdirSync(dir), ['store.json']);
+    });
+  }
+
+  it('the start-up check names the directory and the error when it cannot write there', () => {
+    checkStateDirWritable(dir);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    const disk = new DiskState();
+    disk.set('read-only');
+    assert.throws(() => checkStateDirWritable(dir, new FaultyDisk(disk)), (err: unknown) => err instanceof StoreDiskError && err.code === 'EROFS' && err.message.includes(path.join(dir, '.write-check')));
   });
 });

@@ -9,6 +9,7 @@ import { SimQuorum } from '../../../src/store/sim-quorum';
 import { ClusterStore } from '../../../src/store/store';
 import { loadState } from '../../../src/store/persistence';
 import type { StoreState } from '../../../src/store/state';
+import { DiskState, FaultyDisk } from './faulty-disk';
 
 /** Test document types: a string map and a command queue. */
 export const kv = defineDocument<string>('kv', (v) => {
@@ -39,6 +40,9 @@ export class SimCluster {
   readonly stores = new Map<number, ClusterStore>();
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-'));
   readonly logs: string[] = [];
+  /** Each node's disk (its faults survive restarts) and the running process's view of it. */
+  readonly disks = new Map<number, DiskState>();
+  private readonly processDisks = new Map<number, FaultyDisk>();
 
   constructor(seed: number, readonly size: number) {
     this.net = new SimCpgNetwork(seed, size);
@@ -52,9 +56,21 @@ export class SimCluster {
     return d;
   }
 
+  /** Node `id`'s disk, to put faults in. */
+  disk(id: number): DiskState {
+    let d = this.disks.get(id);
+    if (d === undefined) {
+      d = new DiskState();
+      this.disks.set(id, d);
+    }
+    return d;
+  }
+
   start(id: number): ClusterStore {
+    const disk = new FaultyDisk(this.disk(id));
+    this.processDisks.set(id, disk);
     const store = new ClusterStore({
-      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id),
+      transport: this.net.endpoint(id), quorum: this.quorum.provider(id), registry: testRegistry(), dir: this.dir(id), disk,
       clock: this.clock, leaseMs, clusterSize: this.size, log: (level, message) => this.logs.push(`${id} ${level} ${message}`),
     });
     this.stores.set(id, store);
@@ -79,7 +95,9 @@ export class SimCluster {
     return s;
   }
 
+  /** kill -9: what the process applied but had not yet written is lost with it. */
   crash(id: number): void {
+    this.processDisks.get(id)?.kill();
     this.net.crash(id);
     this.stores.get(id)?.close();
     this.stores.delete(id);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotWritableError, WriteAbortedError } from '../../../src/store/errors';
+import { NotRecordedError, NotWritableError, WriteAbortedError } from '../../../src/store/errors';
 import { logFileName, stateFilePath } from '../../../src/store/persistence';
+import { diskFaults } from './faulty-disk';
 import { commands, kv, leaseMs, SimCluster } from './sim-cluster';
 
 describe('cluster store on the simulated CPG', () => {
@@ -92,6 +93,21 @@ describe('cluster store on the simulated CPG', () => {
     }
   });
 
+  it('a node restarting one acknowledged write behind, while the other lost quorum, does not roll the cluster back', async () => {
+    await ready(16, 2);
+    await c.write(1, 'a', 'old');
+    const w = c.node(1).put(kv, 'a', 'acknowledged');
+    c.net.run();
+    c.crash(2); // applied, killed before its deferred write: its disk is one write behind
+    await c.settle();
+    await w;
+    assert.equal(c.node(1).status().demoted, true, 'node 1 lost quorum');
+    assert.equal(c.diskState(2)?.docs.kv?.a, 'old');
+    c.start(2);
+    await c.settle();
+    for (const id of [1, 2]) assert.equal(c.node(id).get(kv, 'a'), 'acknowledged', `node ${id}`);
+  });
+
   it('a node restarted alone, even if quorate, is not current and refuses writes until it joins a current copy', async () => {
     await ready(9, 2);
     c.quorum.force(1, true);
@@ -126,7 +142,7 @@ describe('cluster store on the simulated CPG', () => {
     await c.write(1, 'a', 'good');
     c.crash(3);
     await c.settle();
-    fs.writeFileSync(stateFilePath(c.dir(3)), '{"format":1,"sha256":"00","body":"{}"}');
+    fs.writeFileSync(stateFilePath(c.dir(3)), '{"format":2,"sha256":"00","body":"{}"}');
     const s3 = c.start(3);
     assert.match(s3.status().corruptFile ?? '', /checksum mismatch/);
     await c.settle();
@@ -151,6 +167,30 @@ describe('cluster store on the simulated CPG', () => {
     assert.equal(c.node(1).status().digest, s3.status().digest);
     assert.equal(c.diskState(3)?.docs.kv?.after, 'z');
   });
+
+  for (const fault of diskFaults) {
+    it(`a disk with fault ${fault}: the write is refused to its writer, reported once, the node keeps running and records again when the disk does`, async () => {
+      await ready(15, 2);
+      await c.write(2, 'before', 'x');
+      c.disk(2).set(fault, 10);
+      const unrecorded = c.node(2).put(kv, 'during', 'y');
+      await c.settle();
+      await assert.rejects(unrecorded, (err: unknown) => err instanceof NotRecordedError && /could not record/.test(err.message));
+      assert.match(c.node(2).status().diskProblem ?? '', /store\.(log|json)/);
+      await assert.rejects(c.node(2).put(kv, 'more', 'z'), (err: unknown) => err instanceof NotWritableError && /cannot record HA state/.test(err.message));
+      c.clock.advance(leaseMs);
+      await c.settle();
+      assert.equal(c.logs.filter((l) => l.startsWith('2 error cannot record HA state')).length, 1, 'logged once per transition, not per write or retry');
+      assert.equal(await c.write(1, 'elsewhere', 'w') > 0, true, 'the other node still writes');
+      c.disk(2).set(null);
+      c.clock.advance(leaseMs);
+      await c.settle();
+      assert.equal(c.node(2).status().diskProblem, null);
+      assert.ok(c.logs.some((l) => l.startsWith('2 info HA state recorded again')));
+      assert.deepEqual(c.diskState(2)?.docs, c.node(2).snapshot().docs, 'the whole state is on disk again');
+      assert.ok(await c.write(2, 'after', 'v') > 0);
+    });
+  }
 
   it('a command queue: appends from several nodes, a consumer shifts what it handled', async () => {
     await ready(8, 2);
@@ -236,6 +276,21 @@ describe('cluster store on the simulated CPG', () => {
       const take = c.node(2).acquireLock('agent-3');
       await c.settle();
       assert.equal(await take, true);
+    });
+
+    it('the judge still expires a dead holder\'s lock while its own disk cannot record (the others record it)', async () => {
+      await ready(17, 3);
+      const a = c.node(3).acquireLock('agent-3');
+      await c.settle();
+      assert.equal(await a, true);
+      c.crash(3);
+      c.disk(1).set('full', 0);
+      await c.write(2, 'x', 'y').catch(() => undefined);
+      assert.notEqual(c.node(1).diskProblem, null);
+      c.clock.advance(leaseMs + leaseMs / 4 + 1);
+      await c.settle();
+      assert.equal(c.node(2).lock('agent-3'), undefined, 'expired: node 2 may recover what node 3 ran');
+      assert.equal(c.diskState(2)?.locks['agent-3'], undefined);
     });
 
     it('counts its own renewal from when it sent it, another member\'s from when it was delivered', async () => {
