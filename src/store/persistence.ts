@@ -34,6 +34,19 @@ export interface StateDelta {
 /** 2: epochMembers lists the node ids (1 had their count). */
 const formatVersion = 2;
 
+/**
+ * A format-1 record (snapshot body or log line) held the partition's member count where format 2
+ * lists the members. The ids cannot be recovered, so an upgraded copy names none: between copies
+ * upgraded alike the heal rule then compares versions within the epoch, and nothing recorded is
+ * dropped on upgrade. The next snapshot is written in format 2.
+ */
+function upgradeFormat1(record: unknown): unknown {
+  if (typeof record === 'object' && record !== null && typeof (record as { epochMembers?: unknown }).epochMembers === 'number') {
+    return { ...record, epochMembers: [] };
+  }
+  return record;
+}
+
 export function stateFilePath(dir: string): string {
   return path.join(dir, stateFileName);
 }
@@ -267,6 +280,7 @@ function replayLog(dir: string, state: StoreState, onTornTail: (message: string)
     } catch {
       delta = undefined;
     }
+    delta = upgradeFormat1(delta);
     if (!isDelta(delta)) throw new CorruptStateError(file, `line ${i + 1} passes its checksum but is not a store record`);
     // Records already folded into the snapshot (a crash between snapshot and log removal).
     if (delta.epoch > state.epoch || (delta.epoch === state.epoch && delta.version > state.version)) applyDelta(state, delta);
@@ -302,7 +316,7 @@ function loadSnapshot(dir: string, disk: StoreDisk): StoreState | null {
     throw new CorruptStateError(file, `not valid JSON (${text.length} bytes; truncated?)`);
   }
   const e = envelope as { format?: unknown; sha256?: unknown; body?: unknown };
-  if (typeof envelope !== 'object' || envelope === null || e.format !== formatVersion) {
+  if (typeof envelope !== 'object' || envelope === null || (e.format !== formatVersion && e.format !== 1)) {
     throw new CorruptStateError(file, `unknown format ${JSON.stringify(e.format)} (expected ${formatVersion})`);
   }
   if (typeof e.body !== 'string' || typeof e.sha256 !== 'string') throw new CorruptStateError(file, 'missing body or sha256');
@@ -310,7 +324,7 @@ function loadSnapshot(dir: string, disk: StoreDisk): StoreState | null {
   if (actual !== e.sha256) throw new CorruptStateError(file, `checksum mismatch (stored ${e.sha256.slice(0, 12)}…, computed ${actual.slice(0, 12)}…)`);
   let state: StoreState;
   try {
-    state = JSON.parse(e.body) as StoreState;
+    state = upgradeFormat1(JSON.parse(e.body)) as StoreState;
   } catch {
     throw new CorruptStateError(file, 'body passes its checksum but is not JSON');
   }

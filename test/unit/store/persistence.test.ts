@@ -52,6 +52,14 @@ describe('store persistence', () => {
     }
   });
 
+  it('reads a format-1 snapshot and log (member count instead of ids): nothing recorded is dropped on upgrade', () => {
+    const body = JSON.stringify({ ...sample(), epochMembers: 2 });
+    fs.writeFileSync(stateFilePath(dir), JSON.stringify({ format: 1, sha256: createHash('sha256').update(body).digest('hex'), body }));
+    const delta = JSON.stringify({ epoch: 3, epochMembers: 2, version: 8, demoted: false, docs: [['kv', 'b', 'y']], locks: [] });
+    fs.writeFileSync(path.join(dir, 'store.log'), `${createHash('sha256').update(delta).digest('hex')} ${delta}\n`);
+    assert.deepEqual(loadState(dir), { ...sample(), epochMembers: [], version: 8, docs: { kv: { a: 'x', b: 'y' } } });
+  });
+
   it('reports an unknown format', () => {
     fs.writeFileSync(stateFilePath(dir), JSON.stringify({ format: 9, sha256: '', body: '' }));
     assert.throws(() => loadState(dir), /unknown format 9/);
