@@ -4,6 +4,7 @@
  * operator can follow.
  */
 import type { ClusterView, Effects, StoreView } from './env';
+import { fenceProvenInSight, trackFenceSightings, type FenceSighting } from './fence-in-sight';
 import { updateNodeStates, setNodeState } from './node-status';
 import { selectNode, type Preference } from './placement';
 import { compileRules, type CompiledRules } from './rules';
@@ -18,6 +19,8 @@ export interface ManagerMemory {
   lastOnline: Record<string, number>;
   /** Conditions already reported, so a waiting state logs once instead of every round. */
   reported: Record<string, string>;
+  /** Nodes in `fence` seen back in sight (fence-in-sight.ts); only the current master's own rounds count. */
+  fenceSightings: Record<string, FenceSighting>;
   /** Rules compiled for this config, recompiled when config or nodes change. */
   compiled?: { key: string; rules: CompiledRules };
 }
@@ -363,6 +366,9 @@ function nodesToFence(r: Round, s: ServiceStatus): string[] {
 }
 
 function fencing(r: Round): void {
+  trackFenceSightings(r.memory.fenceSightings, {
+    now: r.view.now, storedStates: r.store.managerStatus?.nodeStatus ?? {}, inSight: (n) => isOnline(r, n), timings: r.timings,
+  });
   const waiting = Object.entries(r.status.serviceStatus).filter(([, s]) => s.state === 'fence');
   const lost = new Set(waiting.flatMap(([, s]) => nodesToFence(r, s)));
   for (const [node, state] of Object.entries(r.status.nodeStatus)) if (state === 'fence') lost.add(node);
@@ -376,6 +382,7 @@ function fencing(r: Round): void {
     // Held until no service waits for this node any more: a held lock is the proof of fencing.
     if (r.store.locks[agentLockName(node)]?.holder === r.view.node) {
       fenced.add(node);
+      delete r.memory.reported[`sighted:${node}`];
       if (r.status.nodeStatus[node] === 'fence') {
         r.fx.info(`fencing: acknowledged - got agent lock for node '${node}'`);
         setNodeState(r.status, node, 'unknown', r.fx, 'fenced');
@@ -389,6 +396,11 @@ function fencing(r: Round): void {
     if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
       // Out of sight for a whole lease: even a lock it took unseen in a partition that still
       // believed it was quorate has expired by now, and the node has reset.
+      r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
+    } else if (fenceProvenInSight(r.memory.fenceSightings, node, r.view.now, r.timings)) {
+      // Back in sight with its fence requested long enough that its watchdog must have fired
+      // (fence-in-sight.ts); the store still grants the lock only once it expired here.
+      report(r, `sighted:${node}`, `fencing: node '${node}' is back in sight with its fence requested: its watchdog has fired by now or it runs nothing, taking its agent lock`);
       r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
     }
   }
