@@ -313,7 +313,11 @@ function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
   const chosen = place(r, sid, r.status.serviceStatus[sid]!, preference);
   if (chosen === null) {
     const affinity = r.rules.nodeAffinity.get(sid);
-    if (preference === 'try-next') changeState(r, sid, 'error', {}, 'start failed and no other node may take it');
+    if (preference === 'try-next' && candidates(r).includes(s.node)) {
+      // Every allowed node failed a start, but the count is within max_relocate (checked above):
+      // try again where it is. Safe: a fresh uid on the same node, started under its agent lock.
+      changeState(r, sid, 'started', {}, `start failed on every allowed node (${current.failedNodes!.join(', ')}), retrying on '${s.node}'`);
+    } else if (preference === 'try-next') changeState(r, sid, 'error', {}, 'start failed and no other node may take it');
     else if (affinity?.strict === true && affinity.nodes[s.node] === undefined) {
       changeState(r, sid, 'request_stop', {}, `rule '${affinity.ruleId}' allows no node that is online`);
     }
