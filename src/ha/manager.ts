@@ -150,6 +150,8 @@ function applyCommand(r: Round, c: CrmCommand): string | null {
     case 'enable-node-maintenance':
       if (!r.view.nodes.includes(c.node)) return `'${c.node}' is not a cluster node`;
       if (status.disarm !== null) return 'HA is disarmed';
+      // Not kept for later: a request for a node that is away would take effect whenever it returns.
+      if (!isOnline(r, c.node)) return `${c.node} is not online`;
       status.nodeRequest[c.node] = { maintenance: true };
       return null;
     case 'disable-node-maintenance':
