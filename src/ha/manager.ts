@@ -187,17 +187,18 @@ function syncServiceList(r: Round): void {
     const cfg = resources[sid]!;
     if (cfg.state === 'ignored' || r.status.serviceStatus[sid] !== undefined) continue;
     r.status.uidCounter += 1;
-    const state: ServiceState = cfg.state === 'started' ? 'started' : 'request_stop';
+    const state: ServiceState = cfg.state === 'started' ? 'request_start' : 'request_stop';
     r.status.serviceStatus[sid] = { state, node: cfg.node, uid: `${r.status.master}.${r.status.uidCounter}` };
     r.fx.info(`service '${sid}': added on node '${cfg.node}' as '${state}'`);
   }
 }
 
-const fenceable = new Set<ServiceState>(['started', 'request_stop', 'migrate', 'relocate']);
+const fenceable = new Set<ServiceState>(['started', 'request_stop', 'migrate', 'relocate', 'request_start_balance']);
 
 function needsFence(r: Round, s: ServiceStatus, cfg: ResourceConfig): boolean {
   if (!offlineDelayed(r, s.node)) return false;
-  if (s.state === 'stopped') return cfg.state !== 'disabled' && r.status.nodeStatus[s.node] !== 'maintenance';
+  // A service to start may still run on its lost node like a stopped one (its stop is not confirmed there).
+  if (s.state === 'stopped' || s.state === 'request_start') return cfg.state !== 'disabled' && r.status.nodeStatus[s.node] !== 'maintenance';
   if (s.state === 'started' && r.status.nodeStatus[s.node] === 'maintenance') return false;
   return fenceable.has(s.state);
 }
@@ -210,7 +211,7 @@ function stepService(r: Round, sid: string): void {
   const s = r.status.serviceStatus[sid]!;
   const cfg = r.store.config.resources[sid]!;
   const lrmMode = r.store.lrmStatus[s.node]?.mode;
-  if (lrmMode === 'restart' && ['started', 'stopped', 'request_stop'].includes(s.state)) {
+  if (lrmMode === 'restart' && ['started', 'stopped', 'request_stop', 'request_start'].includes(s.state)) {
     changeState(r, sid, 'freeze', {}, `LRM on '${s.node}' is restarting`);
     return;
   }
@@ -226,9 +227,11 @@ function stepService(r: Round, sid: string): void {
       else if (res !== undefined) changeState(r, sid, 'error', {}, 'stop failed');
       return;
     }
+    case 'request_start': return stepRequestStart(r, sid, s, cfg);
     case 'started': return stepStarted(r, sid, s, cfg);
     case 'migrate':
-    case 'relocate': {
+    case 'relocate':
+    case 'request_start_balance': {
       const res = result(r, s);
       if (res === 'success') {
         const arrived = s.target!;
@@ -267,13 +270,32 @@ function stepStopped(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
     r.fx.info(`service '${sid}': stopped service moved from '${s.node}' to '${move.target}'`);
   }
   if (!wantsStarted(cfg)) return;
-  const current = r.status.serviceStatus[sid]!;
-  const chosen = place(r, sid, current, 'stay');
-  if (chosen === null) {
-    report(r, sid, `service '${sid}': wants to start but no allowed node is online, stays stopped`);
+  changeState(r, sid, 'request_start');
+  stepRequestStart(r, sid, r.status.serviceStatus[sid]!, cfg);
+}
+
+/**
+ * A service to start gets its node: where it is if that is allowed (count-based placement for
+ * now), else a better node. Safe: the service is not running as far as the manager knows, and
+ * a move to a better node goes through its node's LRM (request_start_balance), which refuses
+ * when the service does run there; only a node out of sight is passed over directly, as a
+ * stopped service's was before.
+ */
+function stepRequestStart(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
+  if (!wantsStarted(cfg)) {
+    changeState(r, sid, 'request_stop', {}, `requested ${cfg.state}`);
     return;
   }
-  changeState(r, sid, 'started', { node: chosen }, chosen === current.node ? undefined : `placed on '${chosen}'`);
+  const chosen = place(r, sid, s, 'stay');
+  if (chosen === null) {
+    report(r, sid, `service '${sid}': wants to start but no allowed node is online, waits`);
+  } else if (chosen === s.node) {
+    changeState(r, sid, 'started');
+  } else if (isOnline(r, s.node)) {
+    changeState(r, sid, 'request_start_balance', { target: chosen }, `'${chosen}' is the better node to start on`);
+  } else {
+    changeState(r, sid, 'started', { node: chosen }, `placed on '${chosen}'`);
+  }
 }
 
 function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
@@ -449,7 +471,7 @@ function unfenceable(r: Round, node: string): void {
 
 /** A disarm waits while services are being fenced, recovered or moved; LRMs wait for it too. */
 export function disarmWaits(status: ManagerStatus): boolean {
-  return Object.values(status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate'].includes(s.state));
+  return Object.values(status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate', 'request_start_balance'].includes(s.state));
 }
 
 function disarmProgress(r: Round): void {
@@ -459,7 +481,7 @@ function disarmProgress(r: Round): void {
   if (disarm.mode === 'freeze' && !busy) {
     for (const sid of Object.keys(r.status.serviceStatus).sort()) {
       const s = r.status.serviceStatus[sid]!;
-      if (['started', 'stopped', 'request_stop'].includes(s.state)) changeState(r, sid, 'freeze', {}, 'HA disarmed');
+      if (['started', 'stopped', 'request_stop', 'request_start'].includes(s.state)) changeState(r, sid, 'freeze', {}, 'HA disarmed');
     }
   }
   const online = r.view.nodes.filter((n) => isOnline(r, n));
