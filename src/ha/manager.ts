@@ -119,6 +119,38 @@ export function renderCommand(c: CrmCommand): string {
   }
 }
 
+/** Services kept apart from `sid` that are (or are about to be) on `target`. */
+function apartBlockers(r: Round, sid: string, target: string): string[] {
+  return [...(r.rules.apart.get(sid) ?? [])].filter((p) => {
+    const ps = r.status.serviceStatus[p];
+    return ps !== undefined && (ps.target ?? ps.node) === target && ps.state !== 'stopped' && ps.state !== 'error';
+  });
+}
+
+/**
+ * The running partners of a keep-together set move with the member an operator moves, or
+ * the command is refused: moved alone, the member would be pulled back to its partners. Each
+ * partner moves by its own migrate or relocate (the LRM sends nothing until the target holds
+ * its lock), so no new way for a service to reach a node. Stopped and failed partners count
+ * for no placement and stay; they follow when started.
+ */
+function partnersToMove(r: Round, sid: string, target: string): string[] | string {
+  const moving: string[] = [];
+  for (const p of [...(r.rules.together.get(sid) ?? [])].sort()) {
+    const ps = r.status.serviceStatus[p];
+    if (ps === undefined || ps.state === 'stopped' || ps.state === 'error' || (ps.target ?? ps.node) === target) continue;
+    const why = `keeps together with '${p}', which cannot move to '${target}'`;
+    if (ps.state !== 'started') return `${why} (it is in state '${ps.state}')`;
+    if (r.moves.has(p) || r.stops.has(p)) return `${why} (another command for it is applied in this round)`;
+    const affinity = r.rules.nodeAffinity.get(p);
+    if (affinity?.strict === true && affinity.nodes[target] === undefined) return `${why} (rule '${affinity.ruleId}')`;
+    const blocking = apartBlockers(r, p, target);
+    if (blocking.length > 0) return `${why} (it keeps apart from ${blocking.join(', ')})`;
+    moving.push(p);
+  }
+  return moving;
+}
+
 /** Returns why a command is refused, or null once it is applied or recorded for the service pass. */
 function applyCommand(r: Round, c: CrmCommand): string | null {
   const { status } = r;
@@ -133,12 +165,12 @@ function applyCommand(r: Round, c: CrmCommand): string | null {
       if (!candidates(r).includes(c.target)) return `node '${c.target}' is not online or not accepting services`;
       if (s.node === c.target) return `service '${c.sid}' is already on '${c.target}'`;
       if (s.state !== 'started' && s.state !== 'stopped') return `service '${c.sid}' is in state '${s.state}'`;
-      const blocking = [...(r.rules.apart.get(c.sid) ?? [])].filter((p) => {
-        const ps = status.serviceStatus[p];
-        return ps !== undefined && (ps.target ?? ps.node) === c.target && ps.state !== 'stopped' && ps.state !== 'error';
-      });
+      const blocking = apartBlockers(r, c.sid, c.target);
       if (blocking.length > 0) return `keeps apart from ${blocking.join(', ')} on '${c.target}'`;
-      r.moves.set(c.sid, { cmd: c.cmd, target: c.target });
+      const partners = partnersToMove(r, c.sid, c.target);
+      if (typeof partners === 'string') return partners;
+      for (const sid of [c.sid, ...partners]) r.moves.set(sid, { cmd: c.cmd, target: c.target });
+      if (partners.length > 0) r.fx.info(`keep-together: ${partners.join(', ')} move to '${c.target}' with '${c.sid}'`);
       return null;
     }
     case 'stop': {
