@@ -308,10 +308,11 @@ function stepStopped(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
 
 /**
  * A service to start gets its node: where it is if that is allowed (count-based placement for
- * now), else a better node. Safe: the service is not running as far as the manager knows, and
- * a move to a better node goes through its node's LRM (request_start_balance), which refuses
- * when the service does run there; only a node out of sight is passed over directly, as a
- * stopped service's was before.
+ * now), else a better node. Safe: a move to a better node goes through its node's LRM
+ * (request_start_balance), which refuses when the service does run there. A node out of sight
+ * is never passed over: a partition that still believes it is quorate may start the service
+ * there from its own copy (random schedule seed 11411 did), so the service waits on it until
+ * the node is back or fenced (request_start is fenced like stopped) and recovery moves it.
  */
 function stepRequestStart(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
   if (!wantsStarted(cfg)) {
@@ -326,7 +327,7 @@ function stepRequestStart(r: Round, sid: string, s: ServiceStatus, cfg: Resource
   } else if (isOnline(r, s.node)) {
     changeState(r, sid, 'request_start_balance', { target: chosen }, `'${chosen}' is the better node to start on`);
   } else {
-    changeState(r, sid, 'started', { node: chosen }, `placed on '${chosen}'`);
+    report(r, sid, `service '${sid}': its node '${s.node}' is out of sight, the start waits for it to return or be fenced`);
   }
 }
 
