@@ -117,7 +117,7 @@ export function storeOperatorBackend(
     status: () => ({ ...daemonState(), store: adapter.view(), diskProblem: store.diskProblem }),
 
     async queueCommand(command) {
-      const { nodes } = await writable();
+      const { nodes, members } = await writable();
       switch (command.cmd) {
         case 'migrate':
         case 'relocate':
@@ -128,6 +128,12 @@ export function storeOperatorBackend(
           knownResource(command.sid);
           break;
         case 'enable-node-maintenance':
+          knownNode(command.node, nodes, 'maintenance');
+          // Queued for a node that is away, it would take effect whenever the node returns: refused now instead.
+          if (!members.includes(command.node)) {
+            throw new OperatorRefusedError(`${command.node} is not online (members of this quorate partition: ${members.join(', ')}): maintenance can only be enabled for an online node`);
+          }
+          break;
         case 'disable-node-maintenance':
           knownNode(command.node, nodes, 'maintenance');
           break;

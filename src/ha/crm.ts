@@ -25,7 +25,7 @@ export interface CrmInput {
 }
 
 export function initialCrmState(): CrmState {
-  return { role: 'wait_for_quorum', memory: { lastOnline: {}, reported: {} } };
+  return { role: 'wait_for_quorum', memory: { lastOnline: {}, reported: {}, fenceSightings: {} } };
 }
 
 function setRole(state: CrmState, role: CrmRole, fx: Effects, why: string): void {
@@ -49,7 +49,7 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
   }
   if (!view.quorate) {
     // What it saw before is no proof of anything once it lost sight of the quorate partition.
-    state.memory = { lastOnline: {}, reported: {} };
+    state.memory = { lastOnline: {}, reported: {}, fenceSightings: {} };
     setRole(state, 'wait_for_quorum', fx, 'no quorum');
     return { state, effects: fx.list };
   }
@@ -61,7 +61,7 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
     if (state.role !== 'master') {
       setRole(state, 'master', fx, 'got the manager lock');
       // Last-online times carry over from this node's quorate rounds as a slave; they live in memory only.
-      state.memory = { lastOnline: state.memory.lastOnline, reported: {} };
+      state.memory = { lastOnline: state.memory.lastOnline, reported: {}, fenceSightings: {} };
     }
     fx.push({ kind: 'lock', op: 'renew', lock: managerLockName });
     const before = store.managerStatus ?? emptyManagerStatus(view.node);

@@ -70,7 +70,8 @@ export function reattachedLrmState(): LrmState {
 /** Actions the LRM starts on its own (stopping for a shutdown) carry this uid prefix and report nothing. */
 const localUid = 'local:';
 
-const inactiveStates = new Set(['stopped', 'freeze', 'error']);
+/** Nothing to protect: not running, or waiting for the manager to choose a node to start on. */
+const inactiveStates = new Set(['stopped', 'freeze', 'error', 'request_start']);
 
 interface Step {
   state: LrmState;
@@ -203,8 +204,16 @@ function doWork(step: Step): void {
         else waitForTarget(step, sid, s.uid, s.state, target);
         break;
       }
+      case 'request_start_balance':
+        // Moved while stopped: the target starts it. One that does run here stays (the manager keeps it here).
+        if (!running.has(sid)) record(step, sid, s.uid, 'success');
+        else {
+          step.fx.warn(`'${sid}' already runs here: not moved to '${s.target!}' for its start`);
+          record(step, sid, s.uid, 'error');
+        }
+        break;
       default:
-        break; // error, freeze, fence, recovery: nothing to do here
+        break; // error, freeze, fence, recovery, request_start: nothing to do here
     }
   }
 }

@@ -4,6 +4,7 @@
  * operator can follow.
  */
 import type { ClusterView, Effects, StoreView } from './env';
+import { fenceProvenInSight, trackFenceSightings, type FenceSighting } from './fence-in-sight';
 import { updateNodeStates, setNodeState } from './node-status';
 import { selectNode, type Preference } from './placement';
 import { compileRules, type CompiledRules } from './rules';
@@ -18,6 +19,8 @@ export interface ManagerMemory {
   lastOnline: Record<string, number>;
   /** Conditions already reported, so a waiting state logs once instead of every round. */
   reported: Record<string, string>;
+  /** Nodes in `fence` seen back in sight (fence-in-sight.ts); only the current master's own rounds count. */
+  fenceSightings: Record<string, FenceSighting>;
   /** Rules compiled for this config, recompiled when config or nodes change. */
   compiled?: { key: string; rules: CompiledRules };
 }
@@ -117,6 +120,38 @@ export function renderCommand(c: CrmCommand): string {
   }
 }
 
+/** Services kept apart from `sid` that are (or are about to be) on `target`. */
+function apartBlockers(r: Round, sid: string, target: string): string[] {
+  return [...(r.rules.apart.get(sid) ?? [])].filter((p) => {
+    const ps = r.status.serviceStatus[p];
+    return ps !== undefined && (ps.target ?? ps.node) === target && ps.state !== 'stopped' && ps.state !== 'error';
+  });
+}
+
+/**
+ * The running partners of a keep-together set move with the member an operator moves, or
+ * the command is refused: moved alone, the member would be pulled back to its partners. Each
+ * partner moves by its own migrate or relocate (the LRM sends nothing until the target holds
+ * its lock), so no new way for a service to reach a node. Stopped and failed partners count
+ * for no placement and stay; they follow when started.
+ */
+function partnersToMove(r: Round, sid: string, target: string): string[] | string {
+  const moving: string[] = [];
+  for (const p of [...(r.rules.together.get(sid) ?? [])].sort()) {
+    const ps = r.status.serviceStatus[p];
+    if (ps === undefined || ps.state === 'stopped' || ps.state === 'error' || (ps.target ?? ps.node) === target) continue;
+    const why = `keeps together with '${p}', which cannot move to '${target}'`;
+    if (ps.state !== 'started') return `${why} (it is in state '${ps.state}')`;
+    if (r.moves.has(p) || r.stops.has(p)) return `${why} (another command for it is applied in this round)`;
+    const affinity = r.rules.nodeAffinity.get(p);
+    if (affinity?.strict === true && affinity.nodes[target] === undefined) return `${why} (rule '${affinity.ruleId}')`;
+    const blocking = apartBlockers(r, p, target);
+    if (blocking.length > 0) return `${why} (it keeps apart from ${blocking.join(', ')})`;
+    moving.push(p);
+  }
+  return moving;
+}
+
 /** Returns why a command is refused, or null once it is applied or recorded for the service pass. */
 function applyCommand(r: Round, c: CrmCommand): string | null {
   const { status } = r;
@@ -131,12 +166,12 @@ function applyCommand(r: Round, c: CrmCommand): string | null {
       if (!candidates(r).includes(c.target)) return `node '${c.target}' is not online or not accepting services`;
       if (s.node === c.target) return `service '${c.sid}' is already on '${c.target}'`;
       if (s.state !== 'started' && s.state !== 'stopped') return `service '${c.sid}' is in state '${s.state}'`;
-      const blocking = [...(r.rules.apart.get(c.sid) ?? [])].filter((p) => {
-        const ps = status.serviceStatus[p];
-        return ps !== undefined && (ps.target ?? ps.node) === c.target && ps.state !== 'stopped' && ps.state !== 'error';
-      });
+      const blocking = apartBlockers(r, c.sid, c.target);
       if (blocking.length > 0) return `keeps apart from ${blocking.join(', ')} on '${c.target}'`;
-      r.moves.set(c.sid, { cmd: c.cmd, target: c.target });
+      const partners = partnersToMove(r, c.sid, c.target);
+      if (typeof partners === 'string') return partners;
+      for (const sid of [c.sid, ...partners]) r.moves.set(sid, { cmd: c.cmd, target: c.target });
+      if (partners.length > 0) r.fx.info(`keep-together: ${partners.join(', ')} move to '${c.target}' with '${c.sid}'`);
       return null;
     }
     case 'stop': {
@@ -148,6 +183,8 @@ function applyCommand(r: Round, c: CrmCommand): string | null {
     case 'enable-node-maintenance':
       if (!r.view.nodes.includes(c.node)) return `'${c.node}' is not a cluster node`;
       if (status.disarm !== null) return 'HA is disarmed';
+      // Not kept for later: a request for a node that is away would take effect whenever it returns.
+      if (!isOnline(r, c.node)) return `${c.node} is not online`;
       status.nodeRequest[c.node] = { maintenance: true };
       return null;
     case 'disable-node-maintenance':
@@ -183,17 +220,18 @@ function syncServiceList(r: Round): void {
     const cfg = resources[sid]!;
     if (cfg.state === 'ignored' || r.status.serviceStatus[sid] !== undefined) continue;
     r.status.uidCounter += 1;
-    const state: ServiceState = cfg.state === 'started' ? 'started' : 'request_stop';
+    const state: ServiceState = cfg.state === 'started' ? 'request_start' : 'request_stop';
     r.status.serviceStatus[sid] = { state, node: cfg.node, uid: `${r.status.master}.${r.status.uidCounter}` };
     r.fx.info(`service '${sid}': added on node '${cfg.node}' as '${state}'`);
   }
 }
 
-const fenceable = new Set<ServiceState>(['started', 'request_stop', 'migrate', 'relocate']);
+const fenceable = new Set<ServiceState>(['started', 'request_stop', 'migrate', 'relocate', 'request_start_balance']);
 
 function needsFence(r: Round, s: ServiceStatus, cfg: ResourceConfig): boolean {
   if (!offlineDelayed(r, s.node)) return false;
-  if (s.state === 'stopped') return cfg.state !== 'disabled' && r.status.nodeStatus[s.node] !== 'maintenance';
+  // A service to start may still run on its lost node like a stopped one (its stop is not confirmed there).
+  if (s.state === 'stopped' || s.state === 'request_start') return cfg.state !== 'disabled' && r.status.nodeStatus[s.node] !== 'maintenance';
   if (s.state === 'started' && r.status.nodeStatus[s.node] === 'maintenance') return false;
   return fenceable.has(s.state);
 }
@@ -206,7 +244,7 @@ function stepService(r: Round, sid: string): void {
   const s = r.status.serviceStatus[sid]!;
   const cfg = r.store.config.resources[sid]!;
   const lrmMode = r.store.lrmStatus[s.node]?.mode;
-  if (lrmMode === 'restart' && ['started', 'stopped', 'request_stop'].includes(s.state)) {
+  if (lrmMode === 'restart' && ['started', 'stopped', 'request_stop', 'request_start'].includes(s.state)) {
     changeState(r, sid, 'freeze', {}, `LRM on '${s.node}' is restarting`);
     return;
   }
@@ -222,9 +260,11 @@ function stepService(r: Round, sid: string): void {
       else if (res !== undefined) changeState(r, sid, 'error', {}, 'stop failed');
       return;
     }
+    case 'request_start': return stepRequestStart(r, sid, s, cfg);
     case 'started': return stepStarted(r, sid, s, cfg);
     case 'migrate':
-    case 'relocate': {
+    case 'relocate':
+    case 'request_start_balance': {
       const res = result(r, s);
       if (res === 'success') {
         const arrived = s.target!;
@@ -263,13 +303,33 @@ function stepStopped(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
     r.fx.info(`service '${sid}': stopped service moved from '${s.node}' to '${move.target}'`);
   }
   if (!wantsStarted(cfg)) return;
-  const current = r.status.serviceStatus[sid]!;
-  const chosen = place(r, sid, current, 'stay');
-  if (chosen === null) {
-    report(r, sid, `service '${sid}': wants to start but no allowed node is online, stays stopped`);
+  changeState(r, sid, 'request_start');
+  stepRequestStart(r, sid, r.status.serviceStatus[sid]!, cfg);
+}
+
+/**
+ * A service to start gets its node: where it is if that is allowed (count-based placement for
+ * now), else a better node. Safe: a move to a better node goes through its node's LRM
+ * (request_start_balance), which refuses when the service does run there. A node out of sight
+ * is never passed over: a partition that still believes it is quorate may start the service
+ * there from its own copy (random schedule seed 11411 did), so the service waits on it until
+ * the node is back or fenced (request_start is fenced like stopped) and recovery moves it.
+ */
+function stepRequestStart(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
+  if (!wantsStarted(cfg)) {
+    changeState(r, sid, 'request_stop', {}, `requested ${cfg.state}`);
     return;
   }
-  changeState(r, sid, 'started', { node: chosen }, chosen === current.node ? undefined : `placed on '${chosen}'`);
+  const chosen = place(r, sid, s, 'stay');
+  if (chosen === null) {
+    report(r, sid, `service '${sid}': wants to start but no allowed node is online, waits`);
+  } else if (chosen === s.node) {
+    changeState(r, sid, 'started');
+  } else if (isOnline(r, s.node)) {
+    changeState(r, sid, 'request_start_balance', { target: chosen }, `'${chosen}' is the better node to start on`);
+  } else {
+    report(r, sid, `service '${sid}': its node '${s.node}' is out of sight, the start waits for it to return or be fenced`);
+  }
 }
 
 function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfig): void {
@@ -311,7 +371,11 @@ function stepStarted(r: Round, sid: string, s: ServiceStatus, cfg: ResourceConfi
   const chosen = place(r, sid, r.status.serviceStatus[sid]!, preference);
   if (chosen === null) {
     const affinity = r.rules.nodeAffinity.get(sid);
-    if (preference === 'try-next') changeState(r, sid, 'error', {}, 'start failed and no other node may take it');
+    if (preference === 'try-next' && candidates(r).includes(s.node)) {
+      // Every allowed node failed a start, but the count is within max_relocate (checked above):
+      // try again where it is. Safe: a fresh uid on the same node, started under its agent lock.
+      changeState(r, sid, 'started', {}, `start failed on every allowed node (${current.failedNodes!.join(', ')}), retrying on '${s.node}'`);
+    } else if (preference === 'try-next') changeState(r, sid, 'error', {}, 'start failed and no other node may take it');
     else if (affinity?.strict === true && affinity.nodes[s.node] === undefined) {
       changeState(r, sid, 'request_stop', {}, `rule '${affinity.ruleId}' allows no node that is online`);
     }
@@ -364,6 +428,9 @@ function nodesToFence(r: Round, s: ServiceStatus): string[] {
 }
 
 function fencing(r: Round): void {
+  trackFenceSightings(r.memory.fenceSightings, {
+    now: r.view.now, storedStates: r.store.managerStatus?.nodeStatus ?? {}, inSight: (n) => isOnline(r, n), timings: r.timings,
+  });
   const waiting = Object.entries(r.status.serviceStatus).filter(([, s]) => s.state === 'fence');
   const lost = new Set(waiting.flatMap(([, s]) => nodesToFence(r, s)));
   for (const [node, state] of Object.entries(r.status.nodeStatus)) if (state === 'fence') lost.add(node);
@@ -377,6 +444,7 @@ function fencing(r: Round): void {
     // Held until no service waits for this node any more: a held lock is the proof of fencing.
     if (r.store.locks[agentLockName(node)]?.holder === r.view.node) {
       fenced.add(node);
+      delete r.memory.reported[`sighted:${node}`];
       if (r.status.nodeStatus[node] === 'fence') {
         r.fx.info(`fencing: acknowledged - got agent lock for node '${node}'`);
         setNodeState(r.status, node, 'unknown', r.fx, 'fenced');
@@ -390,6 +458,11 @@ function fencing(r: Round): void {
     if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
       // Out of sight for a whole lease: even a lock it took unseen in a partition that still
       // believed it was quorate has expired by now, and the node has reset.
+      r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
+    } else if (fenceProvenInSight(r.memory.fenceSightings, node, r.view.now, r.timings)) {
+      // Back in sight with its fence requested long enough that its watchdog must have fired
+      // (fence-in-sight.ts); the store still grants the lock only once it expired here.
+      report(r, `sighted:${node}`, `fencing: node '${node}' is back in sight with its fence requested: its watchdog has fired by now or it runs nothing, taking its agent lock`);
       r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
     }
   }
@@ -432,7 +505,7 @@ function unfenceable(r: Round, node: string): void {
 
 /** A disarm waits while services are being fenced, recovered or moved; LRMs wait for it too. */
 export function disarmWaits(status: ManagerStatus): boolean {
-  return Object.values(status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate'].includes(s.state));
+  return Object.values(status.serviceStatus).some((s) => ['fence', 'recovery', 'migrate', 'relocate', 'request_start_balance'].includes(s.state));
 }
 
 function disarmProgress(r: Round): void {
@@ -442,7 +515,7 @@ function disarmProgress(r: Round): void {
   if (disarm.mode === 'freeze' && !busy) {
     for (const sid of Object.keys(r.status.serviceStatus).sort()) {
       const s = r.status.serviceStatus[sid]!;
-      if (['started', 'stopped', 'request_stop'].includes(s.state)) changeState(r, sid, 'freeze', {}, 'HA disarmed');
+      if (['started', 'stopped', 'request_stop', 'request_start'].includes(s.state)) changeState(r, sid, 'freeze', {}, 'HA disarmed');
     }
   }
   const online = r.view.nodes.filter((n) => isOnline(r, n));

@@ -84,7 +84,8 @@ export interface SafetyBound {
  * The same L also covers locks the quorate side never saw: a cut-off node that still believes it
  * is quorate may take its lock inside its own partition. The master therefore takes a lost
  * node's lock only after the lease expired in its own copy AND the node has been out of its
- * sight for L (manager.ts, fencing).
+ * sight for L (manager.ts, fencing), or, for a node back in sight, once it was seen with its
+ * fence stored long enough that it must have stopped feeding and reset (fence-in-sight.ts).
  */
 export function checkSafetyBound(t: HaTimings): SafetyBound {
   const terms: SafetyTerm[] = [

@@ -3,9 +3,14 @@
  * JSON-able data: the store replicates them, the CRM and LRM read them as input.
  */
 
-/** What the manager is doing with a service right now. */
+/**
+ * What the manager is doing with a service right now. `request_start`: it is to start and waits
+ * for a node to be chosen; `request_start_balance`: it starts on a better node than the one it
+ * is on (`target`), moved there while stopped.
+ */
 export type ServiceState =
-  | 'stopped' | 'request_stop' | 'started' | 'fence' | 'recovery' | 'freeze' | 'migrate' | 'relocate' | 'error';
+  | 'stopped' | 'request_stop' | 'request_start' | 'request_start_balance' | 'started' | 'fence' | 'recovery' | 'freeze'
+  | 'migrate' | 'relocate' | 'error';
 
 /** What the operator asked for in the resource config. `ignored` takes the service out of HA. */
 export type RequestedState = 'started' | 'stopped' | 'disabled' | 'ignored';

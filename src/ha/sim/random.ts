@@ -49,6 +49,8 @@ export function generateSchedule(seed: number): GeneratedSchedule {
   const config = {
     nodes, arbiter, resources, rules, drivers,
     shutdownPolicy: pick(['conditional', 'freeze', 'failover', 'migrate'] as const),
+    // Short fence delays too: a node then comes back in sight while its services wait in fence.
+    timings: { fenceDelayMs: int(1, 8) * 1000 },
     detectMs: int(1, 3) * 1000,
     // Honest but adversarial: up to the Q_stale the timings promise.
     staleMs: int(0, defaultTimings.quorumStaleMs / 1000) * 1000,

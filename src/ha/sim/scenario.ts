@@ -190,15 +190,23 @@ export function parseConfig(raw: unknown): ScenarioConfig {
   const poweredOff = (Array.isArray(raw.poweredOff) ? raw.poweredOff : []).map((n, i) => str(n, `config.poweredOff[${i}]`));
   const running: Record<string, string> = {};
   for (const [sid, node] of Object.entries(isObject(raw.running) ? raw.running : {})) running[sid] = str(node, `config.running['${sid}']`);
+  const unsafe = bool(raw.unsafe, 'config.unsafe', false);
+  const detectMs = int(raw.detectMs, 'config.detectMs', 2000);
+  const staleMs = int(raw.staleMs, 'config.staleMs', 5000);
+  // What the timings promise about the cluster (the HA core relies on it, fence-in-sight.ts too):
+  // a cut-off node believes it is quorate, and membership takes to notice, at most Q_stale.
+  for (const [what, ms] of [['detectMs', detectMs], ['staleMs', staleMs]] as const) {
+    if (!unsafe && ms > timings.quorumStaleMs) throw new ScenarioError(`config.${what} ${ms} exceeds the timings' quorumStaleMs ${timings.quorumStaleMs} (set unsafe to mean it)`);
+  }
   return {
     nodes, arbiter: bool(raw.arbiter, 'config.arbiter', false), timings,
     shutdownPolicy: oneOf(raw.shutdownPolicy, ['conditional', 'freeze', 'failover', 'migrate'] as const, 'config.shutdownPolicy', 'conditional'),
     resources, groups, rules, drivers, poweredOff, running,
-    detectMs: int(raw.detectMs, 'config.detectMs', 2000),
-    staleMs: int(raw.staleMs, 'config.staleMs', 5000),
+    detectMs,
+    staleMs,
     rebootMs: int(raw.rebootMs, 'config.rebootMs', 20000),
     settleMs: int(raw.settleMs, 'config.settleMs', 60000),
-    unsafe: bool(raw.unsafe, 'config.unsafe', false),
+    unsafe,
   };
 }
 

@@ -204,7 +204,7 @@ export class Simulator {
 
   private startAction(node: SimNode, op: DriverOp, sid: string, uid: string, target?: string): void {
     const life = node.life;
-    const destination = op === 'start' ? node.name : op === 'stop' ? null : target!;
+    const destination = op === 'start' ? node.name : op === 'migrate' ? target! : null;
     if (destination !== null) this.checkMayStart(sid, destination);
     this.schedule(this.now + this.cfg.timings.roundMs, () => {
       if (node.life !== life || !this.hw.powered.has(node.name)) return;
@@ -228,7 +228,9 @@ export class Simulator {
       this.arrive(sid, node);
       return true;
     }
-    if (op === 'stop') {
+    // A relocation stops the service here, as the daemon's resource runner does; the target's
+    // LRM starts it once the manager moved it there (and that start may fail like any other).
+    if (op === 'stop' || op === 'relocate') {
       if (!where.has(node)) return true;
       if (this.scriptedFailure(sid, node, 'failStop')) return false;
       where.delete(node);

@@ -17,6 +17,8 @@ export class OperatorHarness {
   readonly socketPath = join(this.dir, 'run', 'quorate.sock');
   /** What the fake daemon state reports; tests flip it to see refusals. */
   quorate = true;
+  /** Nodes the fake daemon state leaves out of its partition's members (up in the store all the same). */
+  readonly away = new Set<string>();
   readonly logs: string[] = [];
   private server: OperatorServer | null = null;
   private pump: NodeJS.Timeout | null = null;
@@ -43,7 +45,7 @@ export class OperatorHarness {
   backend(id: number, validateParams?: ParamsValidator): OperatorBackend {
     const nodes = this.cluster.up().map((s) => `node${s.nodeId}`).sort();
     const state = (): DaemonState => ({
-      node: `node${id}`, quorate: this.quorate, members: nodes, nodes,
+      node: `node${id}`, quorate: this.quorate, members: nodes.filter((n) => !this.away.has(n)), nodes,
       crm: { role: 'slave' }, lrm: { state: 'wait_for_agent_lock', mode: 'active' }, watchdog: 'disarmed',
     });
     return storeOperatorBackend(this.cluster.node(id), this.adapter(id), state, { settleMs: 1_000, ...(validateParams === undefined ? {} : { validateParams }) });

@@ -120,6 +120,15 @@ describe('operator socket: server, client and backend over the store on the simu
     assert.ok(h.adapter(2).view().config.resources['vm:100'] !== undefined);
   });
 
+  it('refuses maintenance for a node that is not online instead of queueing it', async () => {
+    h.away.add('node2');
+    await rejectsWith(sendCommand({ cmd: 'enable-node-maintenance', node: 'node2' }, opts()), 'refused', /^node2 is not online \(members of this quorate partition: node1\)/);
+    assert.deepEqual(h.adapter(1).view().commands, []);
+    assert.equal(await sendCommand({ cmd: 'disable-node-maintenance', node: 'node2' }, opts()), 1);
+    h.away.clear();
+    assert.equal(await sendCommand({ cmd: 'enable-node-maintenance', node: 'node2' }, opts()), 2);
+  });
+
   it('waits for quorum to come back for a moment before refusing', async () => {
     h.quorate = false;
     setTimeout(() => { h.quorate = true; }, 20);

@@ -42,6 +42,8 @@ describe('HA simulator', () => {
     assert.throws(() => parseCommands('1 explode node1'), /unknown verb 'explode'/);
     assert.throws(() => parseConfig({ nodes: ['node1'], resources: { 'vm:1': { node: 'node9' } } }), /unknown node 'node9'/);
     assert.throws(() => parseConfig({ nodes: ['node1'], bogus: 1 }), ScenarioError);
+    assert.throws(() => parseConfig({ nodes: ['node1'], detectMs: 7000 }), /config.detectMs 7000 exceeds the timings' quorumStaleMs 6000/);
+    assert.throws(() => parseConfig({ nodes: ['node1'], staleMs: 6001 }), /config.staleMs 6001 exceeds/);
   });
 
   describe('quorate sim (CLI)', () => {
