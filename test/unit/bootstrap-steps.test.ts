@@ -12,7 +12,7 @@ const scripts = join(__dirname, '..', '..', '..', 'scripts');
 const steps = join(scripts, 'bootstrap-steps.sh');
 
 function bash(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', `source ${steps}\n${script}`], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['--norc', '-euo', 'pipefail', '-c', `source ${steps}\n${script}`], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,7 +72,7 @@ describe('bootstrap.sh with its installers faked (a scratch checkout, not this o
   });
   afterEach(() => scratch.remove());
 
-  const bootstrap = () => spawnSync('bash', [scratch.script], {
+  const bootstrap = () => spawnSync('bash', ['--norc', scratch.script], {
     encoding: 'utf8', env: { ...process.env, PATH: `${scratch.bin}:${process.env.PATH ?? ''}` },
   });
 
