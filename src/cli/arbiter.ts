@@ -7,7 +7,10 @@ import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsF
 import { ArbiterIpcServer, queryArbiter } from '../qdevice/arbiter/ipc';
 import type { ArbiterStatus } from '../qdevice/arbiter/status';
 import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
+import { watchForStalls } from '../daemon/stall-watch';
+import { arbiterMetrics } from '../metrics/arbiter-metrics';
 import { createLogger } from '../util/logger';
+import { addMetricsOptions, metricsListenOption, serveMetricsOption } from './metrics-option';
 import { shownFile, withInputFile } from './cert-io';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
@@ -29,7 +32,8 @@ async function fetchStatus(socket: string): Promise<ArbiterStatus> {
   return JSON.parse(answer.text) as ArbiterStatus;
 }
 
-async function runArbiter(opts: Record<string, string | undefined>): Promise<void> {
+async function runArbiter(opts: Record<string, string | undefined> & { metrics: string | false }): Promise<void> {
+  const listen = metricsListenOption(opts.metrics);
   let config;
   try {
     config = loadArbiterConfig(opts.config, {
@@ -54,6 +58,9 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
   const server = await startArbiter(settings, log, material).catch((err: Error) => {
     throw new CliError(`cannot listen on [${settings.host}]:${settings.port}: ${err.message}`, exitCodes.unavailable);
   });
+  const metrics = listen === null ? null : arbiterMetrics(server.core);
+  const stopStallWatch = watchForStalls(log, metrics?.stalled);
+  const metricsServer = await serveMetricsOption(listen, () => metrics!.registry, log);
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
   let stopping = false;
@@ -61,6 +68,8 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
     if (stopping) return;
     stopping = true;
     log.info('arbiter stopping');
+    stopStallWatch();
+    await metricsServer?.close();
     await ipc.close();
     await server.close();
     resolveStopped();
@@ -77,7 +86,7 @@ export function registerArbiterCommands(program: Command): void {
   const arbiter = program.command('arbiter').description('the quorum arbiter (a corosync-qnetd compatible third vote)');
   const socketOption = () => new Option('-p, --socket <path>', 'status socket of the arbiter').default(DEFAULT_STATUS_SOCKET);
 
-  arbiter.command('run')
+  addMetricsOptions(arbiter.command('run')
     .description('run the arbiter service in the foreground')
     .option('-c, --config <file>', 'JSON configuration file')
     .option('-l, --listen <address>', 'listen address (default "::", IPv4 and IPv6)')
@@ -85,8 +94,8 @@ export function registerArbiterCommands(program: Command): void {
     .option('--tls <mode>', 'off, on or required')
     .option('--status-socket <path>', 'unix socket for status and list')
     .option('--cert-dir <dir>', 'directory made by "quorate arbiter certs init" (server.crt, server.key, ca.crt)')
-    .option('--log-level <level>', 'error, warn, info or debug')
-    .action(async (opts: Record<string, string | undefined>) => runArbiter(opts));
+    .option('--log-level <level>', 'error, warn, info or debug'), 'arbiter')
+    .action(async (opts: Record<string, string | undefined> & { metrics: string | false }) => runArbiter(opts));
 
   arbiter.command('status')
     .description('arbiter address, TLS mode, connected clients and clusters')

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { muxMetrics } from '../metrics/mux-metrics';
+import { watchForStalls } from '../daemon/stall-watch';
 import { createLogger } from '../util/logger';
+import { addMetricsOptions, metricsListenOption, serveMetricsOption } from './metrics-option';
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
 import { openKernelWatchdog } from '../watchdog/kernel-device';
@@ -16,6 +19,7 @@ interface MuxCommandOptions {
   device: string;
   module: string;
   labTimer?: string;
+  metrics: string | false;
 }
 
 function parseTimeoutSeconds(text: string): number {
@@ -46,7 +50,7 @@ function renderStatus(status: MuxStatus): string {
 }
 
 export function registerWatchdogCommands(program: Command): void {
-  program
+  addMetricsOptions(program
     .command('watchdog-mux')
     .description('run the watchdog multiplexer: owns the device, feeds it only after fresh check-ins of every lease')
     .option('--socket <path>', 'unix socket for clients (root only)', defaultMuxSocketPath)
@@ -54,11 +58,12 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--timeout <seconds>', 'device timeout to ask for (the one in force is read back)', '10')
     .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
     .option('--module <name>', 'driver to load when the device is missing', 'softdog')
-    .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
+    .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device"), 'watchdog-mux')
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
       const timeoutSeconds = parseTimeoutSeconds(options.timeout);
       const device = deviceOpener(options);
+      const listen = metricsListenOption(options.metrics);
       let mux;
       try {
         mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log });
@@ -66,8 +71,13 @@ export function registerWatchdogCommands(program: Command): void {
         throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
       }
       const running = mux;
+      const metrics = listen === null ? null : muxMetrics(() => running.core.status());
+      const stopStallWatch = watchForStalls(log, metrics?.stalled);
+      const server = await serveMetricsOption(listen, () => metrics!.registry, log);
       await new Promise<void>((resolve) => {
         const stop = () => {
+          stopStallWatch();
+          void server?.close();
           void stopWatchdogMux(running, log).then((code) => {
             process.exitCode = code;
             resolve();

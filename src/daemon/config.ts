@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { defaultTimings, type HaTimings } from '../ha/timings';
+import { defaultMetricsPorts, parseMetricsListen } from '../metrics/listen';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
@@ -17,6 +18,7 @@ export interface DaemonConfig {
   watchdog: { socket: string };
   store: { dir: string };
   operator: { socket: string };
+  metrics: { enabled: boolean; listen: string };
   qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
   drivers: {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
@@ -96,6 +98,16 @@ function schema() {
     watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    metrics: {
+      enabled: { doc: 'serve Prometheus metrics over HTTP', format: Boolean, default: true },
+      listen: {
+        doc: 'HOST:PORT of the /metrics endpoint (loopback by default)',
+        default: `127.0.0.1:${defaultMetricsPorts.daemon}`,
+        format: (value: unknown): void => {
+          parseMetricsListen(String(value), 'value');
+        },
+      },
+    },
     qdevice: {
       mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
       voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change; 0: 1.2 × quorum.device.timeout + 1 s", 0),

@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type winston from 'winston';
 import type { ArbiterClient } from './client';
-import type { TlsHooks } from './core';
+import type { ArbiterCore, TlsHooks } from './core';
 import type { Connection } from './server';
 
 /** PEM material of the arbiter: its certificate (CN "Qnetd Server"), key, and the CA of the clusters. */
@@ -57,7 +57,8 @@ export class ArbiterTls implements TlsHooks {
   private readonly context: tls.SecureContext;
   private readonly connections = new Map<ArbiterClient, { conn: Connection; socket: tls.TLSSocket | null }>();
 
-  constructor(material: ArbiterTlsMaterial, private readonly clientCertRequired: boolean, private readonly log: winston.Logger) {
+  /** `core` hears of every handshake (its observer counts them). */
+  constructor(material: ArbiterTlsMaterial, private readonly clientCertRequired: boolean, private readonly log: winston.Logger, private readonly core?: ArbiterCore) {
     this.context = tls.createSecureContext({ cert: material.cert, key: material.key, ca: material.ca });
   }
 
@@ -76,7 +77,15 @@ export class ArbiterTls implements TlsHooks {
       requestCert: this.clientCertRequired,
       rejectUnauthorized: this.clientCertRequired,
     });
-    socket.on('secure', () => this.log.debug('TLS established', { client: client.address, protocol: socket.getProtocol() }));
+    let secure = false;
+    socket.on('secure', () => {
+      secure = true;
+      this.core?.observer.tlsHandshake(true);
+      this.log.debug('TLS established', { client: client.address, protocol: socket.getProtocol() });
+    });
+    socket.once('close', () => {
+      if (!secure) this.core?.observer.tlsHandshake(false);
+    });
     entry.socket = socket;
     client.tlsStarted = true;
     client.tlsPeerCertificateVerified = false;

@@ -1,0 +1,51 @@
+/**
+ * Follows the manager status a node replicates and tells when a service lost with its node runs
+ * again elsewhere. A failover counts from the lost node's last lock renewal (its agent lock's
+ * age when the manager marks the service `fence`: close to the fault itself) to the replica
+ * showing the service running on another node; a recovery from the service entering `recovery`
+ * (its node fenced, its lock taken) to the same moment. Every node follows, only the master
+ * reports, so a cluster counts each failover once.
+ */
+import type { LockView, ManagerStatus } from '../ha/types';
+import { agentLockName } from '../ha/types';
+
+export interface FailoverObserver {
+  failover(seconds: number): void;
+  recovery(seconds: number): void;
+}
+
+interface Lost {
+  from: string;
+  /** Monotonic ms: the lost node's last renewal as this replica saw it. */
+  lostAt: number;
+  /** Monotonic ms the service entered `recovery`, once it did. */
+  recoveryAt: number | null;
+}
+
+export class FailoverTracker {
+  private readonly lost = new Map<string, Lost>();
+
+  constructor(private readonly observer: FailoverObserver) {}
+
+  /** One look at the replica at monotonic `now`; `master`: this node is the manager now. */
+  update(status: ManagerStatus | null, locks: Record<string, LockView>, master: boolean, now: number): void {
+    const services = status?.serviceStatus ?? {};
+    for (const sid of this.lost.keys()) if (services[sid] === undefined) this.lost.delete(sid);
+    for (const [sid, service] of Object.entries(services)) {
+      const lost = this.lost.get(sid);
+      if (service.state === 'fence' && lost === undefined) {
+        this.lost.set(sid, { from: service.node, lostAt: now - (locks[agentLockName(service.node)]?.ageMs ?? 0), recoveryAt: null });
+      } else if (service.state === 'recovery' && lost !== undefined && lost.recoveryAt === null) {
+        lost.recoveryAt = now;
+      } else if (service.state === 'started' && service.running === true && lost !== undefined && service.node !== lost.from) {
+        this.lost.delete(sid);
+        if (!master) continue;
+        this.observer.failover((now - lost.lostAt) / 1000);
+        if (lost.recoveryAt !== null) this.observer.recovery((now - lost.recoveryAt) / 1000);
+      } else if (lost !== undefined && (!['fence', 'recovery', 'started'].includes(service.state) || (service.state === 'started' && service.node === lost.from))) {
+        // Stopped, in error or back on its own node (which came back): not a failover any more.
+        this.lost.delete(sid);
+      }
+    }
+  }
+}
