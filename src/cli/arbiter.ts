@@ -10,7 +10,8 @@ import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
 import { watchForStalls } from '../daemon/stall-watch';
 import { arbiterMetrics } from '../metrics/arbiter-metrics';
 import { createLogger } from '../util/logger';
-import { addMetricsOptions, metricsListenOption, serveMetricsOption } from './metrics-option';
+import { serveMetrics } from '../metrics/http-server';
+import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { shownFile, withInputFile } from './cert-io';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
@@ -60,7 +61,7 @@ async function runArbiter(opts: Record<string, string | undefined> & { metrics: 
   });
   const metrics = listen === null ? null : arbiterMetrics(server.core);
   const stopStallWatch = watchForStalls(log, metrics?.stalled);
-  const metricsServer = await serveMetricsOption(listen, () => metrics!.registry, log);
+  const metricsServer = metrics === null || listen === null ? null : await serveMetrics(metrics.registry, listen, log);
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
   let stopping = false;

@@ -3,8 +3,6 @@
  * daemon reads the same from its config file): where /metrics is served, loopback by default.
  */
 import type { Command } from 'commander';
-import type { Registry } from 'prom-client';
-import { startMetricsServer, type MetricsServer } from '../metrics/http-server';
 import { defaultMetricsPorts, MetricsListenError, parseMetricsListen } from '../metrics/listen';
 import { CliError, exitCodes } from './errors';
 
@@ -22,16 +20,5 @@ export function metricsListenOption(value: string | false) {
   } catch (err) {
     if (err instanceof MetricsListenError) throw new CliError(err.message, exitCodes.usage);
     throw err;
-  }
-}
-
-export async function serveMetricsOption(
-  listen: ReturnType<typeof metricsListenOption>, registry: () => Registry, log: { info(m: string): void; warn(m: string): void },
-): Promise<MetricsServer | null> {
-  if (listen === null) return null;
-  try {
-    return await startMetricsServer(registry(), listen, log);
-  } catch (err) {
-    throw new CliError(`cannot serve metrics on ${listen.host}:${listen.port}: ${err instanceof Error ? err.message : String(err)}`, exitCodes.unavailable);
   }
 }

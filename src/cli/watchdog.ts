@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { muxMetrics } from '../metrics/mux-metrics';
 import { watchForStalls } from '../daemon/stall-watch';
 import { createLogger } from '../util/logger';
-import { addMetricsOptions, metricsListenOption, serveMetricsOption } from './metrics-option';
+import { serveMetrics } from '../metrics/http-server';
+import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
 import { openKernelWatchdog } from '../watchdog/kernel-device';
@@ -73,7 +74,7 @@ export function registerWatchdogCommands(program: Command): void {
       const running = mux;
       const metrics = listen === null ? null : muxMetrics(() => running.core.status());
       const stopStallWatch = watchForStalls(log, metrics?.stalled);
-      const server = await serveMetricsOption(listen, () => metrics!.registry, log);
+      const server = metrics === null || listen === null ? null : await serveMetrics(metrics.registry, listen, log);
       await new Promise<void>((resolve) => {
         const stop = () => {
           stopStallWatch();

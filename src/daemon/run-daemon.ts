@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { daemonMetrics } from '../metrics/daemon-metrics';
-import { startMetricsServer } from '../metrics/http-server';
+import { serveMetrics } from '../metrics/http-server';
 import { parseMetricsListen } from '../metrics/listen';
 import { Cmap } from '../native/cmap';
 import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice, type QuorumDevice } from '../qdevice/client';
@@ -108,8 +108,8 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
         membership, self: () => daemon.self(), storeView: () => adapter.view(), storeStatus: () => store.status(),
         onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now,
       }));
-      const server = await startMetricsServer(metrics.registry, parseMetricsListen(config.metrics.listen), log);
-      closers.push(() => void server.close());
+      const server = await serveMetrics(metrics.registry, parseMetricsListen(config.metrics.listen), log);
+      closers.push(() => void server?.close());
     }
     await daemon.start();
     const daemonState = () => {

@@ -15,6 +15,20 @@ export interface MetricsServer {
 interface MetricsLog {
   info(message: string): void;
   warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Like startMetricsServer, but a port that cannot be had is an error line, not a stop: a node
+ * that keeps its services without /metrics is better off than one that refuses to run.
+ */
+export async function serveMetrics(registry: Registry, listen: MetricsListen, log: MetricsLog): Promise<MetricsServer | null> {
+  try {
+    return await startMetricsServer(registry, listen, log);
+  } catch (err) {
+    log.error(`metrics: cannot serve on ${listen.host}:${listen.port} (${err instanceof Error ? err.message : String(err)}); running without /metrics`);
+    return null;
+  }
 }
 
 export function startMetricsServer(registry: Registry, listen: MetricsListen, log: MetricsLog): Promise<MetricsServer> {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { StoreView } from '../../../src/ha/env';
 import { arbiterMetrics } from '../../../src/metrics/arbiter-metrics';
 import { daemonMetrics } from '../../../src/metrics/daemon-metrics';
-import { startMetricsServer, type MetricsServer } from '../../../src/metrics/http-server';
+import { serveMetrics, startMetricsServer, type MetricsServer } from '../../../src/metrics/http-server';
 import { muxMetrics } from '../../../src/metrics/mux-metrics';
 import { startArbiter, type ArbiterServer } from '../../../src/qdevice/arbiter';
 import * as b from '../../../src/qdevice/protocol/builders';
@@ -16,7 +16,7 @@ import { ManualClock } from '../../support/manual-clock';
 import { promtoolCheckMetrics, skipWithoutPromtool } from '../../support/promtool';
 import { FakeDevice, captureLog, memoryMarker } from '../watchdog/fake-device';
 
-const quiet = { info: () => undefined, warn: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function scrape(server: MetricsServer, path = '/metrics'): Promise<{ status: number; text: string }> {
   const response = await fetch(`http://127.0.0.1:${server.address().port}${path}`);
@@ -146,5 +146,14 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
     const server = await serve(muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [] })).registry);
     assert.equal((await scrape(server, '/')).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${server.address().port}/metrics`, { method: 'POST' })).status, 405);
+  });
+
+  it('runs on without /metrics when the port is taken, saying so', async () => {
+    const registry = muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [] })).registry;
+    const taken = await serve(registry);
+    const errors: string[] = [];
+    const second = await serveMetrics(registry, { host: '127.0.0.1', port: taken.address().port }, { ...quiet, error: (m) => errors.push(m) });
+    assert.equal(second, null);
+    assert.match(errors.join('\n'), /metrics: cannot serve on 127\.0\.0\.1:\d+ \(.*EADDRINUSE.*\); running without \/metrics/);
   });
 });

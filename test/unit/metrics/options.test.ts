@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../../src/daemon/config';
 
@@ -24,12 +25,14 @@ describe('metrics: where each component serves them, and off', () => {
   it('the arbiter serves /metrics on --metrics and none with --no-metrics', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const run = async (metrics: string[]): Promise<number | string> => {
-      const child = spawn(process.execPath, [cli, 'arbiter', 'run', '-l', '127.0.0.1', '--port', String(port + 1), '--status-socket', `/tmp/quorate-metrics-test-${port}.sock`, ...metrics],
+      const statusSocket = `/tmp/quorate-metrics-test-${port}.sock`;
+      const child = spawn(process.execPath, [cli, 'arbiter', 'run', '-l', '127.0.0.1', '--port', String(port + 1), '--status-socket', statusSocket, ...metrics],
         { stdio: ['ignore', 'ignore', 'pipe'] });
       try {
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-        while (!stderr.includes('arbiter listening')) {
+        // The status socket comes last in the arbiter's start.
+        while (!existsSync(statusSocket)) {
           if (child.exitCode !== null) throw new Error(`arbiter exited: ${stderr}`);
           await new Promise((r) => setTimeout(r, 20));
         }
