@@ -35,6 +35,8 @@ export interface LabHaOptions {
   bootDelayMs?: number;
   /** Start the HA stack again when a node boots after a watchdog reset (a machine's boot would). */
   restartAfterReset?: boolean;
+  /** Extra arguments of every node's `quorate watchdog-mux` (`--metrics ADDR`, …). */
+  muxArgs?: string[];
 }
 
 interface NodeStack {
@@ -173,7 +175,7 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', join(nodeDir, 'watchdog.sock')], { stdio: ['ignore', log, log] });
+        '--lab-timer', join(nodeDir, 'watchdog.sock'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
       stack.daemon = this.lab.spawn(node, [process.execPath, cliPath, 'daemon', 'run', '--config', this.configPath(node)],
         { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info', QUORATE_LOG_MONOTONIC: '1' } });
