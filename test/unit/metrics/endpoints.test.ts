@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import type { StoreView } from '../../../src/ha/env';
 import { arbiterMetrics } from '../../../src/metrics/arbiter-metrics';
 import { daemonMetrics } from '../../../src/metrics/daemon-metrics';
 import { serveMetrics, startMetricsServer, type MetricsServer } from '../../../src/metrics/http-server';
@@ -9,12 +8,12 @@ import { startArbiter, type ArbiterServer } from '../../../src/qdevice/arbiter';
 import * as b from '../../../src/qdevice/protocol/builders';
 import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType } from '../../../src/qdevice/protocol/constants';
 import { Framer } from '../../../src/qdevice/protocol/framing';
-import type { MembershipSnapshot } from '../../../src/quorum/types';
 import { createLogger } from '../../../src/util/logger';
 import { MuxCore } from '../../../src/watchdog/mux-core';
 import { ManualClock } from '../../support/manual-clock';
 import { promtoolCheckMetrics, skipWithoutPromtool } from '../../support/promtool';
 import { FakeDevice, captureLog, memoryMarker } from '../watchdog/fake-device';
+import { sampleDaemon } from './sample-daemon';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -99,30 +98,10 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
 
   describe('the node daemon', () => {
     it('shows quorum, votes, the HA state and the store, and times store effects', async () => {
-      let snapshot: MembershipSnapshot = {
-        localNodeId: 1, quorate: true, ringId: '1.4', expectedVotes: 3, totalVotes: 3, quorum: 2,
-        nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
-        qdevice: { name: 'Qdevice', voting: true, votes: 1 },
-      };
-      const listeners: ((s: MembershipSnapshot) => void)[] = [];
-      const view: StoreView = {
-        config: { resources: {}, groups: {}, rules: [], settings: { shutdownPolicy: 'conditional' } },
-        managerStatus: {
-          master: 'node1', nodeStatus: {}, nodeRequest: {}, disarm: null, uidCounter: 2, commandSeq: 0, unprotected: [],
-          serviceStatus: { 'lab:a': { state: 'started', node: 'node1', uid: '1', running: true }, 'lab:b': { state: 'error', node: 'node2', uid: '2' } },
-        },
-        lrmStatus: {}, commands: [], locks: { 'ha-manager': { holder: 'node1', ageMs: 250 }, 'ha-agent-node1': { holder: 'node1', ageMs: 100 } },
-      };
+      const daemon = sampleDaemon();
       const metrics = daemonMetrics();
-      const unfollow = metrics.follow({
-        membership: { current: () => snapshot, onChange: (l) => { listeners.push(l); return () => undefined; }, close: () => undefined },
-        self: () => ({ crm: { role: 'master' }, watchdog: 'armed' }),
-        storeView: () => view, storeStatus: () => ({ version: 42, current: true }), onStoreChange: () => () => undefined,
-        qdevice: { state: { connected: true, vote: 'ack', lastAckAt: 9000, ringId: null, ackedRingId: null } },
-        now: () => 10_000,
-      });
-      snapshot = { ...snapshot, ringId: '1.8' };
-      for (const l of listeners) l(snapshot);
+      const unfollow = metrics.follow(daemon.sources);
+      daemon.changeRing('1.8');
       assert.equal(await metrics.timeEffect({ kind: 'lock', op: 'renew', lock: 'ha-agent-node1' }, async () => true), true);
       metrics.stalled(700);
       const server = await serve(metrics.registry);
