@@ -10,6 +10,7 @@ import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
 import { watchForStalls } from '../daemon/stall-watch';
 import { arbiterMetrics } from '../metrics/arbiter-metrics';
 import { createLogger } from '../util/logger';
+import { systemdNotifier } from '../util/systemd-notify';
 import { serveMetrics } from '../metrics/http-server';
 import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { shownFile, withInputFile } from './cert-io';
@@ -47,6 +48,7 @@ async function runArbiter(opts: Record<string, string | undefined> & { metrics: 
     throw err;
   }
   const log = createLogger('arbiter', config.logLevel);
+  const notifier = systemdNotifier(log);
   const settings = settingsFromConfig(config);
   let material: ArbiterTlsMaterial | undefined;
   if (config.tls !== 'off') {
@@ -69,6 +71,8 @@ async function runArbiter(opts: Record<string, string | undefined> & { metrics: 
     if (stopping) return;
     stopping = true;
     log.info('arbiter stopping');
+    stopStatus();
+    notifier.stopping();
     stopStallWatch();
     await metricsServer?.close();
     await ipc.close();
@@ -77,8 +81,13 @@ async function runArbiter(opts: Record<string, string | undefined> & { metrics: 
   };
   const ipc = new ArbiterIpcServer(server.core, config.statusSocket, log, () => void stop());
   await ipc.listen();
+  const describe = () => `listening on [${settings.host}]:${settings.port}, ${server.core.clients.size} clients, ${server.core.registry.all().length} clusters`;
+  let stopStatus = (): void => undefined;
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+  // Only now: a stop that follows READY at once must find the handlers in place.
+  notifier.ready(describe());
+  stopStatus = notifier.follow(describe);
   await stopped;
 }
 

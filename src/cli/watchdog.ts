@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { muxMetrics } from '../metrics/mux-metrics';
 import { watchForStalls } from '../daemon/stall-watch';
 import { createLogger } from '../util/logger';
+import { systemdNotifier } from '../util/systemd-notify';
 import { serveMetrics } from '../metrics/http-server';
 import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { CliError, exitCodes } from './errors';
@@ -37,6 +38,13 @@ function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDev
   return { deviceName: options.device, openDevice: () => openKernelWatchdog(options.device, options.module) };
 }
 
+/** The STATUS line systemd shows for the multiplexer. */
+function describeMux(status: MuxStatus): string {
+  const leases = status.leases.length === 0 ? 'no lease' : `leases: ${status.leases.map((l) => l.client).join(', ')}`;
+  const device = status.tripped !== null ? `FEEDING STOPPED: ${status.tripped}` : status.armed ? `${status.device} armed` : `${status.device} disarmed`;
+  return `${device}; ${leases}`;
+}
+
 function renderStatus(status: MuxStatus): string {
   const head = [
     `device:       ${status.device}${status.identity === null ? ' (not armed)' : ` (${status.identity})`}`,
@@ -62,6 +70,7 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device"), 'watchdog-mux')
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
+      const notifier = systemdNotifier(log);
       const timeoutSeconds = parseTimeoutSeconds(options.timeout);
       const device = deviceOpener(options);
       const listen = metricsListenOption(options.metrics);
@@ -75,8 +84,11 @@ export function registerWatchdogCommands(program: Command): void {
       const metrics = listen === null ? null : muxMetrics(() => running.core.status());
       const stopStallWatch = watchForStalls(log, metrics?.stalled);
       const server = metrics === null || listen === null ? null : await serveMetrics(metrics.registry, listen, log);
+      let stopStatus = (): void => undefined;
       await new Promise<void>((resolve) => {
         const stop = () => {
+          stopStatus();
+          notifier.stopping();
           stopStallWatch();
           void server?.close();
           void stopWatchdogMux(running, log).then((code) => {
@@ -86,6 +98,9 @@ export function registerWatchdogCommands(program: Command): void {
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
+        // Only now: a stop that follows READY at once must find the handlers in place.
+        notifier.ready(describeMux(running.core.status()));
+        stopStatus = notifier.follow(() => describeMux(running.core.status()));
       });
     });
 
