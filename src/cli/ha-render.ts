@@ -52,5 +52,12 @@ export function renderHaStatus(s: DaemonStatus): string {
     renderResources(s),
     '',
     lockRows.length === 0 ? 'no locks held' : table(['lock', 'holder', 'age'], lockRows),
+    ...renderFences(s),
   ].join('\n');
+}
+
+/** Each node's last watchdog reset: when feeding stopped, on what condition, which client, why. */
+function renderFences(s: DaemonStatus): string[] {
+  const rows = Object.entries(s.fences ?? {}).map(([node, f]) => [node, f.last.at, f.last.condition, f.last.client, f.last.reason]);
+  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'reason'], rows)];
 }

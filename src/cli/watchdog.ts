@@ -10,6 +10,7 @@ import { printResult, table } from './output';
 import { openKernelWatchdog } from '../watchdog/kernel-device';
 import { openLabWatchdog } from '../watchdog/lab-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
+import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
 import type { MuxStatus } from '../watchdog/mux-core';
 import type { WatchdogDeviceOpener } from '../watchdog/mux-core';
@@ -22,6 +23,7 @@ interface MuxCommandOptions {
   module: string;
   labTimer?: string;
   metrics: string | false;
+  fenceRecord: string;
 }
 
 function parseTimeoutSeconds(text: string): number {
@@ -67,7 +69,8 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--timeout <seconds>', 'device timeout to ask for (the one in force is read back)', '10')
     .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
     .option('--module <name>', 'driver to load when the device is missing', 'softdog')
-    .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device"), 'watchdog-mux')
+    .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
+    .option('--fence-record <path>', 'where the reason goes when feeding stops for good (read back by the daemon after the reset)', defaultFenceRecordPath), 'watchdog-mux')
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
       const notifier = systemdNotifier(log);
@@ -76,7 +79,7 @@ export function registerWatchdogCommands(program: Command): void {
       const listen = metricsListenOption(options.metrics);
       let mux;
       try {
-        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log });
+        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log, fenceRecordPath: options.fenceRecord });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
       }

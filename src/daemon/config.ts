@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { defaultTimings, type HaTimings } from '../ha/timings';
 import { defaultMetricsPorts, parseMetricsListen } from '../metrics/listen';
+import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
@@ -15,7 +16,7 @@ export interface DaemonConfig {
   /** This node's name as corosync knows it (nodelist name). */
   node: string;
   timings: HaTimings;
-  watchdog: { socket: string };
+  watchdog: { socket: string; fenceRecord: string };
   store: { dir: string };
   operator: { socket: string };
   metrics: { enabled: boolean; listen: string };
@@ -95,7 +96,10 @@ function schema() {
       goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),
       lrmIdleRounds: { doc: 'idle rounds before the LRM disarms', format: 'nat', default: t.lrmIdleRounds },
     },
-    watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
+    watchdog: {
+      socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath),
+      fenceRecord: absolutePath("the multiplexer's record of why it stopped feeding (its --fence-record)", defaultFenceRecordPath),
+    },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
     metrics: {

@@ -18,6 +18,7 @@ import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '../watchdog/fencing-conditions';
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
+import { nodeFences, nodeFencesDoc, publishLastFence } from './fence-report';
 import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { NodeDaemon } from './node-daemon';
@@ -85,6 +86,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     mkdirSync(config.store.dir, { recursive: true, mode: 0o700 });
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
+    registry.register(nodeFencesDoc);
     const store = new ClusterStore({
       transport,
       quorum: quorumFromMembership(membership), registry, dir: config.store.dir, clock: monotonicClock,
@@ -106,16 +108,17 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     if (metrics !== null) {
       closers.push(metrics.follow({
         membership, self: () => daemon.self(), storeView: () => adapter.view(), storeStatus: () => store.status(),
-        onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now,
+        onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now, fences: () => nodeFences(store),
       }));
       const server = await serveMetrics(metrics.registry, parseMetricsListen(config.metrics.listen), log);
       closers.push(() => void server?.close());
     }
     await daemon.start();
+    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log));
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, fences: nodeFences(store) };
     };
     const operator = await startOperatorServer(
       storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);

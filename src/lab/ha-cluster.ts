@@ -125,7 +125,7 @@ export class LabHaCluster {
     const config = {
       node,
       timings: { ...this.timings, watchdogMs: watchdogSeconds * 1000 },
-      watchdog: { socket: muxSocket },
+      watchdog: { socket: muxSocket, fenceRecord: join(nodeDir, 'last-fence.json') },
       store: { dir: join(nodeDir, 'store') },
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
@@ -175,7 +175,7 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', join(nodeDir, 'watchdog.sock'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
+        '--lab-timer', join(nodeDir, 'watchdog.sock'), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
       stack.daemon = this.lab.spawn(node, [process.execPath, cliPath, 'daemon', 'run', '--config', this.configPath(node)],
         { stdio: ['ignore', log, log], env: { ...process.env, QUORATE_LOG_LEVEL: 'info', QUORATE_LOG_MONOTONIC: '1' } });

@@ -10,6 +10,7 @@ import type { StoreEffect } from '../daemon/store-seam';
 import type { QdeviceVoteState } from '../qdevice/client/quorum-device';
 import type { MembershipSource } from '../quorum/types';
 import type { ServiceState } from '../ha/types';
+import type { NodeFences } from '../daemon/fence-report';
 import { FailoverTracker } from './failover-tracker';
 import { processMetrics, type ProcessMetrics } from './process-metrics';
 
@@ -24,6 +25,8 @@ export interface DaemonMetricSources {
   /** The integrated quorum device client's vote, when the daemon runs one. */
   qdevice: { readonly state: QdeviceVoteState } | null;
   now(): number;
+  /** Each node's published fences (fence-report.ts). */
+  fences(): Record<string, NodeFences>;
 }
 
 export interface DaemonMetrics extends ProcessMetrics {
@@ -124,6 +127,14 @@ function followDaemon(registers: Registry[], sources: DaemonMetricSources): () =
     collect() {
       this.reset();
       for (const [lock, view] of Object.entries(sources.storeView().locks)) this.set({ lock }, view.ageMs / 1000);
+    },
+  });
+  new Counter({
+    name: 'quorate_node_resets_total', help: 'Watchdog resets each node reported after it came back, by the condition that stopped the feeding (from the store)',
+    labelNames: ['node', 'condition'], registers,
+    collect() {
+      this.reset();
+      for (const [node, fences] of Object.entries(sources.fences())) for (const [condition, count] of Object.entries(fences.resets)) this.inc({ node, condition }, count ?? 0);
     },
   });
   gauge('quorate_store_version', "Version of this node's copy of the replicated store", () => sources.storeStatus().version);

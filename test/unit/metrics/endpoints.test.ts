@@ -114,7 +114,7 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
         'quorate_ha_services{state="started"}': 1, 'quorate_ha_services{state="error"}': 1, 'quorate_ha_services{state="fence"}': 0,
         'quorate_ha_lock_age_seconds{lock="ha-manager"}': 0.25, quorate_store_version: 42, quorate_ha_lock_renew_duration_seconds_count: 1,
         'quorate_store_commit_duration_seconds_count{effect="lock-renew",outcome="applied"}': 1, quorate_event_loop_stalls_total: 1,
-        quorate_ha_failover_duration_seconds_count: 0,
+        quorate_ha_failover_duration_seconds_count: 0, 'quorate_node_resets_total{node="node2",condition="deadline-missed"}': 2,
       };
       for (const [series, value] of Object.entries(expected)) assert.equal(sample(text, series), value, series);
       assert.equal(promtoolCheckMetrics(text), '');

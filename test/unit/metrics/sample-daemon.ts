@@ -28,6 +28,7 @@ export function sampleDaemon(): { sources: DaemonMetricSources; changeRing(ringI
       storeView: () => view, storeStatus: () => ({ version: 42, current: true }), onStoreChange: () => () => undefined,
       qdevice: { state: { connected: true, vote: 'ack', lastAckAt: 9000, ringId: null, ackedRingId: null } },
       now: () => 10_000,
+      fences: () => ({ node2: { last: { client: 'lrm', condition: 'deadline-missed', reason: 'client lrm missed its deadline by 1 ms', at: '2026-12-03T12:00:00.000Z', device: 'lab:x', timeoutMs: 6000 }, resets: { 'deadline-missed': 2 } } }),
     },
     changeRing: (ringId) => {
       snapshot = { ...snapshot, ringId };
