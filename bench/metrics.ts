@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoService } from '../src/lab/demo';
+import { addDemoService } from '../src/lab/demo';
 import { LabHaCluster } from '../src/lab/ha-cluster';
 import { Lab } from '../src/lab/lab';
 import { namespacePidsSync } from '../src/lab/processes';
@@ -56,9 +56,7 @@ async function measure(metrics: boolean, scrapes: number, idleS: number): Promis
       extraConfig: { metrics: metrics ? { listen: `0.0.0.0:${defaultMetricsPorts.daemon}` } : { enabled: false } },
       muxArgs: metrics ? ['--metrics', `0.0.0.0:${defaultMetricsPorts['watchdog-mux']}`] : ['--no-metrics'],
     });
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    if (added.code !== 0) throw new Error(added.stderr);
+    await addDemoService(ha);
     await new Promise((r) => setTimeout(r, 10_000));
     const node1 = lab.host('node1');
     const targets = [

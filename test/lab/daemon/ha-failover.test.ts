@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { demoService } from '../../../src/lab/demo';
+import { addDemoService, demoService } from '../../../src/lab/demo';
 import { injectAndMeasure, restore, servingNode } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { Lab } from '../../../src/lab/lab';
@@ -23,9 +23,7 @@ describe('node daemon: an HA service failing over (real corosync)', function () 
     skipWithoutLab(this);
     lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
     ha = await LabHaCluster.start(lab);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
+    await addDemoService(ha);
     probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
   });
 

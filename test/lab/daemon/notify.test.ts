@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoService } from '../../../src/lab/demo';
+import { addDemoService } from '../../../src/lab/demo';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { Lab } from '../../../src/lab/lab';
 import { skipWithoutLab } from '../../support/lab';
@@ -49,9 +49,7 @@ describe('node daemon: READY=1 and STATUS= to a real notify socket (real corosyn
   });
 
   it('the STATUS line follows: node1 runs the service with its watchdog armed', async () => {
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
+    await addDemoService(ha);
     const pid = ha.daemonPid('node1');
     const status = await socket.waitFor((n) => n.pid === pid && n.message.endsWith('1 service here (1 running), watchdog armed'), 60_000);
     assert.match(status.message, /^STATUS=(master|slave), quorate, store current, /);

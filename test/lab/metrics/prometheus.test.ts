@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { demoService } from '../../../src/lab/demo';
+import { addDemoService, demoService } from '../../../src/lab/demo';
 import { injectAndMeasure } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { Lab } from '../../../src/lab/lab';
@@ -36,9 +36,7 @@ describe('metrics: Prometheus scrapes the lab through a failover', function () {
       { job: 'quorate-watchdog-mux', targets: ha.nodes.map((n) => instance(n, 'watchdog-mux')) },
       { job: 'quorate-arbiter', targets: [instance('arbiter', 'arbiter')] },
     ]);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
+    await addDemoService(ha);
     probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
   });
 

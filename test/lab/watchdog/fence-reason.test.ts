@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeFences } from '../../../src/daemon/fence-report';
-import { demoService } from '../../../src/lab/demo';
+import { addDemoService, demoService } from '../../../src/lab/demo';
 import { servingNode } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { Lab } from '../../../src/lab/lab';
@@ -25,9 +25,7 @@ describe('watchdog: the reason of a reset, written before it and shown after it 
     skipWithoutLab(this);
     lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
     ha = await LabHaCluster.start(lab, { bootDelayMs: 500, restartAfterReset: true });
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
+    await addDemoService(ha);
     probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
     assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');
   });
