@@ -58,6 +58,11 @@ export function renderHaStatus(s: DaemonStatus): string {
 
 /** Each node's last watchdog reset: when feeding stopped, on what condition, which client, why. */
 function renderFences(s: DaemonStatus): string[] {
-  const rows = Object.entries(s.fences ?? {}).map(([node, f]) => [node, f.last.at, f.last.condition, f.last.client, f.last.reason]);
-  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'reason'], rows)];
+  const rows = Object.entries(s.fences ?? {}).filter(([, f]) => f.last !== undefined).map(([node, f]) => {
+    const last = f.last!;
+    const elsewhere = f.servicesElsewhere;
+    const after = elsewhere === undefined ? '-' : `${((Date.parse(elsewhere.at) - Date.parse(last.at)) / 1000).toFixed(1)} s (${elsewhere.services.join(', ')})`;
+    return [node, last.at, last.condition, last.client, after, last.reason];
+  });
+  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'services elsewhere after', 'reason'], rows)];
 }

@@ -18,7 +18,7 @@ import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '../watchdog/fencing-conditions';
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
-import { nodeFences, nodeFencesDoc, publishLastFence } from './fence-report';
+import { nodeFences, nodeFencesDoc, publishLastFence, recordRecoveries } from './fence-report';
 import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { NodeDaemon } from './node-daemon';
@@ -114,7 +114,8 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       closers.push(() => void server?.close());
     }
     await daemon.start();
-    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log));
+    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log),
+      recordRecoveries(store, adapter, () => daemon.self().crm.role === 'master', monotonicClock.now, log));
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;

@@ -10,7 +10,8 @@ import type { LockView, ManagerStatus } from '../ha/types';
 import { agentLockName } from '../ha/types';
 
 export interface FailoverObserver {
-  failover(seconds: number): void;
+  /** `from`: the node the service was lost with. */
+  failover(seconds: number, from: string, sid: string): void;
   recovery(seconds: number): void;
 }
 
@@ -40,7 +41,7 @@ export class FailoverTracker {
       } else if (service.state === 'started' && service.running === true && lost !== undefined && service.node !== lost.from) {
         this.lost.delete(sid);
         if (!master) continue;
-        this.observer.failover((now - lost.lostAt) / 1000);
+        this.observer.failover((now - lost.lostAt) / 1000, lost.from, sid);
         if (lost.recoveryAt !== null) this.observer.recovery((now - lost.recoveryAt) / 1000);
       } else if (lost !== undefined && (!['fence', 'recovery', 'started'].includes(service.state) || (service.state === 'started' && service.node === lost.from))) {
         // Stopped, in error or back on its own node (which came back): not a failover any more.
