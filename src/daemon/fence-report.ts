@@ -112,7 +112,7 @@ export function recordRecoveries(store: ClusterStore, adapter: HaStoreAdapter, i
   });
   return store.onChange(() => {
     const view = adapter.view();
-    tracker.update(view.managerStatus, view.locks, isMaster(), now());
+    tracker.update(view.managerStatus, () => undefined, isMaster(), now());
   });
 }
 

@@ -92,9 +92,15 @@ function followDaemon(registers: Registry[], sources: DaemonMetricSources): () =
   gauge('quorate_qdevice_voting', "The quorum device's vote counts in this partition (votequorum's view): 1, else 0", () => Number(snapshot().qdevice?.voting === true));
   const ringChanges = new Counter({ name: 'quorate_cluster_ring_changes_total', help: 'Membership (totem ring) changes seen by this node', registers });
   let ring = snapshot().ringId;
+  /** When this node saw each node leave its partition (monotonic ms): where a failover starts. */
+  const leftAt = new Map<string, number>();
   const unsubscribeMembership = sources.membership.onChange((s) => {
     if (s.ringId !== ring) ringChanges.inc();
     ring = s.ringId;
+    for (const node of s.nodes) {
+      if (node.member) leftAt.delete(node.name);
+      else if (!leftAt.has(node.name)) leftAt.set(node.name, sources.now());
+    }
   });
 
   const device = sources.qdevice;
@@ -141,7 +147,7 @@ function followDaemon(registers: Registry[], sources: DaemonMetricSources): () =
   gauge('quorate_store_current', "This node's copy of the store is current: 1, else 0 (writes and quorum wait)", () => Number(sources.storeStatus().current));
 
   const failoverSeconds = new Histogram({
-    name: 'quorate_ha_failover_duration_seconds', help: "From the lost node's last lock renewal to the service running on another node (counted by the master)",
+    name: 'quorate_ha_failover_duration_seconds', help: 'From the lost node leaving the membership (as this node saw it) to the manager recording the service running on another node (counted by the master)',
     buckets: failoverBuckets, registers,
   });
   const recoverySeconds = new Histogram({
@@ -151,7 +157,7 @@ function followDaemon(registers: Registry[], sources: DaemonMetricSources): () =
   const tracker = new FailoverTracker({ failover: (s) => failoverSeconds.observe(s), recovery: (s) => recoverySeconds.observe(s) });
   const unsubscribeStore = sources.onStoreChange(() => {
     const view = sources.storeView();
-    tracker.update(view.managerStatus, view.locks, sources.self().crm.role === 'master', sources.now());
+    tracker.update(view.managerStatus, (node) => leftAt.get(node), sources.self().crm.role === 'master', sources.now());
   });
 
   return () => {

@@ -1,13 +1,12 @@
 /**
  * Follows the manager status a node replicates and tells when a service lost with its node runs
- * again elsewhere. A failover counts from the lost node's last lock renewal (its agent lock's
- * age when the manager marks the service `fence`: close to the fault itself) to the replica
- * showing the service running on another node; a recovery from the service entering `recovery`
+ * again elsewhere. A failover counts from the moment this node saw the lost node leave the
+ * membership (`leftAt`; the moment of the fence when unknown) to the replica showing the service
+ * running on another node (the manager records that a round or two after its first answer); a recovery from the service entering `recovery`
  * (its node fenced, its lock taken) to the same moment. Every node follows, only the master
  * reports, so a cluster counts each failover once.
  */
-import type { LockView, ManagerStatus } from '../ha/types';
-import { agentLockName } from '../ha/types';
+import type { ManagerStatus } from '../ha/types';
 
 export interface FailoverObserver {
   /** `from`: the node the service was lost with. */
@@ -17,7 +16,7 @@ export interface FailoverObserver {
 
 interface Lost {
   from: string;
-  /** Monotonic ms: the lost node's last renewal as this replica saw it. */
+  /** Monotonic ms: when this node saw the lost node leave (or the fence began). */
   lostAt: number;
   /** Monotonic ms the service entered `recovery`, once it did. */
   recoveryAt: number | null;
@@ -28,14 +27,17 @@ export class FailoverTracker {
 
   constructor(private readonly observer: FailoverObserver) {}
 
-  /** One look at the replica at monotonic `now`; `master`: this node is the manager now. */
-  update(status: ManagerStatus | null, locks: Record<string, LockView>, master: boolean, now: number): void {
+  /**
+   * One look at the replica at monotonic `now`; `leftAt(node)`: monotonic ms this node saw it
+   * leave the membership, if it is out; `master`: this node is the manager now.
+   */
+  update(status: ManagerStatus | null, leftAt: (node: string) => number | undefined, master: boolean, now: number): void {
     const services = status?.serviceStatus ?? {};
     for (const sid of this.lost.keys()) if (services[sid] === undefined) this.lost.delete(sid);
     for (const [sid, service] of Object.entries(services)) {
       const lost = this.lost.get(sid);
       if (service.state === 'fence' && lost === undefined) {
-        this.lost.set(sid, { from: service.node, lostAt: now - (locks[agentLockName(service.node)]?.ageMs ?? 0), recoveryAt: null });
+        this.lost.set(sid, { from: service.node, lostAt: leftAt(service.node) ?? now, recoveryAt: null });
       } else if (service.state === 'recovery' && lost !== undefined && lost.recoveryAt === null) {
         lost.recoveryAt = now;
       } else if (service.state === 'started' && service.running === true && lost !== undefined && service.node !== lost.from) {
