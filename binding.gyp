@@ -10,7 +10,8 @@
         "native/quorum.cc",
         "native/votequorum.cc",
         "native/cmap.cc",
-        "native/watchdog.cc"
+        "native/watchdog.cc",
+        "native/sd_notify.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -1,4 +1,4 @@
-import { demoService } from '../src/lab/demo';
+import { addDemoService, demoService } from '../src/lab/demo';
 import { faultDescriptions, faultKinds, injectAndMeasure, restore, servingNode, type FailoverRun, type FaultKind } from '../src/lab/failover';
 import { failoverProfiles, type FailoverProfile } from '../src/lab/failover-profiles';
 import { LabHaCluster } from '../src/lab/ha-cluster';
@@ -96,9 +96,7 @@ async function run(options: Options): Promise<void> {
       say(`${profile.name}: starting the HA stack on ${lab.nodes.map((n) => n.name).join(', ')} (lab watchdog, multiplexer, daemon) and waiting for quorum`);
       ha = await LabHaCluster.start(lab, { timings: profile.timings });
       say(`${profile.name}: HA stack ready after ${seconds(monotonicClock.now() - haStart)}; adding ${demoService.sid} and waiting for its first answer`);
-      const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-        '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-      if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
+      await addDemoService(ha);
       probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
       await servingNode(probe, ha.nodes, 60_000);
       const bound = await leaseInForce(ha);

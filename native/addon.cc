@@ -1,4 +1,4 @@
-// Module entry point of quorate_native: the corosync libraries and the watchdog ioctls.
+// Module entry point of quorate_native: the corosync libraries, the watchdog ioctls and sd_notify.
 #include <napi.h>
 
 #include "bindings.h"
@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   quorate::InitVotequorum(env, exports);
   quorate::InitCmap(env, exports);
   quorate::InitWatchdog(env, exports);
+  quorate::InitSdNotify(env, exports);
   return exports;
 }
 

@@ -10,5 +10,6 @@ void InitQuorum(Napi::Env env, Napi::Object exports);
 void InitVotequorum(Napi::Env env, Napi::Object exports);
 void InitCmap(Napi::Env env, Napi::Object exports);
 void InitWatchdog(Napi::Env env, Napi::Object exports);
+void InitSdNotify(Napi::Env env, Napi::Object exports);
 
 }  // namespace quorate

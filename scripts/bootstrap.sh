@@ -17,7 +17,7 @@ packages=(
   libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libqb-dev
   iproute2 procps psmisc util-linux openssl libnss3-tools
   python3 make g++
-  nftables iputils-arping libvirt-clients
+  nftables iputils-arping libvirt-clients prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

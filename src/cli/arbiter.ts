@@ -7,7 +7,12 @@ import { ArbiterConfigError, DEFAULT_STATUS_SOCKET, loadArbiterConfig, settingsF
 import { ArbiterIpcServer, queryArbiter } from '../qdevice/arbiter/ipc';
 import type { ArbiterStatus } from '../qdevice/arbiter/status';
 import { formatList, formatStatus } from '../qdevice/arbiter/status-format';
+import { watchForStalls } from '../daemon/stall-watch';
+import { arbiterMetrics } from '../metrics/arbiter-metrics';
 import { createLogger } from '../util/logger';
+import { systemdNotifier } from '../util/systemd-notify';
+import { serveMetrics } from '../metrics/http-server';
+import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { shownFile, withInputFile } from './cert-io';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
@@ -29,7 +34,8 @@ async function fetchStatus(socket: string): Promise<ArbiterStatus> {
   return JSON.parse(answer.text) as ArbiterStatus;
 }
 
-async function runArbiter(opts: Record<string, string | undefined>): Promise<void> {
+async function runArbiter(opts: Record<string, string | undefined> & { metrics: string | false }): Promise<void> {
+  const listen = metricsListenOption(opts.metrics);
   let config;
   try {
     config = loadArbiterConfig(opts.config, {
@@ -42,6 +48,7 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
     throw err;
   }
   const log = createLogger('arbiter', config.logLevel);
+  const notifier = systemdNotifier(log);
   const settings = settingsFromConfig(config);
   let material: ArbiterTlsMaterial | undefined;
   if (config.tls !== 'off') {
@@ -54,6 +61,9 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
   const server = await startArbiter(settings, log, material).catch((err: Error) => {
     throw new CliError(`cannot listen on [${settings.host}]:${settings.port}: ${err.message}`, exitCodes.unavailable);
   });
+  const metrics = listen === null ? null : arbiterMetrics(server.core);
+  const stopStallWatch = watchForStalls(log, metrics?.stalled);
+  const metricsServer = metrics === null || listen === null ? null : await serveMetrics(metrics.registry, listen, log);
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
   let stopping = false;
@@ -61,14 +71,23 @@ async function runArbiter(opts: Record<string, string | undefined>): Promise<voi
     if (stopping) return;
     stopping = true;
     log.info('arbiter stopping');
+    stopStatus();
+    notifier.stopping();
+    stopStallWatch();
+    await metricsServer?.close();
     await ipc.close();
     await server.close();
     resolveStopped();
   };
   const ipc = new ArbiterIpcServer(server.core, config.statusSocket, log, () => void stop());
   await ipc.listen();
+  const describe = () => `listening on [${settings.host}]:${settings.port}, ${server.core.clients.size} clients, ${server.core.registry.all().length} clusters`;
+  let stopStatus = (): void => undefined;
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+  // Only now: a stop that follows READY at once must find the handlers in place.
+  notifier.ready(describe());
+  stopStatus = notifier.follow(describe);
   await stopped;
 }
 
@@ -77,7 +96,7 @@ export function registerArbiterCommands(program: Command): void {
   const arbiter = program.command('arbiter').description('the quorum arbiter (a corosync-qnetd compatible third vote)');
   const socketOption = () => new Option('-p, --socket <path>', 'status socket of the arbiter').default(DEFAULT_STATUS_SOCKET);
 
-  arbiter.command('run')
+  addMetricsOptions(arbiter.command('run')
     .description('run the arbiter service in the foreground')
     .option('-c, --config <file>', 'JSON configuration file')
     .option('-l, --listen <address>', 'listen address (default "::", IPv4 and IPv6)')
@@ -85,8 +104,8 @@ export function registerArbiterCommands(program: Command): void {
     .option('--tls <mode>', 'off, on or required')
     .option('--status-socket <path>', 'unix socket for status and list')
     .option('--cert-dir <dir>', 'directory made by "quorate arbiter certs init" (server.crt, server.key, ca.crt)')
-    .option('--log-level <level>', 'error, warn, info or debug')
-    .action(async (opts: Record<string, string | undefined>) => runArbiter(opts));
+    .option('--log-level <level>', 'error, warn, info or debug'), 'arbiter')
+    .action(async (opts: Record<string, string | undefined> & { metrics: string | false }) => runArbiter(opts));
 
   arbiter.command('status')
     .description('arbiter address, TLS mode, connected clients and clusters')

@@ -6,7 +6,10 @@ import { AddonNotBuiltError } from '../native/loader';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
 import { createDrivers } from '../daemon/driver-set';
+import { describeDaemon } from '../daemon/readiness';
 import { runDaemon, StartupRefusedError, type RunningDaemon } from '../daemon/run-daemon';
+import { createLogger } from '../util/logger';
+import { systemdNotifier } from '../util/systemd-notify';
 
 interface CheckOptions {
   config: string;
@@ -54,6 +57,7 @@ function startupError(err: unknown): unknown {
 
 /** `quorate daemon run`: runs until SIGTERM or SIGINT, then shuts down in order (services per the shutdown policy). */
 async function runForeground(options: { config: string }): Promise<void> {
+  const notifier = systemdNotifier(createLogger('daemon'));
   let running: RunningDaemon;
   try {
     const config = loadConfig(options.config);
@@ -66,13 +70,19 @@ async function runForeground(options: { config: string }): Promise<void> {
     process.stderr.write(`quorate: ${reported.message}\n`);
     process.exit(reported.exitCode);
   }
+  let stopStatus = (): void => undefined;
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.stderr.write(`${signal}: shutting down\n`);
+      stopStatus();
+      notifier.stopping();
       running.stop().then(resolve, resolve);
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // Only now: a stop that follows READY at once must find the handlers in place.
+    notifier.ready(describeDaemon(running));
+    stopStatus = notifier.follow(() => describeDaemon(running));
   });
 }
 

@@ -53,5 +53,17 @@ export function renderHaStatus(s: DaemonStatus): string {
     renderResources(s),
     '',
     lockRows.length === 0 ? 'no locks held' : table(['lock', 'holder', 'age'], lockRows),
+    ...renderFences(s),
   ].join('\n');
+}
+
+/** Each node's last watchdog reset: when feeding stopped, on what condition, which client, why. */
+function renderFences(s: DaemonStatus): string[] {
+  const rows = Object.entries(s.fences ?? {}).filter(([, f]) => f.last !== undefined).map(([node, f]) => {
+    const last = f.last!;
+    const elsewhere = f.servicesElsewhere;
+    const after = elsewhere === undefined ? '-' : `${((Date.parse(elsewhere.at) - Date.parse(last.at)) / 1000).toFixed(1)} s (${elsewhere.services.join(', ')})`;
+    return [node, last.at, last.condition, last.client, after, last.reason];
+  });
+  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'services elsewhere after', 'reason'], rows)];
 }

@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
+import { muxMetrics } from '../metrics/mux-metrics';
+import { watchForStalls } from '../daemon/stall-watch';
 import { createLogger } from '../util/logger';
+import { systemdNotifier } from '../util/systemd-notify';
+import { serveMetrics } from '../metrics/http-server';
+import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
 import { openKernelWatchdog } from '../watchdog/kernel-device';
 import { openLabWatchdog } from '../watchdog/lab-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
+import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
 import type { MuxStatus } from '../watchdog/mux-core';
 import type { WatchdogDeviceOpener } from '../watchdog/mux-core';
@@ -16,6 +22,8 @@ interface MuxCommandOptions {
   device: string;
   module: string;
   labTimer?: string;
+  metrics: string | false;
+  fenceRecord: string;
 }
 
 function parseTimeoutSeconds(text: string): number {
@@ -32,6 +40,13 @@ function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDev
   return { deviceName: options.device, openDevice: () => openKernelWatchdog(options.device, options.module) };
 }
 
+/** The STATUS line systemd shows for the multiplexer. */
+function describeMux(status: MuxStatus): string {
+  const leases = status.leases.length === 0 ? 'no lease' : `leases: ${status.leases.map((l) => l.client).join(', ')}`;
+  const device = status.tripped !== null ? `FEEDING STOPPED: ${status.tripped}` : status.armed ? `${status.device} armed` : `${status.device} disarmed`;
+  return `${device}; ${leases}`;
+}
+
 function renderStatus(status: MuxStatus): string {
   const head = [
     `device:       ${status.device}${status.identity === null ? ' (not armed)' : ` (${status.identity})`}`,
@@ -46,7 +61,7 @@ function renderStatus(status: MuxStatus): string {
 }
 
 export function registerWatchdogCommands(program: Command): void {
-  program
+  addMetricsOptions(program
     .command('watchdog-mux')
     .description('run the watchdog multiplexer: owns the device, feeds it only after fresh check-ins of every lease')
     .option('--socket <path>', 'unix socket for clients (root only)', defaultMuxSocketPath)
@@ -55,19 +70,30 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
     .option('--module <name>', 'driver to load when the device is missing', 'softdog')
     .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
+    .option('--fence-record <path>', 'where the reason goes when feeding stops for good (read back by the daemon after the reset)', defaultFenceRecordPath), 'watchdog-mux')
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
+      const notifier = systemdNotifier(log);
       const timeoutSeconds = parseTimeoutSeconds(options.timeout);
       const device = deviceOpener(options);
+      const listen = metricsListenOption(options.metrics);
       let mux;
       try {
-        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log });
+        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log, fenceRecordPath: options.fenceRecord });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
       }
       const running = mux;
+      const metrics = listen === null ? null : muxMetrics(() => running.core.status());
+      const stopStallWatch = watchForStalls(log, metrics?.stalled);
+      const server = metrics === null || listen === null ? null : await serveMetrics(metrics.registry, listen, log);
+      let stopStatus = (): void => undefined;
       await new Promise<void>((resolve) => {
         const stop = () => {
+          stopStatus();
+          notifier.stopping();
+          stopStallWatch();
+          void server?.close();
           void stopWatchdogMux(running, log).then((code) => {
             process.exitCode = code;
             resolve();
@@ -75,6 +101,9 @@ export function registerWatchdogCommands(program: Command): void {
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
+        // Only now: a stop that follows READY at once must find the handlers in place.
+        notifier.ready(describeMux(running.core.status()));
+        stopStatus = notifier.follow(() => describeMux(running.core.status()));
       });
     });
 

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseStrictJson } from '../util/strict-json';
 import { defaultTimings, type HaTimings } from '../ha/timings';
+import { defaultMetricsPorts, parseMetricsListen } from '../metrics/listen';
+import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 import { defaultJobsCommand } from './shutdown-kind';
 
@@ -16,9 +18,10 @@ export interface DaemonConfig {
   /** This node's name as corosync knows it (nodelist name). */
   node: string;
   timings: HaTimings;
-  watchdog: { socket: string };
+  watchdog: { socket: string; fenceRecord: string };
   store: { dir: string };
   operator: { socket: string };
+  metrics: { enabled: boolean; listen: string };
   qdevice: { mode: QdeviceMode; voteGraceMs: number; nssDb: string };
   /** How a SIGTERM learns whether the node reboots, powers off or only the daemon stops (shutdown-kind.ts). */
   shutdown: { jobsCommand: string[] };
@@ -109,9 +112,22 @@ function schema() {
       goneCleanupMs: milliseconds('time a deleted node stays gone', t.goneCleanupMs),
       lrmIdleRounds: { doc: 'idle rounds before the LRM disarms', format: 'nat', default: t.lrmIdleRounds },
     },
-    watchdog: { socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath) },
+    watchdog: {
+      socket: absolutePath('watchdog multiplexer socket', defaultMuxSocketPath),
+      fenceRecord: absolutePath("the multiplexer's record of why it stopped feeding (its --fence-record)", defaultFenceRecordPath),
+    },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
     operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    metrics: {
+      enabled: { doc: 'serve Prometheus metrics over HTTP', format: Boolean, default: true },
+      listen: {
+        doc: 'HOST:PORT of the /metrics endpoint (loopback by default)',
+        default: `127.0.0.1:${defaultMetricsPorts.daemon}`,
+        format: (value: unknown): void => {
+          parseMetricsListen(String(value), 'value');
+        },
+      },
+    },
     qdevice: {
       mode: { doc: 'who casts the quorum device vote: external (corosync-qdevice) or integrated (this daemon)', format: ['external', 'integrated'], default: 'external' },
       voteGraceMs: milliseconds("integrated: how long a partition may wait for the arbiter's answer after a membership change; 0: 1.2 × quorum.device.timeout + 1 s", 0),

@@ -13,6 +13,7 @@ import { WriteAbortedError } from '../store/errors';
 import type { ClusterStore } from '../store/store';
 
 export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
+import type { NodeFences } from './fence-report';
 
 /** What the running daemon knows right now. */
 export interface DaemonStatus {
@@ -23,6 +24,8 @@ export interface DaemonStatus {
   crm: { role: string };
   lrm: { state: string; mode: string };
   watchdog: 'armed' | 'disarmed';
+  /** Each node's last watchdog fence, as published after it came back (fence-report.ts). */
+  fences?: Record<string, NodeFences>;
   store: StoreView;
   /** Why this node cannot record HA state (its disk error), or null: meanwhile it refuses writes and takes no new HA work. */
   diskProblem: string | null;

@@ -5,8 +5,11 @@
  * NodeDaemon loop, and shuts down in order on SIGTERM/SIGINT.
  */
 import { mkdirSync } from 'node:fs';
+import { daemonMetrics } from '../metrics/daemon-metrics';
+import { serveMetrics } from '../metrics/http-server';
+import { parseMetricsListen } from '../metrics/listen';
 import { Cmap } from '../native/cmap';
-import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice } from '../qdevice/client';
+import { followDeviceSettings, loadQuorumDeviceConfig, openQuorumDevice, type QuorumDevice } from '../qdevice/client';
 import { CorosyncMembership } from '../quorum/corosync-membership';
 import { checkStateDirWritable, ClusterStore, DocumentRegistry, HaStoreAdapter, leaseFromTimings, NativeCpgTransport, quorumFromMembership, registerHaDocuments } from '../store';
 import { monotonicClock } from '../util/clock';
@@ -15,6 +18,7 @@ import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '../watchdog/fencing-conditions';
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './driver';
+import { nodeFences, nodeFencesDoc, publishLastFence, recordRecoveries } from './fence-report';
 import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { NodeDaemon } from './node-daemon';
@@ -53,7 +57,8 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
   const timings = check.timings;
 
   const membership = await CorosyncMembership.open();
-  const closers: (() => void)[] = [watchForStalls(log), () => membership.close()];
+  const metrics = config.metrics.enabled ? daemonMetrics() : null;
+  const closers: (() => void)[] = [watchForStalls(log, metrics?.stalled), () => membership.close()];
   try {
     const snapshot = membership.current();
     const self = snapshot.nodes.find((n) => n.nodeId === snapshot.localNodeId);
@@ -64,6 +69,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const transport = new NativeCpgTransport('quorate-ha', (err) => log.error(`store transport: ${err.message}`));
     closers.push(() => transport.leave());
     const conditions: FencingCondition[] = [quorumCondition(membership)];
+    let qdevice: QuorumDevice | null = null;
     if (config.qdevice.mode === 'integrated' && snapshot.qdevice !== null) {
       // Its own cmap connection, kept open: the client follows quorum.device.* changes (reloads).
       const cmap = Cmap.open();
@@ -72,6 +78,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       device.device.on('warning', (w) => log.warn(`quorum device: ${w}`));
       device.device.on('state', (s) => log.info(`quorum device: vote ${s.vote}, ${s.connected ? 'connected' : 'not connected'}`));
       device.device.start();
+      qdevice = device.device;
       closers.push(() => device.close(), followDeviceSettings(cmap, device.device, config.qdevice.nssDb, log));
       // The arbiter may answer a tie only after dead-peer detection of the silent node.
       const grace = config.qdevice.voteGraceMs || arbiterTieDecisionMs(check.corosync.device?.timeoutMs ?? 10_000) + 1000;
@@ -88,6 +95,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     }
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
+    registry.register(nodeFencesDoc);
     const store = new ClusterStore({
       transport,
       quorum: quorumFromMembership(membership), registry, dir: config.store.dir, clock: monotonicClock,
@@ -102,15 +110,25 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const resources = new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs);
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
-      store: { view: () => adapter.view(), apply: (e) => adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
+      store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
       resources,
     });
+    if (metrics !== null) {
+      closers.push(metrics.follow({
+        membership, self: () => daemon.self(), storeView: () => adapter.view(), storeStatus: () => store.status(),
+        onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now, fences: () => nodeFences(store),
+      }));
+      const server = await serveMetrics(metrics.registry, parseMetricsListen(config.metrics.listen), log);
+      closers.push(() => void server?.close());
+    }
     await daemon.start();
+    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log),
+      recordRecoveries(store, adapter, () => daemon.self().crm.role === 'master', monotonicClock.now, log));
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, fences: nodeFences(store) };
     };
     const operator = await startOperatorServer(
       storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);

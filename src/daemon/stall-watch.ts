@@ -4,12 +4,16 @@
  */
 import type { DaemonLog } from './node-daemon';
 
-export function watchForStalls(log: DaemonLog, thresholdMs = 500, periodMs = 100): () => void {
+/** `onStall` hears of every stall too (the metrics count them). */
+export function watchForStalls(log: DaemonLog, onStall: (ms: number) => void = () => undefined, thresholdMs = 500, periodMs = 100): () => void {
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     const gap = now - last - periodMs;
-    if (gap > thresholdMs) log.warn(`event loop stalled for ${Math.round(gap)} ms`);
+    if (gap > thresholdMs) {
+      log.warn(`event loop stalled for ${Math.round(gap)} ms`);
+      onStall(gap);
+    }
     last = now;
   }, periodMs);
   timer.unref();

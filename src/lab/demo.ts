@@ -28,6 +28,13 @@ export interface DemoStep {
 /** The demo service: a responder on a floating address of the lab's subnet. */
 export const demoService = { sid: 'lab:web', address: '10.213.0.100', prefixLength: 24, port: 8080 };
 
+/** Adds the demo service on node1 through the operator CLI; throws with the CLI's message when refused. */
+export async function addDemoService(ha: LabHaCluster): Promise<void> {
+  const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
+    '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
+  if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
+}
+
 export function describeQuorum(host: string, status: QuorumStatus): string {
   const members = status.members.map((m) => `${m.name}(${m.votes}${m.qdeviceFlags ? ` ${m.qdeviceFlags}` : ''})`).join(' ');
   return `${host}: quorate ${status.quorate ? 'yes' : 'no'}, ${status.nodes} nodes, votes ${String(status.totalVotes)}/${String(status.expectedVotes)}`
@@ -75,9 +82,7 @@ export const demoSteps: DemoStep[] = [
     title: `add the HA service ${demoService.sid} on node1 and wait until it answers a probe outside the cluster`,
     run: async (context) => {
       const ha = need(context.ha, 'the HA stack');
-      const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-        '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-      if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
+      await addDemoService(ha);
       context.probe = await ServiceProbe.start(context.lab, demoService.address, demoService.port);
       const started = monotonicClock.now();
       const node = await withProgress(context.print, 'waiting for the service to answer', servingNode(context.probe, ha.nodes, 60_000));

@@ -35,6 +35,8 @@ export interface LabHaOptions {
   bootDelayMs?: number;
   /** Start the HA stack again when a node boots after a watchdog reset (a machine's boot would). */
   restartAfterReset?: boolean;
+  /** Extra arguments of every node's `quorate watchdog-mux` (`--metrics ADDR`, …). */
+  muxArgs?: string[];
 }
 
 interface NodeStack {
@@ -176,7 +178,7 @@ export class LabHaCluster {
     const config = {
       node,
       timings: { ...this.timings, watchdogMs: watchdogSeconds * 1000 },
-      watchdog: { socket: muxSocket },
+      watchdog: { socket: muxSocket, fenceRecord: join(nodeDir, 'last-fence.json') },
       store: { dir: join(nodeDir, 'store') },
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
@@ -227,7 +229,7 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', join(nodeDir, 'watchdog.sock')], { stdio: ['ignore', log, log] });
+        '--lab-timer', join(nodeDir, 'watchdog.sock'), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
     } finally {
       closeSync(log);

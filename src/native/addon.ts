@@ -140,4 +140,6 @@ export interface RawAddon {
   VotequorumHandle: new (onEvent: (event: RawVotequorumEvent) => void) => RawVotequorumHandle;
   CmapHandle: new (onEvent: (event: RawCmapEvent) => void, map: number) => RawCmapHandle;
   WatchdogHandle: new (path: string) => RawWatchdogHandle;
+  /** One datagram to systemd's notify socket ('@' names are abstract); throws on failure. */
+  sdNotify(socketPath: string, message: string): void;
 }

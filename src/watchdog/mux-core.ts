@@ -1,6 +1,7 @@
 import type { Clock } from '../util/clock';
 import type { WatchdogDevice, WatchdogSupport } from './device';
 import type { LogSink } from './log-sink';
+import type { TripKind } from './fence-record';
 import type { ArmedMarker } from './restart-guard';
 
 /** A refused request (bad lease, unknown client, fenced): the message names the problem. */
@@ -28,6 +29,8 @@ export interface MuxCoreOptions {
   marker: ArmedMarker;
   /** Share of its deadline after which a silent client is logged as late (default 0.5). */
   warnFraction?: number;
+  /** Hears, once, the moment feeding stops for good (fence-record.ts writes why). */
+  onTrip?: (client: string, trip: TripKind, reason: string) => void;
 }
 
 export interface LeaseRequest {
@@ -231,7 +234,7 @@ export class MuxCore {
   reportLoss(client: string, reason: string): Promise<void> {
     return this.serially(async () => {
       this.requireLease(client);
-      this.trip(`client ${client} reports: ${reason}`);
+      this.trip(client, { kind: 'reported', loss: reason }, `client ${client} reports: ${reason}`);
     });
   }
 
@@ -240,7 +243,7 @@ export class MuxCore {
     return this.serially(async () => {
       const lease = this.leases.get(client);
       if (lease === undefined || lease.handedOver) return;
-      this.trip(`client ${client} disconnected without closing its lease`);
+      this.trip(client, { kind: 'disconnected' }, `client ${client} disconnected without closing its lease`);
     });
   }
 
@@ -384,12 +387,13 @@ export class MuxCore {
 
   private missed(lease: Lease, now: number): void {
     const silent = now - lease.lastCheckIn;
-    this.trip(`client ${lease.client} missed its deadline by ${silent - lease.deadlineMs} ms (silent ${silent} ms, deadline ${lease.deadlineMs} ms)`);
+    this.trip(lease.client, { kind: 'missed' }, `client ${lease.client} missed its deadline by ${silent - lease.deadlineMs} ms (silent ${silent} ms, deadline ${lease.deadlineMs} ms)`);
   }
 
-  private trip(reason: string): void {
+  private trip(client: string, kind: TripKind, reason: string): void {
     if (this.trippedReason !== null) return;
     this.trippedReason = reason;
+    this.options.onTrip?.(client, kind, reason);
     for (const lease of this.leases.values()) lease.cancelTimers();
     const within = this.timeoutMs === null ? 'its timeout' : `${this.timeoutMs} ms`;
     this.options.log.error(`feeding stopped: ${reason}; ${this.options.deviceName} resets the host within ${within}`);

@@ -1,5 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { monotonicClock } from '../util/clock';
+import { fenceCondition, writeFenceRecord } from './fence-record';
 import type { LogSink } from './log-sink';
 import { MuxCore, type WatchdogDeviceOpener } from './mux-core';
 import { startMuxServer, type MuxServer } from './mux-server';
@@ -14,6 +17,8 @@ export interface MuxDaemonOptions {
   openDevice: WatchdogDeviceOpener;
   deviceName: string;
   log: LogSink;
+  /** Where the reason goes when feeding stops for good (fence-record.ts); absent: only the journal. */
+  fenceRecordPath?: string;
 }
 
 export interface RunningMux {
@@ -31,7 +36,21 @@ export async function startWatchdogMux(options: MuxDaemonOptions): Promise<Runni
   await assertNotArmed(marker);
   // The kernel's OOM killer must pick anything but the process that keeps the host alive.
   await writeFile('/proc/self/oom_score_adj', '-1000').catch(() => options.log.warn('could not set oom_score_adj to -1000'));
-  const core = new MuxCore({ openDevice: options.openDevice, deviceName: options.deviceName, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log: options.log, marker });
+  const { fenceRecordPath, log } = options;
+  if (fenceRecordPath !== undefined) mkdirSync(dirname(fenceRecordPath), { recursive: true, mode: 0o700 });
+  const core: MuxCore = new MuxCore({
+    openDevice: options.openDevice, deviceName: options.deviceName, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log, marker,
+    // Written before anything else happens: the host resets within the device timeout.
+    onTrip: fenceRecordPath === undefined ? undefined : (client, trip, reason) => {
+      const record = { client, condition: fenceCondition(trip), reason, at: new Date().toISOString(), device: options.deviceName, timeoutMs: core.status().timeoutMs };
+      try {
+        writeFenceRecord(fenceRecordPath, record);
+        log.error(`fence record: ${record.condition} (client ${client}) at ${record.at}, written to ${fenceRecordPath}`);
+      } catch (err) {
+        log.error(`fence record: cannot write ${fenceRecordPath}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
+  });
   const server = await startMuxServer(core, options.socketPath, options.log);
   return { core, server };
 }

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { demoService } from '../../src/lab/demo';
+import { addDemoService, demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
 import { Lab } from '../../src/lab/lab';
 import { ServiceProbe } from '../../src/lab/service-probe';
@@ -18,9 +17,7 @@ export interface DemoHa {
 export async function startDemoHa(): Promise<DemoHa> {
   const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
   const ha = await LabHaCluster.start(lab);
-  const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-    '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-  assert.equal(added.code, 0, added.stderr);
+  await addDemoService(ha);
   return { lab, ha, probe: await ServiceProbe.start(lab, demoService.address, demoService.port) };
 }
 

@@ -11,6 +11,7 @@ import { ClusterRegistry } from './cluster';
 import { DeadPeerSweep } from './dead-peer';
 import { dispatchMessage } from './handlers/dispatch';
 import { HandlerEnv } from './handlers/env';
+import { silentObserver, type ArbiterObserver } from './observer';
 import { ArbiterSettings } from './settings';
 
 /** A caught error for the log: the stack says where the defect is. */
@@ -34,6 +35,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
   readonly clients = new Set<ArbiterClient>();
   private readonly algorithms: Map<DecisionAlgorithm, DecisionAlgorithmImpl>;
   tlsHooks: TlsHooks | null = null;
+  observer: ArbiterObserver = silentObserver;
   /** winston pushes every call through its stream even below the level: skip debug lines cheaply. */
   private readonly debugOn: boolean;
   private readonly deadPeers: DeadPeerSweep;
@@ -65,6 +67,7 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
       this.sendError(client, undefined, event.error);
       return;
     }
+    this.observer.messageReceived(event.type);
     this.guarded(client, 'message', () => dispatchMessage(this, client, event));
   }
 
@@ -105,11 +108,15 @@ export class ArbiterCore implements HandlerEnv, AlgoContext {
 
   send(client: ArbiterClient, message: Buffer, vote?: Vote): void {
     if (client.disconnected) return;
-    if (vote !== undefined) client.noteVoteSent(vote);
+    if (vote !== undefined) {
+      client.noteVoteSent(vote);
+      this.observer.voteSent(client.algorithm, vote);
+    }
     client.transport.send(message);
   }
 
   sendError(client: ArbiterClient, seq: number | undefined, code: ErrorCode): void {
+    this.observer.errorSent(code);
     this.send(client, serverError(seq, code));
   }
 

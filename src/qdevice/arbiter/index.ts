@@ -13,7 +13,7 @@ export async function startArbiter(settings: Partial<ArbiterSettings>, log: wins
   const core = new ArbiterCore({ ...defaultArbiterSettings, ...settings }, log);
   const server = new ArbiterServer(core, log);
   if (tls) {
-    server.tls = new ArbiterTls(tls, core.settings.clientCertRequired, log);
+    server.tls = new ArbiterTls(tls, core.settings.clientCertRequired, log, core);
     core.tlsHooks = server.tls;
   }
   await server.listen();

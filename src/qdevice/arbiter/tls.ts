@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type winston from 'winston';
 import { chainProblem, parsePemBundle } from './cert-chain';
 import type { ArbiterClient } from './client';
-import type { TlsHooks } from './core';
+import type { ArbiterCore, TlsHooks } from './core';
 import type { Connection } from './server';
 
 /** PEM material of the arbiter: its certificate (CN "Qnetd Server"), key, and the CA of the clusters. */
@@ -70,7 +70,8 @@ export class ArbiterTls implements TlsHooks {
   private readonly trusted: X509Certificate[];
   private readonly connections = new Map<ArbiterClient, TlsEntry>();
 
-  constructor(material: ArbiterTlsMaterial, private readonly clientCertRequired: boolean, private readonly log: winston.Logger) {
+  /** `core` hears of every handshake (its observer counts them). */
+  constructor(material: ArbiterTlsMaterial, private readonly clientCertRequired: boolean, private readonly log: winston.Logger, private readonly core?: ArbiterCore) {
     this.context = tls.createSecureContext({ cert: material.cert, key: material.key, ca: material.ca });
     this.trusted = parsePemBundle(material.ca);
     if (this.trusted.length === 0) throw new Error('the CA file holds no PEM certificate: client certificates could not be verified');
@@ -91,9 +92,15 @@ export class ArbiterTls implements TlsHooks {
       requestCert: this.clientCertRequired,
       rejectUnauthorized: this.clientCertRequired,
     });
+    let secure = false;
     socket.on('secure', () => {
+      secure = true;
+      this.core?.observer.tlsHandshake(true);
       this.log.debug('TLS established', { client: client.address, protocol: socket.getProtocol() });
       if (this.clientCertRequired) this.checkChain(client, entry, socket);
+    });
+    socket.once('close', () => {
+      if (!secure) this.core?.observer.tlsHandshake(false);
     });
     entry.socket = socket;
     client.tlsStarted = true;
