@@ -24,7 +24,7 @@ interface Options {
   profiles: FailoverProfile[];
 }
 
-/** The README's table: ten power losses, three of every other fault. */
+/** The table in docs/operating.md: ten power losses, three of every other fault. */
 const defaultRuns: Record<FaultKind, number> = {
   'power-loss': 10, 'link-cut': 3, 'other-link-cut': 3, 'arbiter-down-then-node-loss': 3, 'daemon-sigstop': 3,
 };

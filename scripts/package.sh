@@ -109,7 +109,8 @@ copy "$work/quorate" /usr/bin/quorate 0755
 for page in "$work/docs/man8/"*.8; do gzip -9n -c "$page" >"$page.gz"; copy "$page.gz" "/usr/share/man/man8/$(basename "$page").gz" 0644; done
 copy "$work/docs/quorate.bash-completion" /usr/share/bash-completion/completions/quorate 0644
 copy "$work/src/README.md" /usr/share/doc/quorate/README.md 0644
-[ -f "$work/src/docs/install.md" ] && copy "$work/src/docs/install.md" /usr/share/doc/quorate/install.md 0644
+# docs/ beside README.md, so the README's relative links hold in the installed copy.
+(cd "$work/src" && find docs -type f -name '*.md') | while read -r f; do copy "$work/src/$f" "/usr/share/doc/quorate/$f" 0644; done
 copy "$work/src/systemd/quorate.json.example" /usr/share/doc/quorate/examples/quorate.json 0644
 doc_files quorate-common
 build_deb quorate-common all "nodejs (>= 20)" \
@@ -139,7 +140,7 @@ build_deb quorate "$arch" "quorate-common (= $version), corosync, nodejs (>= 20)
   " The HA daemon (cluster and local resource manager with leased locks on the
  replicated store, integrated quorum device client) and the watchdog multiplexer
  that self-fences the node, with their systemd units. Nothing is started on
- install: see /usr/share/doc/quorate/install.md."
+ install: see /usr/share/doc/quorate/docs/install.md."
 
 step "quorate-arbiter (third host)"
 tree=$work/tree-arbiter

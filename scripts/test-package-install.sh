@@ -45,7 +45,7 @@ node -e "require('/usr/lib/quorate/build/Release/quorate_native.node')" || fail 
 rc=0; quorate status >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 3 ] || fail "quorate status without corosync: exit $rc, 3 expected"
 for f in /usr/share/man/man8/quorate.8.gz /usr/share/man/man8/quorate-daemon.8.gz /usr/share/man/man8/quorate-arbiter.8.gz \
-  /usr/share/bash-completion/completions/quorate /usr/share/doc/quorate/install.md /lib/systemd/system/quorate-daemon.service \
+  /usr/share/bash-completion/completions/quorate /usr/share/doc/quorate/docs/install.md /lib/systemd/system/quorate-daemon.service \
   /lib/systemd/system/quorate-arbiter.service /etc/quorate/arbiter.json /etc/default/quorate-watchdog-mux; do
   [ -e "$f" ] || fail "$f missing"
 done

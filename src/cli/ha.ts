@@ -22,7 +22,7 @@ interface SocketOptions extends OutputOptions {
   socket: string;
 }
 
-/** Daemon failures as CLI errors with the exit codes scripts rely on (README "Operating the HA daemon"). */
+/** Daemon failures as CLI errors with the exit codes scripts rely on (docs/operating.md, exit codes). */
 export function operatorCliError(err: unknown): unknown {
   if (err instanceof DaemonUnavailableError) return new CliError(err.message, exitCodes.unavailable);
   if (err instanceof InputError) return new CliError(err.message, exitCodes.usage);

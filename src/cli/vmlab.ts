@@ -7,7 +7,7 @@ import { VmLab, vmlabIsUp, vmlabTeardownSync, vmlabUnavailableReason, type Guest
 import { CliError, exitCodes } from './errors';
 import { printResult, table } from './output';
 
-/** `quorate vmlab up|down|start|status|exec|failover`: three qemu guests with softdog (see README, VM lab). */
+/** `quorate vmlab up|down|start|status|exec|failover`: three qemu guests with softdog (see docs/vmlab.md). */
 
 const guestNames = vmlabGuests.map((g) => g.name);
 

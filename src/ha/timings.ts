@@ -1,5 +1,5 @@
 /**
- * HA timings and the safety inequality of design/safety.md. The daemon checks the values in force
+ * HA timings and the safety inequality of docs/design/safety.md. The daemon checks the values in force
  * at start-up with checkSafetyBound and refuses to run when it fails.
  */
 export interface HaTimings {
@@ -38,7 +38,7 @@ export interface HaTimings {
 }
 
 /**
- * Defaults for corosync's fast profile (token 1 s, device timeout 3 s; lab-facts.md saw a cut-off
+ * Defaults for corosync's fast profile (token 1 s, device timeout 3 s; docs/design/safety.md: the lab saw a cut-off
  * node lose quorum 2.2-4.9 s after the cut): Q_stale 6 s, watchdog 5 s, rounds and renewals of
  * 1 s, a feed window of 1.5 s, a 1 s margin; the lease of 15 s covers them with 0.5 s to spare. The fence delay of 8 s
  * costs nothing: taking the lost node's lock waits for the lease anyway.

@@ -46,5 +46,5 @@ export class NotRecordedError extends StoreError {}
 /** A wire message that does not parse; the message is dropped and the sender named. */
 export class BadMessageError extends StoreError {}
 
-/** The configured lease is too short for the safety inequality of design/safety.md. */
+/** The configured lease is too short for the safety inequality of docs/design/safety.md. */
 export class LeaseTooShortError extends StoreError {}

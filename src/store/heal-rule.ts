@@ -18,7 +18,7 @@ function sameEpoch(a: Candidate, b: Candidate): boolean {
  *   1. higher epoch: it grows by one with the first write after each membership change and only
  *      a quorate, current partition writes, so a later epoch continued from the earlier ones;
  *   2. not demoted: two partitions with the same epoch number wrote at once (both believed they
- *      were quorate: the isolated node that kept a quorum device's vote for a while, safety.md);
+ *      were quorate: the isolated node that kept a quorum device's vote for a while, docs/design/safety.md);
  *      one history must go, and it is the one whose node lost quorum afterwards;
  *   3. more members when that epoch began (the majority side of a split);
  *   4. higher version; 5. lower node id (a deterministic tie-break).

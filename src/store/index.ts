@@ -1,4 +1,4 @@
-/** The cluster store's public API (see README "Cluster store"). */
+/** The cluster store's public API (see docs/store.md). */
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
 export { checkStateDirWritable } from './persistence';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';

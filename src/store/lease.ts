@@ -3,7 +3,7 @@ import { LeaseTooShortError } from './errors';
 
 /**
  * The store's lock lease L from the HA timings in force, checked with the HA layer's safety
- * inequality (design/safety.md, src/ha/timings.ts) so there is one check, not two; throws
+ * inequality (docs/design/safety.md, src/ha/timings.ts) so there is one check, not two; throws
  * LeaseTooShortError with the bound's message naming every term when L is too short.
  */
 export function leaseFromTimings(timings: HaTimings): number {

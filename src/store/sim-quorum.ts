@@ -4,7 +4,7 @@ import type { SimCpgNetwork } from './sim-cpg';
 /**
  * Quorum for the simulated network: a node is quorate when its partition holds a strict majority
  * of the cluster's nodes. `force` overrides one node, to model a quorum device that keeps an
- * isolated node "quorate" for a while (design/safety.md, Q_stale).
+ * isolated node "quorate" for a while (docs/design/safety.md, Q_stale).
  */
 export class SimQuorum {
   private readonly forced = new Map<number, boolean>();

@@ -1,6 +1,6 @@
 /**
  * The qemu command line of one VM lab guest. Software emulation (TCG) because KVM does not work
- * on these machines (shared/reference/vm-facts.md); a 128 MB translation cache keeps each qemu
+ * on these machines (docs/vmlab.md); a 128 MB translation cache keeps each qemu
  * near 0.5 GB instead of ~1.5 GB. `-no-reboot` turns a reset into qemu's exit, so a watchdog
  * reset is seen on the host as the qemu process ending, timed on the host's monotonic clock.
  */

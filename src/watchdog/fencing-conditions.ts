@@ -4,7 +4,7 @@ import type { CheckInResult } from './mux-core';
 import type { WatchdogLease } from './mux-client';
 
 /**
- * Something a node must keep while it runs HA services (safety.md): quorum, its agent lock, the
+ * Something a node must keep while it runs HA services (docs/design/safety.md): quorum, its agent lock, the
  * arbiter's vote. Losing one while a lease is open stops the feeding at once.
  */
 export interface FencingCondition {
