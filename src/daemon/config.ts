@@ -8,6 +8,7 @@ import convict from 'convict';
 import { parseStrictJson } from '../util/strict-json';
 import { defaultTimings, type HaTimings } from '../ha/timings';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
+import { defaultFencing, parseFencing, type FencingConfig } from '../fence/config';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
 
@@ -23,6 +24,8 @@ export interface DaemonConfig {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
     vm: { uri: string; migrateUri: string };
   };
+  /** Fence devices per node (src/fence/config.ts); none by default. */
+  fencing: FencingConfig;
 }
 
 /**
@@ -128,14 +131,20 @@ export function parseConfig(raw: unknown): DaemonConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('config must be a JSON object');
   }
+  // Lists of devices are beyond convict's schema: the fencing section has its own parser.
+  const { fencing = defaultFencing, ...rest } = raw as Record<string, unknown>;
   const config = schema();
   try {
-    config.load(raw);
+    config.load(rest);
     config.validate({ allowed: 'strict' });
   } catch (err) {
     throw new ConfigError(`bad config: ${(err as Error).message}`);
   }
-  return config.getProperties() as DaemonConfig;
+  try {
+    return { ...(config.getProperties() as Omit<DaemonConfig, 'fencing'>), fencing: parseFencing(fencing) };
+  } catch (err) {
+    throw new ConfigError(`bad config: fencing.${(err as Error).message}`);
+  }
 }
 
 /** Reads and checks the config file; every failure names the file and, for values, the key. */
