@@ -6,6 +6,7 @@ import { monotonicClock } from '../util/clock';
 import { bmcAddressing, type HostAddressing, type LabNames, type NodeHost } from './names';
 import { isAlive, killNamespacesSync, startDaemon } from './processes';
 import { run, runChecked } from './run';
+import { createHost } from './topology';
 
 /**
  * A lab node's BMC: OpenIPMI's `ipmi_sim` in a namespace of its own on the lab's switch, whose
@@ -68,13 +69,7 @@ export async function createBmc(names: LabNames, bmc: BmcState, labName: string,
   mkdirSync(join(bmc.dir, 'state'), { recursive: true });
   writeFileSync(join(bmc.dir, 'lan.conf'), renderLanConf(bmc, labName, nodeId));
   writeFileSync(join(bmc.dir, 'bmc.emu'), emulation);
-  const ip = (netns: string, ...args: string[]) => runChecked(['ip', '-n', netns, ...args]);
-  await runChecked(['ip', 'netns', 'add', bmc.netns]);
-  await ip(bmc.netns, 'link', 'set', 'lo', 'up');
-  await ip(names.bridgeNetns, 'link', 'add', bmc.port, 'type', 'veth', 'peer', 'name', bmc.ifname, 'netns', bmc.netns);
-  await ip(names.bridgeNetns, 'link', 'set', bmc.port, 'master', names.bridge, 'up');
-  await ip(bmc.netns, 'addr', 'add', `${bmc.address}/${names.prefixLength}`, 'dev', bmc.ifname);
-  await ip(bmc.netns, 'link', 'set', bmc.ifname, 'up');
+  await createHost(names, bmc);
 }
 
 /** Starts ipmi_sim (no console: -n) and waits until it listens; returns its pid. */
