@@ -9,7 +9,8 @@ import type { NodeHost } from './names';
 import { readState } from './state';
 
 function bootDetached(labName: string, node: string): void {
-  spawn(process.execPath, [__filename, labName, node, 'boot'], { detached: true, stdio: 'ignore' }).unref();
+  // stdout closed (ipmi_sim waits for it to close); errors go to ipmi_sim's log with ours.
+  spawn(process.execPath, [__filename, labName, node, 'boot'], { detached: true, stdio: ['ignore', 'ignore', 'inherit'] }).unref();
 }
 
 async function main([labName, node, verb, what, value]: string[]): Promise<void> {
