@@ -18,6 +18,7 @@ packages=(
   iproute2 procps psmisc util-linux openssl libnss3-tools
   python3 make g++
   nftables iputils-arping libvirt-clients prometheus
+  openipmi fence-agents
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerArbiterCommands } from './arbiter';
 import { registerDaemonCommands } from './daemon';
 import { registerDiagCommands } from './diag';
+import { registerFenceCommands } from './fence';
 import { registerHaCommands } from './ha';
 import { registerSetupCommands } from './setup';
 import { registerLabCommands } from './lab';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerHaCommands(program);
   registerSetupCommands(program);
   registerVmlabCommands(program);
+  registerFenceCommands(program);
 }

@@ -1,8 +1,9 @@
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { describeQuorum, runDemo } from '../lab/demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
+import { bmcFaults, type BmcFault } from '../lab/bmc';
 import { Lab, type LabStatus } from '../lab/lab';
-import { defaultLabName, type HostName } from '../lab/names';
+import { defaultLabName, type HostName, type NodeHost } from '../lab/names';
 import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
 import { clearLeftovers, teardownSync } from '../lab/teardown';
@@ -22,6 +23,7 @@ interface UpFlags {
   tls: string;
   certificates: string;
   qdevice: boolean;
+  bmc?: boolean;
   json?: boolean;
 }
 
@@ -60,6 +62,7 @@ function labOptions(flags: UpFlags): LabOptions {
     tls: flags.tls as 'off',
     certificates: flags.certificates as 'quorate',
     qdevice: flags.qdevice ? 'corosync-qdevice' : 'none',
+    bmc: flags.bmc === true,
   };
 }
 
@@ -95,6 +98,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--tls <mode>', 'quorum device TLS (on/required make certificates with corosync\'s tools)').choices(['off', 'on', 'required']).default('off'))
     .addOption(new Option('--certificates <tool>', 'who makes the TLS certificates').choices(['corosync-certutil', 'quorate']).default('corosync-certutil'))
     .option('--no-qdevice', 'run the nodes without a quorum device')
+    .option('--bmc', 'a BMC (ipmi_sim, IPMI over LAN) per node at 10.213.0.(200 + node id), switching the node\'s power')
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
       const progress = flags.json ? () => undefined : (m: string) => process.stderr.write(`  ${m}\n`);
@@ -143,6 +147,21 @@ export function registerLabCommands(program: Command): void {
         child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
       });
       process.exitCode = code;
+    }));
+
+  lab.command('bmc')
+    .description("show a node's BMC, or make it fail: alive, dies-with-node (a power loss takes it too) or unreachable")
+    .addOption(nameOption())
+    .argument('<node>', 'node1, node2 or node3')
+    .addArgument(new Argument('[fault]', 'how the BMC behaves from now on').choices(bmcFaults))
+    .option('--json', 'print the result as JSON')
+    .action((node: string, fault: BmcFault | undefined, flags: { name: string; json?: boolean }) => labAction(async () => {
+      if (!hostNames.includes(node as HostName) || node === 'arbiter') throw new LabOptionError(`unknown node ${JSON.stringify(node)}: expected node1, node2 or node3`);
+      const attached = Lab.attach(flags.name);
+      if (fault !== undefined) await attached.setBmcFault(node as NodeHost, fault);
+      const { address, username, password, fault: current } = attached.bmc(node as NodeHost);
+      printResult({ node, address, username, password, fault: current }, flags, (b) =>
+        `${b.node}'s BMC at ${b.address} (user ${b.username}, password ${b.password}, lanplus, cipher 3): ${b.fault}`);
     }));
 
   lab.command('demo')

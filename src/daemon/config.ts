@@ -10,6 +10,7 @@ import { defaultTimings, type HaTimings } from '../ha/timings';
 import { defaultMetricsPorts, parseMetricsListen } from '../metrics/listen';
 import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
+import { defaultFencing, parseFencing, type FencingConfig } from '../fence/config';
 import { defaultJobsCommand } from './shutdown-kind';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
@@ -29,6 +30,8 @@ export interface DaemonConfig {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
     vm: { uri: string; migrateUri: string };
   };
+  /** Fence devices per node (src/fence/config.ts); none by default. */
+  fencing: FencingConfig;
 }
 
 /**
@@ -166,14 +169,20 @@ export function parseConfig(raw: unknown): DaemonConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('config must be a JSON object');
   }
+  // Lists of devices are beyond convict's schema: the fencing section has its own parser.
+  const { fencing = defaultFencing, ...rest } = raw as Record<string, unknown>;
   const config = schema();
   try {
-    config.load(raw);
+    config.load(rest);
     config.validate({ allowed: 'strict' });
   } catch (err) {
     throw new ConfigError(`bad config: ${(err as Error).message}`);
   }
-  return config.getProperties() as DaemonConfig;
+  try {
+    return { ...(config.getProperties() as Omit<DaemonConfig, 'fencing'>), fencing: parseFencing(fencing) };
+  } catch (err) {
+    throw new ConfigError(`bad config: fencing.${(err as Error).message}`);
+  }
 }
 
 /** Reads and checks the config file; every failure names the file and, for values, the key. */

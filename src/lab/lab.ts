@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicClock } from '../util/clock';
+import { applyBmcFault, createBmc, newBmcState, startBmc, stopBmc, type BmcFault, type BmcState } from './bmc';
 import { renderCorosyncConf } from './corosync-config';
 import { LabNotUpError } from './errors';
 import { guardLab, unguardLab } from './exit-guard';
@@ -263,11 +264,14 @@ export class Lab {
 
   /**
    * Power cut: SIGKILL every process in the host at once, remove their /dev/shm files and drop
-   * the host's address and link.
+   * the host's address and link. A BMC that dies with its node goes too, unless it is the BMC
+   * itself that switches the power off (`byBmc`).
    */
-  async powerOff(host: HostName): Promise<void> {
+  async powerOff(host: HostName, options: { byBmc?: boolean } = {}): Promise<void> {
     const state = this.hostState(host);
     const killed = killNamespacesSync([this.addressing(host).netns], Object.values(state.daemons));
+    const bmc = this.state.bmcs?.[host as NodeHost];
+    if (bmc?.fault === 'dies-with-node' && options.byBmc !== true) killed.push(...stopBmc(bmc));
     this.recordPids(killed);
     state.daemons = {};
     state.poweredOn = false;
@@ -282,6 +286,8 @@ export class Lab {
     await hostLinkUp(this.state.names, this.addressing(host));
     state.poweredOn = true;
     writeState(this.state);
+    const bmc = this.state.bmcs?.[host as NodeHost];
+    if (bmc !== undefined && bmc.pid === undefined) await this.startBmcOf(bmc);
     if (host === 'arbiter') {
       await this.startArbiter();
     } else {
@@ -303,6 +309,30 @@ export class Lab {
 
   resume(host: HostName, program?: string): number[] {
     return this.signalHost(host, 'SIGCONT', program);
+  }
+
+  /** A node's BMC: where it listens and its credentials (labs brought up with `bmc`). */
+  bmc(node: NodeHost): Readonly<BmcState> {
+    const bmc = this.state.bmcs?.[node];
+    if (bmc === undefined) throw new Error(`lab ${this.name} has no BMC for ${node}: bring it up with the bmc option (quorate lab up --bmc)`);
+    return bmc;
+  }
+
+  /** Sets how a node's BMC fails (see BmcFault); `alive` restores it. */
+  async setBmcFault(node: NodeHost, fault: BmcFault): Promise<void> {
+    const bmc = this.bmc(node) as BmcState;
+    this.recordPids(await applyBmcFault(this.state.names, bmc, fault, this.isPoweredOn(node)));
+    if (bmc.pid !== undefined) this.recordPids([bmc.pid]);
+  }
+
+  /**
+   * Re-reads the lab's state from its file: a BMC's power hook runs in a process of its own and
+   * powers nodes off and on there.
+   */
+  reloadState(): void {
+    const state = readState(this.name);
+    if (state === undefined) throw new LabNotUpError(`lab ${this.name} is not up`);
+    Object.assign(this.state, state);
   }
 
   /** Stops whatever runs on the arbiter host (SIGTERM, then SIGKILL after 2 s). */
@@ -350,6 +380,10 @@ export class Lab {
     for (const host of this.state.names.hosts) this.prepareHost(host);
     await createTopology(this.state.names);
     progress(`namespaces and links up (${monotonicClock.now() - t0} ms)`);
+    if (this.state.options.bmc) {
+      await this.bringUpBmcs();
+      progress(`BMCs up (${monotonicClock.now() - t0} ms)`);
+    }
     if (this.state.options.tls !== 'off' && this.state.options.qdevice !== 'none') {
       await provisionTls((host, argv) => this.exec(host, argv), this.state.options.certificates, this.clusterName, this.host('arbiter'), this.nodes);
       progress(`TLS certificates made (${monotonicClock.now() - t0} ms)`);
@@ -360,6 +394,24 @@ export class Lab {
     // An integrated device votes only once the node daemons run; until then quorum comes from the nodes.
     await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs, deviceVote: this.runsDeviceProcess() });
     progress(`all nodes quorate (${monotonicClock.now() - t0} ms)`);
+  }
+
+  private async bringUpBmcs(): Promise<void> {
+    const bmcs: Partial<Record<NodeHost, BmcState>> = {};
+    for (const node of this.nodeAddressing()) bmcs[node.name as NodeHost] = newBmcState(this.id, this.state.workDir, node.name as NodeHost, node.nodeId as number);
+    // In the state before anything exists, so a crash at any point leaves enough to clean up.
+    this.state.bmcs = bmcs;
+    writeState(this.state);
+    await Promise.all(this.nodeAddressing().map(async (node) => {
+      const bmc = bmcs[node.name as NodeHost] as BmcState;
+      await createBmc(this.state.names, bmc, this.name, node.nodeId as number);
+      await this.startBmcOf(bmc);
+    }));
+  }
+
+  private async startBmcOf(bmc: BmcState): Promise<void> {
+    bmc.pid = await startBmc(bmc);
+    this.recordPids([bmc.pid]);
   }
 
   private prepareHost(host: HostAddressing): void {

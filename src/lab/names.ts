@@ -78,3 +78,21 @@ export function labNames(id: string, nodeCount: 2 | 3): LabNames {
 export function labIdOfNamespace(netns: string): string | undefined {
   return new RegExp(`^${namespacePrefix}([0-9a-f]{6})-(n[1-3]|ar|br)$`).exec(netns)?.[1];
 }
+
+/**
+ * A node's lab BMC: a namespace of its own on the lab's switch (`ql<id>-b<n>`), so it outlives the
+ * node's power and link, at 10.213.0.(200 + node id).
+ */
+export function bmcAddressing(id: string, nodeId: number): Omit<HostAddressing, 'name' | 'nodeId'> {
+  return {
+    netns: `${namespacePrefix}${id}-b${nodeId}`,
+    ifname: `q${id}e0`,
+    port: `q${id}b${nodeId}`,
+    address: `10.213.0.${200 + nodeId}`,
+  };
+}
+
+/** The lab id in a BMC namespace name made by `bmcAddressing`. */
+export function labIdOfBmcNamespace(netns: string): string | undefined {
+  return new RegExp(`^${namespacePrefix}([0-9a-f]{6})-b[0-9]{1,2}$`).exec(netns)?.[1];
+}

@@ -41,6 +41,8 @@ export interface LabOptions {
   heuristics?: ConfigValues;
   /** How long `up` waits for quorum (default 60 s). */
   upTimeoutMs?: number;
+  /** A BMC (ipmi_sim) per node whose chassis power is the node's power (default off). */
+  bmc?: boolean;
 }
 
 export interface ResolvedLabOptions {
@@ -57,6 +59,7 @@ export interface ResolvedLabOptions {
   device: ConfigValues;
   heuristics?: ConfigValues;
   upTimeoutMs: number;
+  bmc: boolean;
 }
 
 function isCommand(choice: unknown): choice is { command: string[] } {
@@ -105,5 +108,6 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     device: options.device ?? {},
     ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
     upTimeoutMs,
+    bmc: options.bmc ?? false,
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostName, LabNames } from './names';
+import type { BmcState } from './bmc';
+import type { HostName, LabNames, NodeHost } from './names';
 import type { ResolvedLabOptions } from './options';
 
 /**
@@ -42,6 +43,8 @@ export interface LabState {
   hosts: Partial<Record<HostName, HostState>>;
   /** Every pid the lab ever started: their /dev/shm files are removed at `down`. */
   pidsEverStarted: number[];
+  /** The nodes' BMCs, in a lab brought up with them. */
+  bmcs?: Partial<Record<NodeHost, BmcState>>;
   /** Monotonic milliseconds the bring-up took, once done. */
   upDurationMs?: number;
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { isAlive, killNamespacesSync, processStartTime } from './processes';
-import { labIdOfNamespace } from './names';
+import { labIdOfBmcNamespace, labIdOfNamespace } from './names';
 import { labDir, listLabNames, readState, type LabState } from './state';
 
 const namedNamespacesDir = '/run/netns';
@@ -13,8 +13,9 @@ const namedNamespacesDir = '/run/netns';
  * the leftovers of a crashed run.
  */
 export function teardownSync(state: LabState): void {
-  const namespaces = [...state.names.hosts.map((h) => h.netns), state.names.bridgeNetns];
-  const daemonPids = Object.values(state.hosts ?? {}).flatMap((h) => Object.values(h?.daemons ?? {}));
+  const bmcs = Object.values(state.bmcs ?? {});
+  const namespaces = [...state.names.hosts.map((h) => h.netns), ...bmcs.map((b) => b.netns), state.names.bridgeNetns];
+  const daemonPids = [...Object.values(state.hosts ?? {}).flatMap((h) => Object.values(h?.daemons ?? {})), ...bmcs.flatMap((b) => b.pid ?? [])];
   killNamespacesSync(namespaces, [...(state.pidsEverStarted ?? []), ...daemonPids]);
   const existing = new Set(listNamespacesSync());
   for (const netns of namespaces) {
@@ -87,7 +88,7 @@ export function clearLeftovers(): string[] {
     }
   }
   for (const netns of namespaces) {
-    const id = labIdOfNamespace(netns);
+    const id = labIdOfNamespace(netns) ?? labIdOfBmcNamespace(netns);
     if (id === undefined || liveIds.has(id)) continue;
     killNamespacesSync([netns]);
     deleteNamespaceSync(netns);

@@ -17,7 +17,11 @@ export async function createTopology(names: LabNames): Promise<void> {
   await Promise.all(names.hosts.map((host) => createHost(names, host)));
 }
 
-async function createHost(names: LabNames, host: HostAddressing): Promise<void> {
+/** What a machine on the lab's switch needs: hosts and BMCs alike. */
+export type SwitchAttachment = Pick<HostAddressing, 'netns' | 'ifname' | 'port' | 'address'>;
+
+/** A namespace with a veth into the lab's bridge, its address and link up. */
+export async function createHost(names: LabNames, host: SwitchAttachment): Promise<void> {
   await runChecked(['ip', 'netns', 'add', host.netns]);
   await ip(host.netns, 'link', 'set', 'lo', 'up');
   await ip(names.bridgeNetns, 'link', 'add', host.port, 'type', 'veth', 'peer', 'name', host.ifname, 'netns', host.netns);
@@ -26,7 +30,7 @@ async function createHost(names: LabNames, host: HostAddressing): Promise<void> 
 }
 
 /** Host side: address and link up (a machine that boots). */
-export async function hostLinkUp(names: LabNames, host: HostAddressing): Promise<void> {
+export async function hostLinkUp(names: LabNames, host: SwitchAttachment): Promise<void> {
   await run(['ip', '-n', host.netns, 'addr', 'flush', 'dev', host.ifname]);
   await ip(host.netns, 'addr', 'add', `${host.address}/${names.prefixLength}`, 'dev', host.ifname);
   await ip(host.netns, 'link', 'set', host.ifname, 'up');
