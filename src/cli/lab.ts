@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { describeQuorum, runDemo } from '../lab/demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
 import { Lab, type LabStatus } from '../lab/lab';
-import { defaultLabName, type HostName } from '../lab/names';
+import { defaultLabName, isLabHostName, maxLabNodes, minLabNodes } from '../lab/names';
 import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
 import { clearLeftovers, teardownSync } from '../lab/teardown';
@@ -25,7 +25,7 @@ interface UpFlags {
   json?: boolean;
 }
 
-const hostNames: HostName[] = ['node1', 'node2', 'node3', 'arbiter'];
+const hostNamesText = `node1…node${maxLabNodes} (as many as the lab has) or arbiter`;
 
 /** Lab errors become operator errors: bad options are usage errors, a missing lab is unavailable. */
 async function labAction<T>(action: () => Promise<T>): Promise<T> {
@@ -44,8 +44,10 @@ function parseTieBreaker(value: string): LabOptions['tieBreaker'] {
 }
 
 function labOptions(flags: UpFlags): LabOptions {
-  const nodes = Number(flags.nodes);
-  if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid --nodes ${flags.nodes}: expected 2 or 3`);
+  const nodes = /^\d+$/.test(flags.nodes) ? Number(flags.nodes) : Number.NaN;
+  if (!(nodes >= minLabNodes && nodes <= maxLabNodes)) {
+    throw new LabOptionError(`invalid --nodes ${JSON.stringify(flags.nodes)}: expected a whole number from ${minLabNodes} to ${maxLabNodes}`);
+  }
   // Split on blanks: enough for the arbiter's argv, which has no quoted arguments.
   const command = flags.arbiterCommand?.split(/\s+/).filter((a) => a !== '');
   if (command?.length === 0) throw new LabOptionError('--arbiter-command is empty: give the arbiter\'s command line');
@@ -86,7 +88,7 @@ export function registerLabCommands(program: Command): void {
     .description('bring a lab up: node1, node2 (corosync + corosync-qdevice) and an arbiter host (corosync-qnetd)')
     .addOption(nameOption())
     .addOption(new Option('--profile <profile>', 'timings: corosync defaults or fast').choices(['default', 'fast']).default('default'))
-    .addOption(new Option('--nodes <count>', 'number of corosync nodes').choices(['2', '3']).default('2'))
+    .option('--nodes <count>', `number of corosync nodes, ${minLabNodes} to ${maxLabNodes} (node1…node${maxLabNodes})`, '2')
     .addOption(new Option('--algorithm <algorithm>', 'quorum device algorithm').choices(['ffsplit', 'lms', '2nodelms', 'test']).default('ffsplit'))
     .option('--tie-breaker <lowest|highest|id>', 'quorum device tie breaker', 'lowest')
     .addOption(new Option('--arbiter <arbiter>', 'what runs on the arbiter host').choices(['corosync-qnetd', 'none']).default('corosync-qnetd'))
@@ -128,11 +130,11 @@ export function registerLabCommands(program: Command): void {
   lab.command('exec')
     .description('run a command inside a lab host (its network namespace and private /run)')
     .addOption(nameOption())
-    .argument('<host>', `one of ${hostNames.join(', ')}`)
+    .argument('<host>', hostNamesText)
     .argument('<command...>', 'the command, after --')
     .action((host: string, command: string[], flags: { name: string }) => labAction(async () => {
-      if (!hostNames.includes(host as HostName)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected one of ${hostNames.join(', ')}`);
-      const child = Lab.attach(flags.name).spawn(host as HostName, command, { stdio: 'inherit' });
+      if (!isLabHostName(host)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected ${hostNamesText}`);
+      const child = Lab.attach(flags.name).spawn(host, command, { stdio: 'inherit' });
       const code = await new Promise<number>((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
