@@ -11,6 +11,7 @@ import type { CrmCommand, HaConfig } from '../ha/types';
 import type { HaStoreAdapter } from '../store/ha-adapter';
 import { WriteAbortedError } from '../store/errors';
 import type { ClusterStore } from '../store/store';
+import type { RoundTimes } from './node-daemon';
 
 export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
 
@@ -23,6 +24,7 @@ export interface DaemonStatus {
   crm: { role: string };
   lrm: { state: string; mode: string };
   watchdog: 'armed' | 'disarmed';
+  rounds: RoundTimes;
   store: StoreView;
 }
 

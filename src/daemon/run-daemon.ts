@@ -101,7 +101,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog };
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, rounds: self.rounds };
     };
     const operator = await startOperatorServer(
       storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);
