@@ -1,4 +1,4 @@
-import { demoService } from '../src/lab/demo';
+import { addDemoService } from '../src/lab/demo';
 import { faultDescriptions, faultKinds, injectAndMeasure, restore, servingNode, type FailoverRun, type FaultKind } from '../src/lab/failover';
 import { failoverProfiles, type FailoverProfile } from '../src/lab/failover-profiles';
 import { LabHaCluster } from '../src/lab/ha-cluster';
@@ -71,10 +71,7 @@ export async function run(args: string[]): Promise<void> {
     let probe: ServiceProbe | undefined;
     try {
       ha = await LabHaCluster.start(lab, { timings: profile.timings });
-      const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-        '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-      if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
-      probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
+      probe = await addDemoService(ha);
       await servingNode(probe, ha.nodes, 60_000);
       const bound = await leaseInForce(ha);
       for (const fault of options.faults) {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { demoService } from '../src/lab/demo';
 import { injectAndMeasure, restore, servingNode } from '../src/lab/failover';
 import { LabHaCluster } from '../src/lab/ha-cluster';
 import { Lab } from '../src/lab/lab';
@@ -37,7 +38,7 @@ function maxServices(): number {
 }
 
 function serviceAddress(i: number): string {
-  return i === 0 ? '10.213.0.100/24' : `10.213.${1 + Math.floor((i - 1) / 250)}.${((i - 1) % 250) + 1}/16`;
+  return i === 0 ? `${demoService.address}/${demoService.prefixLength}` : `10.213.${1 + Math.floor((i - 1) / 250)}.${((i - 1) % 250) + 1}/16`;
 }
 
 function list(flag: string, value: string | undefined, min: number, max: number): number[] {
@@ -82,7 +83,7 @@ async function addServices(ha: LabHaCluster, count: number): Promise<number> {
     await Promise.all(Array.from({ length: Math.min(8, count - first) }, async (_, j) => {
       const i = first + j;
       const added = await ha.cli('node1', ['resource', 'add', `lab:s${i}`, '--node', nodes[i % nodes.length]!,
-        '--param', `address=${serviceAddress(i)}`, '--param', 'port=8080']);
+        '--param', `address=${serviceAddress(i)}`, '--param', `port=${demoService.port}`]);
       if (added.code !== 0) throw new Error(`resource add lab:s${i}: ${added.stderr.trim()}`);
     }));
   }
@@ -153,12 +154,14 @@ async function labSize(nodes: number, services: number, runs: number): Promise<v
     const addMs = await addServices(ha, services);
     console.log(`${head} bring-up ${s(upMs)} (corosync quorate ${s(lab.upDurationMs ?? 0)}), ${services} services added and running ${s(addMs)}`);
     const token = await lab.exec('node1', ['corosync-cmapctl', '-g', 'runtime.config.totem.token']);
-    console.log(`${head} token in force ${token.stdout.trim().split('=').pop()?.trim() ?? '?'} ms; ${await idleUsage(ha, 10_000)}`);
+    const lease = /lock lease (\d+) ms/.exec(await ha.log('node1'))?.[1] ?? '?';
+    console.log(`${head} token in force ${token.stdout.trim().split('=').pop()?.trim() ?? '?'} ms, W ${ha.timings.watchdogMs} ms, lease ${lease} ms; `
+      + `${await idleUsage(ha, 10_000)}`);
     const rounds = await Promise.all(ha.nodes.map((n) => status(ha!, n)));
     const master = rounds.find((r) => r.crm.role === 'master');
     console.log(`${head} round (CRM+LRM) master ${master?.node ?? '?'} last ${master?.rounds.lastMs ?? '?'} ms max ${master?.rounds.maxMs ?? '?'} ms; `
       + `slaves last ≤ ${Math.max(...rounds.filter((r) => r !== master).map((r) => r.rounds.lastMs))} ms (round ${ha.timings.roundMs} ms)`);
-    probe = await ServiceProbe.start(lab, '10.213.0.100', 8080);
+    probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
     const first: number[] = [];
     const share: number[] = [];
     for (let run = 0; run < runs; run++) {

@@ -34,6 +34,14 @@ export function describeQuorum(host: string, status: QuorumStatus): string {
     + ` (quorum ${String(status.quorum)}), qdevice votes ${status.qdeviceVotes}, members ${members}`;
 }
 
+/** Adds the demo service on `node` through the operator CLI; returns a probe of its address from outside the cluster. */
+export async function addDemoService(ha: LabHaCluster, node: NodeHost = 'node1'): Promise<ServiceProbe> {
+  const added = await ha.cli(node, ['resource', 'add', demoService.sid, '--node', node,
+    '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
+  if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
+  return ServiceProbe.start(ha.lab, demoService.address, demoService.port);
+}
+
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`demo: ${what} is not running`);
   return value;
@@ -75,10 +83,7 @@ export const demoSteps: DemoStep[] = [
     title: `add the HA service ${demoService.sid} on node1 and wait until it answers a probe outside the cluster`,
     run: async (context) => {
       const ha = need(context.ha, 'the HA stack');
-      const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-        '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-      if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
-      context.probe = await ServiceProbe.start(context.lab, demoService.address, demoService.port);
+      context.probe = await addDemoService(ha);
       const started = monotonicClock.now();
       const node = await withProgress(context.print, 'waiting for the service to answer', servingNode(context.probe, ha.nodes, 60_000));
       context.print(`${demoService.address}:${demoService.port} answers from ${node}, ${monotonicClock.now() - started} ms after it was added`);

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { demoService } from '../../../src/lab/demo';
 import { injectAndMeasure, servingNode } from '../../../src/lab/failover';
-import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
 import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
-import { ServiceProbe } from '../../../src/lab/service-probe';
-import { skipWithoutLab } from '../../support/lab';
+import { useHaDemoLab } from '../../support/ha-demo-lab';
 
 /**
  * Five nodes and the arbiter on real corosync with the whole HA stack (the integrated quorum
@@ -14,27 +10,10 @@ import { skipWithoutLab } from '../../support/lab';
  * loses power answers from one of the other four. Reuses what ha-failover.test.ts builds on.
  */
 describe('node daemon: five nodes, an HA service failing over (real corosync)', function () {
-  let lab: Lab;
-  let ha: LabHaCluster;
-  let probe: ServiceProbe;
-
-  before(async function () {
-    skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated', nodes: 5 });
-    ha = await LabHaCluster.start(lab);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
-    probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
-  });
-
-  after(async () => {
-    await probe?.stop();
-    await ha?.stop();
-    await lab?.down();
-  });
+  const setup = useHaDemoLab({ nodes: 5 });
 
   it("runs corosync with token + 3 × token_coefficient and consensus 1.2 × that (corosync's defaults)", async () => {
+    const { lab } = setup();
     const read = async (key: string): Promise<number> => {
       const result = await lab.exec('node5', ['corosync-cmapctl', '-g', key]);
       assert.equal(result.code, 0, result.stderr);
@@ -45,6 +24,7 @@ describe('node daemon: five nodes, an HA service failing over (real corosync)', 
   });
 
   it('has all five nodes as members, and the HA master sees each of them online', async () => {
+    const { ha } = setup();
     type Status = { nodes: { member: boolean }[]; ha: { store: { managerStatus?: { nodeStatus: Record<string, string> } } } };
     let status: Status | undefined;
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -59,6 +39,7 @@ describe('node daemon: five nodes, an HA service failing over (real corosync)', 
   });
 
   it('moves the service to another node when node1 loses power, and never runs it twice', async () => {
+    const { ha, probe } = setup();
     assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');
     const run = await injectAndMeasure(ha, probe, 'power-loss', 80_000);
     console.log(`      power loss of ${run.from}: answers from ${run.to ?? 'nobody'} after ${run.failoverMs ?? '-'} ms`);

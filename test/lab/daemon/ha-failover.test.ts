@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { demoService } from '../../../src/lab/demo';
 import { injectAndMeasure, restore, servingNode } from '../../../src/lab/failover';
-import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
 import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
-import { ServiceProbe } from '../../../src/lab/service-probe';
-import { skipWithoutLab } from '../../support/lab';
+import { useHaDemoLab } from '../../support/ha-demo-lab';
 
 /**
  * The node daemon on real corosync in the lab, with the integrated quorum device client, the
@@ -15,31 +11,15 @@ import { skipWithoutLab } from '../../support/lab';
  * (`npm run bench -- failover`); this checks what happens, and prints the time it took.
  */
 describe('node daemon: an HA service failing over (real corosync)', function () {
-  let lab: Lab;
-  let ha: LabHaCluster;
-  let probe: ServiceProbe;
-
-  before(async function () {
-    skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
-    ha = await LabHaCluster.start(lab);
-    const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
-      '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
-    assert.equal(added.code, 0, added.stderr);
-    probe = await ServiceProbe.start(lab, demoService.address, demoService.port);
-  });
-
-  after(async () => {
-    await probe?.stop();
-    await ha?.stop();
-    await lab?.down();
-  });
+  const setup = useHaDemoLab();
 
   it('runs the service on its configured node, where it answers the probe', async () => {
+    const { ha, probe } = setup();
     assert.equal(await servingNode(probe, ha.nodes, 60_000), 'node1');
   });
 
   it('diag quorum tells, from the daemon, what losing node1 would do to the service', async () => {
+    const { ha } = setup();
     const result = await ha.cli('node1', ['diag', 'quorum', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { haServices: string; failures: { failure: string; services: { sid: string; fate: string; nodes: string[] }[] }[] };
@@ -49,6 +29,7 @@ describe('node daemon: an HA service failing over (real corosync)', function () 
   });
 
   it('moves the service to node2 when node1 loses power, and never runs it on both', async () => {
+    const { ha, probe } = setup();
     const run = await injectAndMeasure(ha, probe, 'power-loss', 60_000);
     console.log(`      power loss of ${run.from}: answers from ${run.to ?? 'nobody'} after ${run.failoverMs ?? '-'} ms`);
     assert.equal(run.from, 'node1');
@@ -57,6 +38,7 @@ describe('node daemon: an HA service failing over (real corosync)', function () 
   });
 
   it('keeps the service on node2 when node1 comes back', async () => {
+    const { ha, probe } = setup();
     const back = { fault: 'power-loss' as const, from: 'node1' as const, to: 'node2' as const, failoverMs: 0, outageMs: 0 };
     await restore(ha, back);
     assert.equal(await servingNode(probe, ha.nodes, 30_000), 'node2');
