@@ -69,10 +69,15 @@ const p50p99 = (values: number[], unit: (v: number) => string) => {
   return v.length === 0 ? 'none' : `p50 ${unit(percentile(v, 0.5))} p99 ${unit(percentile(v, 0.99))} (n=${v.length})`;
 };
 
+/** A node's daemon status; tried three times, as the CLI can miss its 15 s on a loaded machine with 16 nodes. */
 async function status(ha: LabHaCluster, node: NodeHost): Promise<DaemonStatus> {
-  const result = await ha.cli(node, ['status', '--json']);
-  if (result.code !== 0) throw new Error(`${node}: quorate status failed: ${result.stderr.trim()}`);
-  return (JSON.parse(result.stdout) as { ha: DaemonStatus }).ha;
+  let failure = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = await ha.cli(node, ['status', '--json']).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+    if (result.code === 0) return (JSON.parse(result.stdout) as { ha: DaemonStatus }).ha;
+    failure = result.stderr.trim();
+  }
+  throw new Error(`${node}: quorate status failed three times: ${failure}`);
 }
 
 /** Adds the services spread round-robin over the nodes, a few at a time, and waits until each runs. */
