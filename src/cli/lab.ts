@@ -3,7 +3,7 @@ import { describeQuorum, runDemo } from '../lab/demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
 import { bmcFaults, type BmcFault } from '../lab/bmc';
 import { Lab, type LabStatus } from '../lab/lab';
-import { defaultLabName, type HostName, type NodeHost } from '../lab/names';
+import { defaultLabName, isLabHostName, maxLabNodes, minLabNodes } from '../lab/names';
 import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
 import { clearLeftovers, teardownSync } from '../lab/teardown';
@@ -27,7 +27,7 @@ interface UpFlags {
   json?: boolean;
 }
 
-const hostNames: HostName[] = ['node1', 'node2', 'node3', 'arbiter'];
+const hostNamesText = `node1…node${maxLabNodes} (as many as the lab has) or arbiter`;
 
 /** Lab errors become operator errors: bad options are usage errors, a missing lab is unavailable. */
 async function labAction<T>(action: () => Promise<T>): Promise<T> {
@@ -46,8 +46,10 @@ function parseTieBreaker(value: string): LabOptions['tieBreaker'] {
 }
 
 function labOptions(flags: UpFlags): LabOptions {
-  const nodes = Number(flags.nodes);
-  if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid --nodes ${flags.nodes}: expected 2 or 3`);
+  const nodes = /^\d+$/.test(flags.nodes) ? Number(flags.nodes) : Number.NaN;
+  if (!(nodes >= minLabNodes && nodes <= maxLabNodes)) {
+    throw new LabOptionError(`invalid --nodes ${JSON.stringify(flags.nodes)}: expected a whole number from ${minLabNodes} to ${maxLabNodes}`);
+  }
   // Split on blanks: enough for the arbiter's argv, which has no quoted arguments.
   const command = flags.arbiterCommand?.split(/\s+/).filter((a) => a !== '');
   if (command?.length === 0) throw new LabOptionError('--arbiter-command is empty: give the arbiter\'s command line');
@@ -90,7 +92,7 @@ export function registerLabCommands(program: Command): void {
     .description('bring a lab up: node1, node2 (corosync + corosync-qdevice) and an arbiter host (corosync-qnetd)')
     .addOption(nameOption())
     .addOption(new Option('--profile <profile>', 'timings: corosync defaults or fast').choices(['default', 'fast']).default('default'))
-    .addOption(new Option('--nodes <count>', 'number of corosync nodes').choices(['2', '3']).default('2'))
+    .option('--nodes <count>', `number of corosync nodes, ${minLabNodes} to ${maxLabNodes} (node1…node${maxLabNodes})`, '2')
     .addOption(new Option('--algorithm <algorithm>', 'quorum device algorithm').choices(['ffsplit', 'lms', '2nodelms', 'test']).default('ffsplit'))
     .option('--tie-breaker <lowest|highest|id>', 'quorum device tie breaker', 'lowest')
     .addOption(new Option('--arbiter <arbiter>', 'what runs on the arbiter host').choices(['corosync-qnetd', 'none']).default('corosync-qnetd'))
@@ -133,15 +135,15 @@ export function registerLabCommands(program: Command): void {
   lab.command('exec')
     .description('run a command inside a lab host (its network namespace and private /run)')
     .addOption(nameOption())
-    .argument('<host>', `one of ${hostNames.join(', ')}`)
+    .argument('<host>', hostNamesText)
     .argument('<command...>', 'the command and its options (a -- before it is optional)')
     // Everything from HOST on is the command's: `lab exec node1 corosync-quorumtool -s` works.
     .passThroughOptions()
     .action((host: string, args: string[], flags: { name: string }) => labAction(async () => {
-      if (!hostNames.includes(host as HostName)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected one of ${hostNames.join(', ')}`);
+      if (!isLabHostName(host)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected ${hostNamesText}`);
       const command = args[0] === '--' ? args.slice(1) : args;
       if (command.length === 0) throw new LabOptionError('give the command to run after the host');
-      const child = Lab.attach(flags.name).spawn(host as HostName, command, { stdio: 'inherit' });
+      const child = Lab.attach(flags.name).spawn(host, command, { stdio: 'inherit' });
       const code = await new Promise<number>((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
@@ -152,14 +154,14 @@ export function registerLabCommands(program: Command): void {
   lab.command('bmc')
     .description("show a node's BMC, or make it fail: alive, dies-with-node (a power loss takes it too) or unreachable")
     .addOption(nameOption())
-    .argument('<node>', 'node1, node2 or node3')
+    .argument('<node>', `node1…node${maxLabNodes} (as many as the lab has)`)
     .addArgument(new Argument('[fault]', 'how the BMC behaves from now on').choices(bmcFaults))
     .option('--json', 'print the result as JSON')
     .action((node: string, fault: BmcFault | undefined, flags: { name: string; json?: boolean }) => labAction(async () => {
-      if (!hostNames.includes(node as HostName) || node === 'arbiter') throw new LabOptionError(`unknown node ${JSON.stringify(node)}: expected node1, node2 or node3`);
+      if (!isLabHostName(node) || node === 'arbiter') throw new LabOptionError(`unknown node ${JSON.stringify(node)}: expected node1…node${maxLabNodes}`);
       const attached = Lab.attach(flags.name);
-      if (fault !== undefined) await attached.setBmcFault(node as NodeHost, fault);
-      const { address, username, password, fault: current } = attached.bmc(node as NodeHost);
+      if (fault !== undefined) await attached.setBmcFault(node, fault);
+      const { address, username, password, fault: current } = attached.bmc(node);
       printResult({ node, address, username, password, fault: current }, flags, (b) =>
         `${b.node}'s BMC at ${b.address} (user ${b.username}, password ${b.password}, lanplus, cipher 3): ${b.fault}`);
     }));

@@ -58,7 +58,14 @@ export interface DaemonSelf {
   crm: { role: string };
   lrm: { state: string; mode: string };
   watchdog: 'armed' | 'disarmed';
-  rounds: number;
+  rounds: RoundTimes;
+}
+
+/** Rounds run so far and how long one took (CRM and LRM steps with their effects), by the daemon's clock. */
+export interface RoundTimes {
+  count: number;
+  lastMs: number;
+  maxMs: number;
 }
 
 export class NodeDaemon {
@@ -68,7 +75,7 @@ export class NodeDaemon {
   private shutdown: ShutdownKind | null = null;
   private timer: (() => void) | null = null;
   private stopped = false;
-  private rounds = 0;
+  private rounds: RoundTimes = { count: 0, lastMs: 0, maxMs: 0 };
   private followUps = 0;
   private lastView: ClusterView | null = null;
   private exited: (() => void) | null = null;
@@ -112,7 +119,7 @@ export class NodeDaemon {
       crm: { role: this.crm.role },
       lrm: { state: this.lrm.daemon, mode: this.lrm.mode },
       watchdog: this.parts.watchdog.armed ? 'armed' : 'disarmed',
-      rounds: this.rounds,
+      rounds: { ...this.rounds },
     };
   }
 
@@ -144,6 +151,7 @@ export class NodeDaemon {
       const began = this.parts.clock.now();
       this.round().then((followUp) => {
         const took = this.parts.clock.now() - began;
+        this.rounds = { count: this.rounds.count, lastMs: took, maxMs: Math.max(this.rounds.maxMs, took) };
         if (took > this.parts.timings.roundMs) this.parts.log.warn(`round took ${took} ms, longer than a round`);
         // A lock that stays refused (not yet judged expired) must not turn this into a busy loop.
         this.followUps = followUp && this.followUps < maxFollowUps ? this.followUps + 1 : 0;
@@ -177,7 +185,7 @@ export class NodeDaemon {
   /** One CRM and one LRM step; true when either took a lock, whose outcome the next round should act on at once. */
   private async round(): Promise<boolean> {
     const { store, timings } = this.parts;
-    this.rounds += 1;
+    this.rounds.count += 1;
     const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: false });
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);

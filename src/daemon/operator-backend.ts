@@ -11,6 +11,7 @@ import type { CrmCommand, HaConfig } from '../ha/types';
 import type { HaStoreAdapter } from '../store/ha-adapter';
 import { WriteAbortedError } from '../store/errors';
 import type { ClusterStore } from '../store/store';
+import type { RoundTimes } from './node-daemon';
 
 export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
 import type { NodeFences } from './fence-report';
@@ -26,6 +27,7 @@ export interface DaemonStatus {
   watchdog: 'armed' | 'disarmed';
   /** Each node's last watchdog fence, as published after it came back (fence-report.ts). */
   fences?: Record<string, NodeFences>;
+  rounds: RoundTimes;
   store: StoreView;
   /** Why this node cannot record HA state (its disk error), or null: meanwhile it refuses writes and takes no new HA work. */
   diskProblem: string | null;

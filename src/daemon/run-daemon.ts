@@ -128,7 +128,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, fences: nodeFences(store) };
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, rounds: self.rounds, fences: nodeFences(store) };
     };
     const operator = await startOperatorServer(
       storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);

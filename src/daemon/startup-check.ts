@@ -92,6 +92,22 @@ export function arbiterTieDecisionMs(deviceTimeoutMs: number): number {
   return Math.round(deviceTimeoutMs * 1.2);
 }
 
+/**
+ * How long a node that keeps its services may go without a confirmed renewal while another node
+ * leaves: its last check-in up to a round before the loss, token (detection) + consensus while
+ * CPG delivers nothing, the renewal cut off by the change sent again a round later, and that
+ * renewal. Both corosync terms grow with the node count (token_coefficient).
+ */
+export function membershipChangeGapMs(corosync: CorosyncValues, timings: HaTimings): number {
+  return timings.roundMs + corosync.tokenMs + corosync.consensusMs + timings.roundMs + timings.renewIntervalMs;
+}
+
+/** The smallest W (whole seconds, the device's unit) whose multiplexer deadline covers both gaps above. */
+export function minimumWatchdogMs(corosync: CorosyncValues, timings: HaTimings): number {
+  const tie = corosync.device === undefined ? 0 : arbiterTieDecisionMs(corosync.device.timeoutMs) + timings.renewIntervalMs + timings.roundMs;
+  return Math.ceil(Math.max(tie, membershipChangeGapMs(corosync, timings)) / maxDeadlineShareOfTimeout / 1000) * 1000;
+}
+
 /** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
 export const autoLeaseSlackMs = 100;
 
@@ -128,14 +144,21 @@ export function checkStartup(
     const watchdog = watchdogTimeoutMs === null ? 'W as configured (no device open yet)' : `W read back ${watchdogTimeoutMs}`;
     problems.push(`${bound.message} (${stale}; ${watchdog})`);
   }
+  const deadline = Math.floor(inForce.watchdogMs * maxDeadlineShareOfTimeout);
+  const gap = membershipChangeGapMs(corosync, inForce);
+  if (deadline < gap) {
+    problems.push(`W ${inForce.watchdogMs} ms is too short for a node that keeps its services while another node leaves: `
+      + `a round (${inForce.roundMs}) + token ${corosync.tokenMs} + consensus ${corosync.consensusMs} without deliveries + a round `
+      + `(${inForce.roundMs}) for the renewal the change cut off + that renewal (${inForce.renewIntervalMs}) = ${gap} ms must fit the multiplexer's `
+      + `deadline (0.8 × W = ${deadline} ms); raise W to ${minimumWatchdogMs(corosync, inForce)} ms`);
+  }
   if (corosync.device !== undefined) {
     const needed = arbiterTieDecisionMs(corosync.device.timeoutMs) + inForce.renewIntervalMs + inForce.roundMs;
-    const deadline = Math.floor(inForce.watchdogMs * maxDeadlineShareOfTimeout);
     if (deadline < needed) {
       problems.push(`W ${inForce.watchdogMs} ms is too short for the node that keeps its services through a split: the arbiter may decide `
         + `a tie only after dead-peer detection (1.2 × device timeout ${corosync.device.timeoutMs} = ${arbiterTieDecisionMs(corosync.device.timeoutMs)} ms), `
         + `then a renewal (${inForce.renewIntervalMs}) and a round (${inForce.roundMs}) must follow within the multiplexer's deadline `
-        + `(0.8 × W = ${deadline} ms); raise W to ${Math.ceil(needed / maxDeadlineShareOfTimeout / 1000) * 1000} ms or lower quorum.device.timeout`);
+        + `(0.8 × W = ${deadline} ms); raise W to ${minimumWatchdogMs(corosync, inForce)} ms or lower quorum.device.timeout`);
     }
   }
   if (corosync.twoNode) {

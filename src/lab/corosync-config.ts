@@ -1,6 +1,10 @@
 import type { HostAddressing } from './names';
 
-/** Timing profiles: 'default' keeps corosync's defaults, 'fast' shrinks them for quick tests. */
+/**
+ * Timing profiles: 'default' keeps corosync's defaults, 'fast' shrinks the token for quick tests.
+ * Neither sets consensus or token_coefficient: corosync adds token_coefficient (650 ms) per node
+ * beyond two to the token and derives consensus as 1.2 × that token, so both grow with the nodes.
+ */
 export type LabProfile = 'default' | 'fast';
 export type QdeviceAlgorithm = 'ffsplit' | 'lms' | '2nodelms' | 'test';
 export type TieBreaker = 'lowest' | 'highest' | number;
@@ -9,7 +13,7 @@ export type ConfigValues = Record<string, string | number>;
 
 const profileValues: Record<LabProfile, { totem: ConfigValues; device: ConfigValues }> = {
   default: { totem: {}, device: {} },
-  fast: { totem: { token: 1000, consensus: 1200 }, device: { timeout: 3000, sync_timeout: 9000 } },
+  fast: { totem: { token: 1000 }, device: { timeout: 3000, sync_timeout: 9000 } },
 };
 
 export interface CorosyncConfigInput {

@@ -28,9 +28,9 @@ export interface DemoStep {
 /** The demo service: a responder on a floating address of the lab's subnet. */
 export const demoService = { sid: 'lab:web', address: '10.213.0.100', prefixLength: 24, port: 8080 };
 
-/** Adds the demo service on node1 through the operator CLI; throws with the CLI's message when refused. */
-export async function addDemoService(ha: LabHaCluster): Promise<void> {
-  const added = await ha.cli('node1', ['resource', 'add', demoService.sid, '--node', 'node1',
+/** Adds the demo service on `node` through the operator CLI; throws with the CLI's message when refused. */
+export async function addDemoService(ha: LabHaCluster, node: NodeHost = 'node1'): Promise<void> {
+  const added = await ha.cli(node, ['resource', 'add', demoService.sid, '--node', node,
     '--param', `address=${demoService.address}/${demoService.prefixLength}`, '--param', `port=${demoService.port}`]);
   if (added.code !== 0) throw new Error(`quorate resource add failed: ${added.stderr.trim() || added.stdout.trim()}`);
 }

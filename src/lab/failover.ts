@@ -84,13 +84,14 @@ export async function injectAndMeasure(cluster: LabHaCluster, probe: ServiceProb
       break;
     }
   }
-  const candidates = fault === 'other-link-cut' ? [] : [other];
+  // With more than two nodes the manager picks the target: any node but the faulted one counts.
+  const candidates = fault === 'other-link-cut' ? [] : nodes.filter((n) => n !== from);
   let to: NodeHost | null = null;
   let failoverMs: number | null = null;
   if (candidates.length > 0) {
     try {
-      const answer = await probe.waitFor(other, at, waitMs);
-      to = other;
+      const answer = await Promise.any(candidates.map((n) => probe.waitFor(n, at, waitMs)));
+      to = answer.node as NodeHost;
       failoverMs = Math.round(answer.at - at);
     } catch {
       to = null;

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
+import { minimumWatchdogMs, readCorosyncValues } from '../daemon/startup-check';
 import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
 import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
@@ -63,7 +64,7 @@ export class LabHaCluster {
     const dir = join(tmpdir(), `quorate-ha-${lab.name}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const cluster = new LabHaCluster(lab, dir, options);
+    const cluster = new LabHaCluster(lab, dir, { ...options, timings: await withWatchdogFloor(lab, options.timings ?? {}) });
     for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
     await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
     await cluster.waitReady(cluster.nodes, 60_000);
@@ -308,6 +309,23 @@ export class LabHaCluster {
       throw new Error(`${err instanceof Error ? err.message : String(err)}; its log:\n    ${tail}`);
     }
   }
+}
+
+/**
+ * Without a configured W, the daemon's default raised to the smallest the start-up check accepts
+ * on this lab's corosync: token and consensus grow with the node count (token_coefficient).
+ */
+async function withWatchdogFloor(lab: Lab, timings: Partial<HaTimings>): Promise<Partial<HaTimings>> {
+  if (timings.watchdogMs !== undefined) return timings;
+  const dump = await lab.exec('node1', ['corosync-cmapctl']);
+  if (dump.code !== 0) throw new Error(`node1: corosync-cmapctl failed: ${dump.stderr.trim()}`);
+  const cmap = new Map(dump.stdout.split('\n').flatMap((line) => {
+    const m = /^(\S+) \([a-z0-9]+\) = (.*)$/.exec(line);
+    return m === null ? [] : [[m[1]!, m[2]!] as const];
+  }));
+  const corosync = readCorosyncValues({ find: (key) => cmap.get(key) });
+  const merged = { ...daemonTimingDefaults, ...timings };
+  return { ...timings, watchdogMs: Math.max(merged.watchdogMs, minimumWatchdogMs(corosync, merged)) };
 }
 
 async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, done: () => boolean): Promise<void> {

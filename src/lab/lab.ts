@@ -18,7 +18,7 @@ import { clearLeftovers, labIsLive, teardownSync } from './teardown';
 import { provisionTls } from './tls';
 import { createTopology, hostLinkDown, hostLinkUp, setPort, setPortIsolated } from './topology';
 
-/** The lab client's address: outside the hosts' range (.1-.3 nodes, .9 arbiter) and the services'. */
+/** The lab client's address: outside the hosts' range (.1-.16 nodes, .20 arbiter) and the services'. */
 const clientAddress = '10.213.0.250';
 
 /** One host of the lab as callers see it. */
@@ -114,9 +114,9 @@ export class Lab {
   /** Monotonic milliseconds from the start of `up` until every node was quorate. */
   get upDurationMs(): number | undefined { return this.state.upDurationMs; }
 
-  get hosts(): Record<'node1' | 'node2' | 'arbiter', LabHost> & { node3?: LabHost } {
+  get hosts(): Record<'node1' | 'node2' | 'arbiter', LabHost> & Record<string, LabHost> {
     const entries = this.state.names.hosts.map((h) => [h.name, this.host(h.name)] as const);
-    return Object.fromEntries(entries) as Record<'node1' | 'node2' | 'arbiter', LabHost> & { node3?: LabHost };
+    return Object.fromEntries(entries) as Record<'node1' | 'node2' | 'arbiter', LabHost> & Record<string, LabHost>;
   }
 
   /**

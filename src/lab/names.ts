@@ -6,7 +6,7 @@ import { LabOptionError } from './errors';
  * id, so two labs on one machine never collide and leftovers of a crashed run can be found by
  * name. Interface names stay within the kernel's 15 characters.
  */
-export type NodeHost = 'node1' | 'node2' | 'node3';
+export type NodeHost = `node${number}`;
 export type HostName = NodeHost | 'arbiter';
 
 export const defaultLabName = 'default';
@@ -47,15 +47,26 @@ export function validateLabName(name: string): string {
   return name;
 }
 
-export function nodeHostNames(count: 2 | 3): NodeHost[] {
-  return count === 3 ? ['node1', 'node2', 'node3'] : ['node1', 'node2'];
+/** A lab has 2 to 16 nodes: node1…node16 (addresses .1-.16, corosync node ids 1-16). */
+export const minLabNodes = 2;
+export const maxLabNodes = 16;
+/** The arbiter's host octet: above every node's. */
+const arbiterOctet = 20;
+
+export function nodeHostNames(count: number): NodeHost[] {
+  return Array.from({ length: count }, (_, i): NodeHost => `node${i + 1}`);
+}
+
+/** Whether `name` is a host a lab of up to 16 nodes can have (node1…node16 or the arbiter). */
+export function isLabHostName(name: string): name is HostName {
+  return name === 'arbiter' || /^node([1-9]|1[0-6])$/.test(name);
 }
 
 /**
  * Each lab has its own bridge namespace, so the subnet is private to it and may be the same in
  * every lab; nothing is added to the root namespace.
  */
-export function labNames(id: string, nodeCount: 2 | 3): LabNames {
+export function labNames(id: string, nodeCount: number): LabNames {
   const host = (name: HostName, role: string, octet: number, nodeId?: number): HostAddressing => ({
     name,
     netns: `${namespacePrefix}${id}-${role}`,
@@ -70,13 +81,13 @@ export function labNames(id: string, nodeCount: 2 | 3): LabNames {
     bridgeNetns: `${namespacePrefix}${id}-br`,
     bridge: `q${id}br`,
     prefixLength: 24,
-    hosts: [...nodes, host('arbiter', 'ar', 9)],
+    hosts: [...nodes, host('arbiter', 'ar', arbiterOctet)],
   };
 }
 
 /** The lab id in a namespace name made by `labNames`, or undefined for anyone else's namespace. */
 export function labIdOfNamespace(netns: string): string | undefined {
-  return new RegExp(`^${namespacePrefix}([0-9a-f]{6})-(n[1-3]|ar|br)$`).exec(netns)?.[1];
+  return new RegExp(`^${namespacePrefix}([0-9a-f]{6})-(n\\d{1,2}|ar|br)$`).exec(netns)?.[1];
 }
 
 /**

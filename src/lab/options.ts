@@ -1,5 +1,5 @@
 import type { ConfigValues, LabProfile, QdeviceAlgorithm, TieBreaker, TlsMode } from './corosync-config';
-import { validateLabName } from './names';
+import { maxLabNodes, minLabNodes, validateLabName } from './names';
 import { LabOptionError } from './errors';
 
 /** What runs on the arbiter host: real corosync-qnetd, nothing, or a command of our own. */
@@ -32,7 +32,8 @@ export interface LabOptions {
   tls?: TlsMode;
   /** With tls on/required: which tools make the certificates (default corosync-certutil). */
   certificates?: CertificateTool;
-  nodes?: 2 | 3;
+  /** Number of corosync nodes, 2 to 16 (default 2). */
+  nodes?: number;
   /** Extra totem settings (token, consensus, …). */
   totem?: ConfigValues;
   /** Extra quorum.device settings (timeout, sync_timeout, …). */
@@ -54,7 +55,7 @@ export interface ResolvedLabOptions {
   tieBreaker: TieBreaker;
   tls: TlsMode;
   certificates: CertificateTool;
-  nodes: 2 | 3;
+  nodes: number;
   totem: ConfigValues;
   device: ConfigValues;
   heuristics?: ConfigValues;
@@ -75,7 +76,9 @@ function oneOf<T extends string>(what: string, value: T | undefined, allowed: re
 
 export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabOptions {
   const nodes = options.nodes ?? 2;
-  if (nodes !== 2 && nodes !== 3) throw new LabOptionError(`invalid node count ${String(nodes)}: expected 2 or 3`);
+  if (!Number.isInteger(nodes) || nodes < minLabNodes || nodes > maxLabNodes) {
+    throw new LabOptionError(`invalid node count ${String(nodes)}: expected a whole number from ${minLabNodes} to ${maxLabNodes}`);
+  }
   const arbiter = options.arbiter ?? 'corosync-qnetd';
   if (typeof arbiter === 'object' ? !isCommand(arbiter) : !['corosync-qnetd', 'none'].includes(arbiter)) {
     throw new LabOptionError(`invalid arbiter ${JSON.stringify(arbiter)}: expected corosync-qnetd, none or { command: [...] }`);

@@ -13,7 +13,7 @@ const namedNamespacesDir = '/run/netns';
  * the leftovers of a crashed run.
  */
 export function teardownSync(state: LabState): void {
-  const bmcs = Object.values(state.bmcs ?? {});
+  const bmcs = Object.values(state.bmcs ?? {}).filter((b) => b !== undefined);
   const namespaces = [...state.names.hosts.map((h) => h.netns), ...bmcs.map((b) => b.netns), state.names.bridgeNetns];
   const daemonPids = [...Object.values(state.hosts ?? {}).flatMap((h) => Object.values(h?.daemons ?? {})), ...bmcs.flatMap((b) => b.pid ?? [])];
   killNamespacesSync(namespaces, [...(state.pidsEverStarted ?? []), ...daemonPids]);

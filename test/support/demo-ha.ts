@@ -1,6 +1,7 @@
 import { addDemoService, demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
 import { Lab } from '../../src/lab/lab';
+import type { LabOptions } from '../../src/lab/options';
 import { ServiceProbe } from '../../src/lab/service-probe';
 import { skipWithoutLab } from './lab';
 
@@ -11,11 +12,12 @@ export interface DemoHa {
 }
 
 /**
- * The lab on corosync's fast profile with the integrated quorum device and the HA stack, the demo
- * service added on node1 through the operator CLI, and a probe hitting it from outside.
+ * The lab on corosync's fast profile with the integrated quorum device (plus `options`, e.g. the
+ * node count) and the HA stack, the demo service added on node1 through the operator CLI, and a
+ * probe hitting it from outside.
  */
-export async function startDemoHa(): Promise<DemoHa> {
-  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+export async function startDemoHa(options: LabOptions = {}): Promise<DemoHa> {
+  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated', ...options });
   const ha = await LabHaCluster.start(lab);
   await addDemoService(ha);
   return { lab, ha, probe: await ServiceProbe.start(lab, demoService.address, demoService.port) };
@@ -32,11 +34,11 @@ async function stopDemoHa(demo: Partial<DemoHa>): Promise<void> {
  * In a describe block: brings the demo HA lab up before its tests (or skips them where the lab
  * cannot run) and down after them. The returned object is filled in by the `before` hook.
  */
-export function useDemoHa(): DemoHa {
+export function useDemoHa(options: LabOptions = {}): DemoHa {
   const demo = {} as DemoHa;
   before(async function () {
     skipWithoutLab(this);
-    Object.assign(demo, await startDemoHa());
+    Object.assign(demo, await startDemoHa(options));
   });
   after(() => stopDemoHa(demo));
   return demo;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Lab } from '../../../src/lab/lab';
-import type { NodeHost } from '../../../src/lab/names';
+import { nodeHostNames, type NodeHost } from '../../../src/lab/names';
 import type { StoreStatus } from '../../../src/store/store';
 import { Probe } from '../native/probe-client';
 
@@ -16,8 +16,8 @@ export class StoreLab {
 
   readonly hosts: NodeHost[];
 
-  constructor(private readonly size: 2 | 3, private readonly leaseMs: number) {
-    this.hosts = (['node1', 'node2', 'node3'] as NodeHost[]).slice(0, size);
+  constructor(private readonly size: number, private readonly leaseMs: number) {
+    this.hosts = nodeHostNames(size);
   }
 
   /** Brings the lab up, starts every node's store and waits until they synchronised together. */

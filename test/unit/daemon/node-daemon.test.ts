@@ -180,7 +180,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(drivers[0]!.calls, [], 'no start it could not record');
     assert.match(cluster.node(1).diskProblem ?? '', /ENOSPC/);
     assert.equal(daemons[0]!.self().view.quorate, false, 'it counts itself out of quorum meanwhile');
-    assert.ok(daemons[0]!.self().rounds > 10, 'the daemon kept running its rounds');
+    assert.ok(daemons[0]!.self().rounds.count > 10, 'the daemon kept running its rounds');
     assert.deepEqual(daemonLogs.filter((l) => l.startsWith('1 ') && /cannot record/.test(l)), [], 'the store logs the disk once; the daemon does not repeat it per write');
     assert.equal(cluster.logs.filter((l) => l.startsWith('1 error cannot record HA state')).length, 1);
     cluster.disk(1).set(null);

@@ -46,7 +46,7 @@ export class OperatorHarness {
     const nodes = this.cluster.up().map((s) => `node${s.nodeId}`).sort();
     const state = (): DaemonState => ({
       node: `node${id}`, quorate: this.quorate, members: nodes.filter((n) => !this.away.has(n)), nodes,
-      crm: { role: 'slave' }, lrm: { state: 'wait_for_agent_lock', mode: 'active' }, watchdog: 'disarmed',
+      crm: { role: 'slave' }, lrm: { state: 'wait_for_agent_lock', mode: 'active' }, watchdog: 'disarmed', rounds: { count: 0, lastMs: 0, maxMs: 0 },
     });
     return storeOperatorBackend(this.cluster.node(id), this.adapter(id), state, { settleMs: 1_000, ...(validateParams === undefined ? {} : { validateParams }) });
   }

@@ -36,23 +36,53 @@ class ExpiringLockStore implements HaStore {
   }
 }
 
+const snapshot: MembershipSnapshot = {
+  localNodeId: 2, quorate: true, ringId: '1.1', expectedVotes: 2, totalVotes: 2, quorum: 2, qdevice: null,
+  nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
+};
+
+function daemonOn(clock: ManualClock, store: ExpiringLockStore): NodeDaemon {
+  return new NodeDaemon({
+    timings: defaultTimings, clock, store,
+    membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve(), handover: () => Promise.resolve(), reattach: () => Promise.resolve(false) },
+    resources: new ResourceRunner([], 1000),
+  });
+}
+
 describe('NodeDaemon: rounds timed to the locks', () => {
+  it('reports how long its rounds take (for status and the scale benchmark)', async () => {
+    const clock = new ManualClock();
+    const store = new ExpiringLockStore(clock, 0);
+    // Each store write of a round takes 40 ms on this clock.
+    const apply = store.apply.bind(store);
+    store.apply = (effect) => {
+      clock.advance(40);
+      return apply(effect);
+    };
+    const daemon = daemonOn(clock, store);
+    await daemon.start();
+    try {
+      for (let i = 0; i < 10 && daemon.self().rounds.count < 2; i++) {
+        clock.advance(defaultTimings.roundMs);
+        await new Promise((r) => setImmediate(r));
+      }
+      const { rounds } = daemon.self();
+      assert.ok(rounds.count >= 2, `${rounds.count} rounds`);
+      assert.ok(rounds.lastMs >= 40 && rounds.lastMs % 40 === 0, `last round ${rounds.lastMs} ms`);
+      assert.ok(rounds.maxMs >= rounds.lastMs);
+    } finally {
+      daemon.halt();
+    }
+  });
+
   it("runs a round just after another node's lock expires instead of up to a round later", async () => {
     const clock = new ManualClock();
     // Expires at 15,000 - 900 = 14,100 ms, between the regular rounds at 14,000 and 15,000.
     const store = new ExpiringLockStore(clock, -900);
     const expiresAt = defaultTimings.lockLeaseMs - 900;
-    const snapshot: MembershipSnapshot = {
-      localNodeId: 2, quorate: true, ringId: '1.1', expectedVotes: 2, totalVotes: 2, quorum: 2, qdevice: null,
-      nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
-    };
-    const daemon = new NodeDaemon({
-      timings: defaultTimings, clock, store,
-      membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve(), handover: () => Promise.resolve(), reattach: () => Promise.resolve(false) },
-      resources: new ResourceRunner([], 1000),
-    });
+    const daemon = daemonOn(clock, store);
     await daemon.start();
     try {
       for (let t = 0; t < 20_000 && store.acquiredAt === null; t += 10) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { daemonTimingDefaults } from '../../../src/daemon/config';
 import { checkStartup, quorumStaleMs, readCorosyncValues, renewStaleMs, type CmapReader } from '../../../src/daemon/startup-check';
 import { defaultTimings } from '../../../src/ha/timings';
 
@@ -36,8 +37,8 @@ describe('daemon start-up safety check', () => {
     assert.throws(() => readCorosyncValues(cmapOf({})), /runtime\.config\.totem\.token is missing/);
   });
 
-  it('accepts the default timings on fast corosync without a device', () => {
-    const check = checkStartup(defaultTimings, readCorosyncValues(cmapOf(fastCorosync)), 5000);
+  it("accepts the daemon's default timings on fast corosync without a device", () => {
+    const check = checkStartup(daemonTimingDefaults, readCorosyncValues(cmapOf(fastCorosync)), daemonTimingDefaults.watchdogMs);
     assert.equal(check.ok, true, check.problems.join('; '));
   });
 
@@ -73,6 +74,17 @@ describe('daemon start-up safety check', () => {
     assert.equal(check.ok, false);
     assert.match(check.problems[0] ?? '', /W 5000 ms is too short .*1\.2 × device timeout 3000 = 3600 ms.*0\.8 × W = 4000 ms\); raise W to 6000 ms/);
     assert.equal(checkStartup({ ...defaultTimings, lockLeaseMs: 0, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, watchdogMs: 6000 }, corosync, 6000, true).ok, true);
+  });
+
+  it('refuses a watchdog too short for a node that keeps its services while another of five nodes leaves (token grows with nodes)', () => {
+    // Five nodes on the lab's fast profile: token 1000 + 3 × 650, consensus 1.2 × that. Seen in the lab with W 6 s:
+    // a survivor's round waited 3.5 s on a renewal through the membership change and its watchdog stopped feeding.
+    const corosync = { tokenMs: 2950, consensusMs: 3540, twoNode: false, device: { timeoutMs: 3000, syncTimeoutMs: 9000 } };
+    const timings = { ...defaultTimings, lockLeaseMs: 0, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, watchdogMs: 6000 };
+    const check = checkStartup(timings, corosync, 6000, true);
+    assert.equal(check.ok, false);
+    assert.match(check.problems[0] ?? '', /W 6000 ms is too short for a node that keeps its services while another node leaves: .*token 2950 \+ consensus 3540 .* = 7990 ms .*0\.8 × W = 4800 ms\); raise W to 10000 ms/);
+    assert.equal(checkStartup({ ...timings, watchdogMs: 10000 }, corosync, 10000, true).ok, true);
   });
 
   it('refuses two_node together with watchdog self-fencing', () => {

@@ -11,7 +11,10 @@ describe('quorate lab: bad arguments', () => {
   const written = () => stderr.getCalls().map((c) => String(c.args[0])).join('');
 
   const cases: [string[], number, RegExp][] = [
-    [['lab', 'up', '--nodes', '5'], 2, /--nodes <count>' argument '5' is invalid/],
+    [['lab', 'up', '--nodes', '17'], 2, /invalid --nodes "17": expected a whole number from 2 to 16/],
+    [['lab', 'up', '--nodes', '1'], 2, /invalid --nodes "1": expected a whole number from 2 to 16/],
+    [['lab', 'up', '--nodes', '2.5'], 2, /invalid --nodes "2.5": expected a whole number from 2 to 16/],
+    [['lab', 'up', '--nodes', 'five'], 2, /invalid --nodes "five": expected a whole number from 2 to 16/],
     [['lab', 'up', '--profile', 'slow'], 2, /--profile <profile>' argument 'slow' is invalid/],
     [['lab', 'up', '--tls', 'maybe'], 2, /--tls <mode>' argument 'maybe' is invalid/],
     [['lab', 'up', '--certificates', 'certbot'], 2, /--certificates <tool>' argument 'certbot' is invalid/],
@@ -20,7 +23,8 @@ describe('quorate lab: bad arguments', () => {
     [['lab', 'up', '--arbiter', 'none'], 2, /needs an arbiter/],
     [['lab', 'up', '--arbiter-command', ' '], 2, /--arbiter-command is empty/],
     [['lab', 'up', '--nodes', '3', '--algorithm', '2nodelms'], 2, /2nodelms needs exactly 2 nodes/],
-    [['lab', 'exec', 'node9', '--', 'true'], 2, /unknown host "node9"/],
+    [['lab', 'exec', 'node17', '--', 'true'], 2, /unknown host "node17": expected node1…node16/],
+    [['lab', 'exec', 'node01', '--', 'true'], 2, /unknown host "node01"/],
     [['lab', 'exec', 'node1'], 2, /missing required argument 'command'/],
     [['lab', 'status', '--name', 'no-such-lab-here'], 3, /lab no-such-lab-here is not up/],
     [['lab', 'down', '--name', 'no-such-lab-here'], 3, /lab no-such-lab-here is not up/],

@@ -17,6 +17,20 @@ describe('lab names and options', () => {
     assert.equal(labIdOfNamespace('nq-n1'), undefined);
   });
 
+  it('names and addresses 16 nodes apart from the arbiter, each namespace recognised as the lab\'s', () => {
+    const id = newLabId();
+    const names = labNames(id, 16);
+    assert.deepEqual(names.hosts.map((h) => h.name), [...Array.from({ length: 16 }, (_, i) => `node${i + 1}`), 'arbiter']);
+    assert.equal(new Set(names.hosts.map((h) => h.address)).size, 17, 'no address twice');
+    assert.equal(new Set(names.hosts.map((h) => h.port)).size, 17, 'no switch port twice');
+    assert.deepEqual(names.hosts.flatMap((h) => h.nodeId ?? []), Array.from({ length: 16 }, (_, i) => i + 1));
+    for (const host of names.hosts) assert.equal(labIdOfNamespace(host.netns), id, host.netns);
+  });
+
+  it('accepts 2 to 16 nodes', () => {
+    for (const nodes of [2, 5, 9, 16]) assert.equal(resolveLabOptions({ nodes }, 'abc123').nodes, nodes);
+  });
+
   it('fills defaults: default profile, ffsplit, qnetd, two nodes, a unique name', () => {
     const options = resolveLabOptions({}, 'abc123');
     assert.equal(options.name, 'lab-abc123');
@@ -30,7 +44,9 @@ describe('lab names and options', () => {
   const bad: [string, Parameters<typeof resolveLabOptions>[0], RegExp][] = [
     ['a bad name', { name: 'Bad Name!' }, /invalid lab name/],
     ['an unknown profile', { profile: 'slow' as 'fast' }, /invalid profile "slow"/],
-    ['four nodes', { nodes: 4 as 2 }, /invalid node count 4/],
+    ['one node', { nodes: 1 }, /invalid node count 1: expected a whole number from 2 to 16/],
+    ['seventeen nodes', { nodes: 17 }, /invalid node count 17: expected a whole number from 2 to 16/],
+    ['a fractional node count', { nodes: 2.5 }, /invalid node count 2.5/],
     ['a device without an arbiter', { arbiter: 'none' }, /needs an arbiter/],
     ['2nodelms on three nodes', { algorithm: '2nodelms', nodes: 3 }, /2nodelms needs exactly 2 nodes/],
     ['a bad tie breaker', { tieBreaker: 'middle' as 'lowest' }, /invalid tie breaker/],
