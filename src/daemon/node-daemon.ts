@@ -71,6 +71,8 @@ export class NodeDaemon {
   private rounds = 0;
   private followUps = 0;
   private lastView: ClusterView | null = null;
+  /** Set while a status recheck of unsure services runs (one at a time; a hanging driver must not stall rounds). */
+  private rechecking = false;
   private exited: (() => void) | null = null;
   /**
    * Set while this daemon runs on a watchdog lease its predecessor handed over and has not yet
@@ -182,19 +184,35 @@ export class NodeDaemon {
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
 
+    this.recheckUnsure();
     const results = this.results;
     this.results = [];
     const view = this.view();
     this.lastView = view;
     const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
-      view, store: this.lrmStoreView(view.node), timings, running: this.parts.resources.running, driverResults: results, shutdown: this.shutdown,
+      view, store: this.lrmStoreView(view.node), timings, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
     // A confirmed first renewal after a re-attach: the check-in it allows must not wait a round.
     const adopted = adopting && !this.adoptingLock;
     return adopted || [...crm.effects, ...lrm.effects].some((e) => e.kind === 'lock' && e.op === 'acquire');
+  }
+
+  /**
+   * Services whose status the start-up scan could not read count as possibly running (the LRM
+   * keeps their lock and lease); their status is asked again in the background, its outcome
+   * seen by a later round.
+   */
+  private recheckUnsure(): void {
+    if (this.rechecking || this.parts.resources.unsure.length === 0) return;
+    this.rechecking = true;
+    void this.parts.resources.recheck(this.parts.store.view().config).then((problems) => {
+      for (const p of problems) this.parts.log.warn(`resource status: ${p}`);
+    }).finally(() => {
+      this.rechecking = false;
+    });
   }
 
   /**

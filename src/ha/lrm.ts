@@ -42,8 +42,13 @@ export interface LrmInput {
   view: ClusterView;
   store: StoreView;
   timings: HaTimings;
-  /** HA services the local drivers report running. */
+  /** HA services that may run here: the local drivers report them running, or could not tell (unsure). */
   running: string[];
+  /**
+   * Of those, the ones whose status the drivers could not tell. They are protected like running
+   * ones (lock, watchdog) but no action is decided on them until their status is known.
+   */
+  unsure?: string[];
   /** Driver actions finished since the last step. */
   driverResults: DriverResult[];
   shutdown: ShutdownKind | null;
@@ -181,6 +186,10 @@ function doWork(step: Step): void {
       continue;
     }
     if (s.node !== input.view.node || state.inFlight[sid] !== undefined || state.results[s.uid] !== undefined) continue;
+    if (input.unsure?.includes(sid) === true) {
+      report(step, sid, `'${sid}' waits: its status here is not known yet`);
+      continue;
+    }
     switch (s.state) {
       case 'started':
         if (running.has(sid)) {

@@ -81,7 +81,14 @@ class RecordingDriver implements ResourceDriver {
   migrate(): Promise<void> {
     return Promise.reject(new Error('lab services do not migrate'));
   }
+  /** Status calls that fail before one answers (a hypervisor not reachable yet). */
+  failStatus = 0;
   status(id: string): Promise<ResourceState> {
+    if (this.failStatus > 0) {
+      this.failStatus -= 1;
+      this.calls.push(`status ${id} failed`);
+      return Promise.reject(new Error('hypervisor not reachable'));
+    }
     return Promise.resolve(this.running.has(id) ? 'running' : 'stopped');
   }
 }
@@ -246,6 +253,27 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'never stopped, never started again');
     assert.equal(serviceState()?.state, 'started');
     assert.equal(serviceState()?.node, 'node1');
+    assert.equal(daemons[0].self().lrm.state, 'active');
+  });
+
+  it('a re-attached daemon that cannot read a service\'s status keeps the lease and the lock, retries the status and feeds once it knows', async () => {
+    await runFor(20_000);
+    await stopAndWait(daemons[0]!, 'daemon-stop');
+    const ops = watchdogs[0]!.ops;
+    const before = ops.length;
+    drivers[0]!.failStatus = 5;
+    daemons[0] = daemonOn(1);
+    await daemons[0].start();
+    await runFor(10_000);
+    const after = ops.slice(before);
+    assert.equal(after[0], 'reattach');
+    assert.ok(!after.includes('close'), `the lease was never closed while the frozen service may run: ${after.join(', ')}`);
+    assert.ok(after.includes('update'), 'fed again after a confirmed renewal once the status was known');
+    assert.equal(drivers[0]!.calls.filter((c) => c === 'status web failed').length, 5, 'the status was retried');
+    assert.deepEqual(drivers[0]!.calls.filter((c) => c.startsWith('start')), ['start web armed=true'], 'never started again');
+    assert.equal(serviceState()?.state, 'started');
+    assert.equal(serviceState()?.node, 'node1');
+    assert.equal(adapterOf(2).view().locks[agentLockName('node1')]?.holder, 'node1');
     assert.equal(daemons[0].self().lrm.state, 'active');
   });
 
