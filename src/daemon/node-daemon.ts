@@ -91,6 +91,9 @@ export class NodeDaemon {
     for (const p of problems) this.parts.log.warn(`resource scan: ${p}`);
     const running = this.parts.resources.running;
     if (await this.reattach()) {
+      // The node did not reset: the predecessor's agent lock is this daemon's to renew. Without a
+      // re-attached lease it stays a previous run's, and expires (store.ts ownLocks).
+      this.parts.store.adopt(agentLockName(this.view().node));
       this.lrm = reattachedLrmState();
       this.adoptingLock = true;
     }

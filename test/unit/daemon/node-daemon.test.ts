@@ -135,6 +135,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
           if (applied && e.kind === 'lock' && e.op === 'renew' && e.lock === agentLockName(names[id - 1]!)) watchdog.ops.push('renewed');
           return applied;
         },
+        adopt: (lock) => adapter.adopt(lock),
         get current() { return store.current; },
         get diskProblem() { return store.diskProblem; },
       },
@@ -275,6 +276,27 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(serviceState()?.node, 'node1');
     assert.equal(adapterOf(2).view().locks[agentLockName('node1')]?.holder, 'node1');
     assert.equal(daemons[0].self().lrm.state, 'active');
+  });
+
+  it('a node reset by its watchdog that comes back within the lease neither renews nor uses its previous run\'s locks: it starts only under a lock of its own, taken after the old one expired', async () => {
+    await runFor(20_000);
+    const before = cluster.node(2).lock(agentLockName('node1'));
+    assert.equal(before?.holder, 1);
+    // The reset: daemon and store die, the service with them (the driver of the new run knows nothing); no lease to re-attach.
+    daemons[0]!.halt();
+    cluster.crash(1);
+    await runFor(3000);
+    cluster.start(1);
+    watchdogs[0] = new RecordingWatchdog();
+    drivers[0] = new RecordingDriver(watchdogs[0]);
+    daemons[0] = daemonOn(1);
+    await daemons[0].start();
+    const ops = watchdogs[0].ops;
+    while (drivers[0].calls.length === 0 && cluster.clock.now() < 200_000) await runFor(250);
+    assert.deepEqual(drivers[0].calls, ['start web armed=true']);
+    assert.equal(ops.indexOf('renewed') > ops.indexOf('open'), true, `a renewal of its own preceded the start: ${ops.join(', ')}`);
+    assert.ok(cluster.logs.some((l) => l.includes(`lock ${agentLockName('node1')} of node 1 expired`)), 'the previous run\'s agent lock expired before the start');
+    assert.notEqual(cluster.node(2).lock(agentLockName('node1'))?.generation, before?.generation);
   });
 
   it('a reboot follows the shutdown policy the store holds at that moment (changed at run time, no restart)', async () => {
