@@ -6,7 +6,7 @@
  * input of a later round), log lines to the logger. The same pure steps run in the simulator.
  */
 import { crmStep, initialCrmState, type CrmState } from '../ha/crm';
-import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect, type StoreView } from '../ha/env';
+import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect } from '../ha/env';
 import { initialLrmState, lrmStep, reattachedLrmState, type LrmState, type ShutdownKind } from '../ha/lrm';
 import type { HaTimings } from '../ha/timings';
 import { agentLockName } from '../ha/types';
@@ -76,7 +76,8 @@ export class NodeDaemon {
   private exited: (() => void) | null = null;
   /**
    * Set while this daemon runs on a watchdog lease its predecessor handed over and has not yet
-   * seen a renewal of its own agent lock confirmed (see lrmStoreView).
+   * seen a renewal of its own agent lock confirmed (the store shows the adopted lock unconfirmed
+   * until then: LockView.unconfirmed).
    */
   private adoptingLock = false;
 
@@ -194,7 +195,7 @@ export class NodeDaemon {
     this.lastView = view;
     const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
-      view, store: this.lrmStoreView(view.node), timings, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
+      view, store: store.view(), timings, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
@@ -216,21 +217,6 @@ export class NodeDaemon {
     }).finally(() => {
       this.rechecking = false;
     });
-  }
-
-  /**
-   * The store as the LRM must see it. A restarted replica counts a lock's age from when it first
-   * saw it, so the agent lock a predecessor renewed looks fresh however long ago that was. Until
-   * a renewal this daemon sent is confirmed, its own agent lock is shown at least one feed
-   * window old: not fresh (no check-in, no start), still worth renewing (the agreed order decides
-   * whether that renewal still counts). A confirmed renewal's age counts from when it was sent.
-   */
-  private lrmStoreView(node: string): StoreView {
-    const view = this.parts.store.view();
-    const name = agentLockName(node);
-    const lock = view.locks[name];
-    if (!this.adoptingLock || lock?.holder !== node) return view;
-    return { ...view, locks: { ...view.locks, [name]: { ...lock, ageMs: Math.max(lock.ageMs, this.parts.timings.feedWindowMs + 1) } } };
   }
 
   private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {

@@ -64,9 +64,9 @@ export function initialLrmState(): LrmState {
 /**
  * The LRM of a daemon that took over its predecessor's watchdog lease (handOver): services may
  * run here and the watchdog is armed, but it is fed again only after a renewal of the agent
- * lock that this LRM sent and saw confirmed, exactly as after a lost renewal. The caller must
- * not show it the lock as fresh before that (the lock's age in a restarted replica counts
- * from when the replica first saw it, not from the predecessor's renewal).
+ * lock that this LRM sent and saw confirmed, exactly as after a lost renewal. The store shows an
+ * adopted lock `unconfirmed` until then (its age in a restarted replica counts from when the
+ * replica first saw it, not from the predecessor's renewal).
  */
 export function reattachedLrmState(): LrmState {
   return { ...initialLrmState(), daemon: 'lost_agent_lock', watchdogOpen: true };
@@ -106,11 +106,16 @@ function lockHeld(input: LrmInput, freshWithinMs: number, node = input.view.node
   return lock?.holder === node && lock.ageMs <= freshWithinMs;
 }
 
+/** Held and renewed within the feed window, by a renewal the holder saw confirmed (LockView.unconfirmed). */
+function lockFresh(input: LrmInput, node = input.view.node): boolean {
+  return lockHeld(input, input.timings.feedWindowMs, node) && input.store.locks[agentLockName(node)]?.unconfirmed !== true;
+}
+
 function issue(step: Step, sid: string, uid: string, op: DriverOp, tries: number, target?: string): void {
   if (op === 'start') {
     assertMayStart({
       node: step.input.view.node, sid, quorate: step.input.view.quorate,
-      holdsAgentLock: lockHeld(step.input, step.input.timings.feedWindowMs), watchdogArmed: step.state.watchdogOpen,
+      holdsAgentLock: lockFresh(step.input), watchdogArmed: step.state.watchdogOpen,
     });
   }
   step.state.inFlight[sid] = { uid, op, tries };
@@ -209,7 +214,7 @@ function doWork(step: Step): void {
         const target = s.target!;
         if (!running.has(sid)) record(step, sid, s.uid, 'success');
         // The target must be protected before the service arrives: its agent lock freshly renewed.
-        else if (lockHeld(input, input.timings.feedWindowMs, target)) issue(step, sid, s.uid, s.state, 0, target);
+        else if (lockFresh(input, target)) issue(step, sid, s.uid, s.state, 0, target);
         else waitForTarget(step, sid, s.uid, s.state, target);
         break;
       }
@@ -291,7 +296,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
   const protecting = mine.filter(([, s]) => !inactiveStates.has(s.state)).length;
   const busy = Object.keys(state.inFlight).length > 0 || input.running.length > 0;
   const fenceRequested = ms?.nodeStatus[me] === 'fence' || mine.some(([, s]) => s.state === 'fence' && s.node === me);
-  const fresh = lockHeld(input, input.timings.feedWindowMs);
+  const fresh = lockFresh(input);
   const valid = lockHeld(input, input.timings.lockLeaseMs - 1);
 
   if (state.daemon === 'lost_agent_lock') {

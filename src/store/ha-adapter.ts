@@ -69,7 +69,9 @@ export class HaStoreAdapter {
     for (const [name, lock] of Object.entries(this.store.locks())) {
       // A previous run's lock is not this node's (store.ts ownLocks): the HA steps see another holder.
       const holder = lock.previousRun ? `${this.nodeName(lock.holder)} (previous run)` : this.nodeName(lock.holder);
-      locks[name] = { holder, ageMs: lock.ageMs };
+      // The holder's own freshness counts from its own confirmed request, never from a later sync.
+      if (this.store.ownsLock(name)) locks[name] = lock.confirmedAgeMs === null ? { holder, ageMs: lock.ageMs, unconfirmed: true } : { holder, ageMs: lock.confirmedAgeMs };
+      else locks[name] = { holder, ageMs: lock.ageMs };
     }
     return {
       config: this.store.get(haConfigDoc, configKey) ?? emptyHaConfig(),

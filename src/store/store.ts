@@ -41,6 +41,14 @@ export interface LockView {
   ageMs: number;
   /** Held under this node's id, but granted to an earlier run of it, not to this process (see ownLocks). */
   previousRun: boolean;
+  /**
+   * For a lock this process holds: ms since it sent the request that granted the current
+   * generation, the holder's own measure of freshness. `ageMs` counts from when this copy first
+   * saw the generation, which an adopted state or a restart moves later: right for a taker (it
+   * waits longer), too fresh for the holder. Null for other holders' locks and when this process
+   * does not know (a lock adopted from the previous daemon, before its first own renewal).
+   */
+  confirmedAgeMs: number | null;
 }
 
 export interface StoreStatus {
@@ -96,6 +104,8 @@ export class ClusterStore {
    * (docs/design/safety.md: a node that rejoins after a reset waits for the manager).
    */
   private readonly ownLocks = new Set<string>();
+  /** Lock name → generation → when this process sent the request that got it granted (confirmedAgeMs). */
+  private readonly ownSentAt = new Map<string, Map<number, number>>();
   /** Lock name → generation for which this node already sent an expiry. */
   private readonly expirySent = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -150,7 +160,7 @@ export class ClusterStore {
     if (rec === undefined) return undefined;
     return {
       holder: rec.holder, generation: rec.generation, ageMs: this.opts.clock.now() - (this.lockSeenAt.get(name) ?? this.opts.clock.now()),
-      previousRun: this.isPreviousRun(name),
+      previousRun: this.isPreviousRun(name), confirmedAgeMs: this.confirmedAge(name, rec.generation),
     };
   }
 
@@ -214,6 +224,16 @@ export class ClusterStore {
   /** Removes the first `count` items of a queue document, e.g. the commands a consumer handled. */
   async shift<T>(type: DocumentType<T[]>, key: string, count: number): Promise<number> {
     return this.mustApply({ kind: 'shift', type: type.name, key, count });
+  }
+
+  private confirmedAge(name: string, generation: number): number | null {
+    const sentAt = this.ownLocks.has(name) ? this.ownSentAt.get(name)?.get(generation) : undefined;
+    return sentAt === undefined ? null : this.opts.clock.now() - sentAt;
+  }
+
+  /** Whether this process holds `name` (granted to it, or adopted). */
+  ownsLock(name: string): boolean {
+    return this.state.locks[name]?.holder === this.nodeId && this.ownLocks.has(name);
   }
 
   private isPreviousRun(name: string): boolean {
@@ -354,7 +374,7 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op, own?.sentAt);
-      this.trackOwnLock(sender, op, own !== undefined);
+      this.trackOwnLock(sender, op, own?.sentAt);
       this.touch(op);
       this.dirty = true;
     }
@@ -383,11 +403,23 @@ export class ClusterStore {
     else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
   }
 
-  /** Own grants and renewals (this process's requests) make a lock this run's; any other change ends that. */
-  private trackOwnLock(sender: number, op: Operation, own: boolean): void {
+  /**
+   * Own grants and renewals (this process's requests) make a lock this run's and record when each
+   * granted generation was sent; any other change ends that. The generations of the last lease
+   * are kept: a state adopted on a heal holds one of them (nobody else renews this node's lock).
+   */
+  private trackOwnLock(sender: number, op: Operation, sentAt: number | undefined): void {
     if ('type' in op) return;
-    if (own && (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew')) this.ownLocks.add(op.lock);
-    else if (sender !== this.nodeId || op.kind === 'release' || op.kind === 'expire') this.ownLocks.delete(op.lock);
+    const generation = this.state.locks[op.lock]?.generation;
+    if (sentAt !== undefined && generation !== undefined && (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew')) {
+      this.ownLocks.add(op.lock);
+      const sent = this.ownSentAt.get(op.lock) ?? new Map<number, number>();
+      for (const [g, at] of sent) if (at < sentAt - this.opts.leaseMs) sent.delete(g);
+      this.ownSentAt.set(op.lock, sent.set(generation, sentAt));
+    } else if (sender !== this.nodeId || op.kind === 'release' || op.kind === 'expire') {
+      this.ownLocks.delete(op.lock);
+      this.ownSentAt.delete(op.lock);
+    }
   }
 
   private onConfchg(change: CpgMembershipChange): void {
@@ -455,7 +487,11 @@ export class ClusterStore {
     const now = this.opts.clock.now();
     this.expirySent.clear();
     for (const name of this.lockSeenAt.keys()) if (this.state.locks[name] === undefined) this.lockSeenAt.delete(name);
-    for (const name of this.ownLocks) if (this.state.locks[name]?.holder !== this.nodeId) this.ownLocks.delete(name);
+    for (const name of this.ownLocks) {
+      if (this.state.locks[name]?.holder === this.nodeId) continue;
+      this.ownLocks.delete(name);
+      this.ownSentAt.delete(name);
+    }
     for (const name of Object.keys(this.state.locks)) if (!this.lockSeenAt.has(name)) this.lockSeenAt.set(name, now);
     this.persist();
     this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });
