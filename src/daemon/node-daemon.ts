@@ -172,12 +172,24 @@ export class NodeDaemon {
   }
 
   /**
-   * This node's view; quorum counts only once the store copy is current (env.ts), and only while
-   * the store can record HA state: a node that cannot record takes no new HA work.
+   * This node's view; quorum counts only once the store copy is current (env.ts), and for the
+   * CRM only while the store can record HA state: a node that cannot record does not manage.
    */
   private view(): ClusterView {
+    const view = this.lrmView();
+    return { ...view, quorate: view.quorate && this.parts.store.diskProblem === null };
+  }
+
+  /**
+   * The LRM's view keeps quorum while the disk refuses (it gets `recording: false` instead and
+   * takes no new HA work): what runs here stays protected. Safe because a renewal needs no record
+   * of its own to count: it is confirmed by its delivery in the quorate partition's agreed order
+   * and recorded by the other members, and a copy restarted from this disk never takes the locks
+   * in it for its own (store.ts ownLocks) nor counts their age from before its start.
+   */
+  private lrmView(): ClusterView {
     const view = viewFromMembership(this.parts.membership.current(), this.parts.clock.now());
-    return { ...view, quorate: view.quorate && this.parts.store.current && this.parts.store.diskProblem === null };
+    return { ...view, quorate: view.quorate && this.parts.store.current };
   }
 
   /** One CRM and one LRM step; true when either took a lock, whose outcome the next round should act on at once. */
@@ -191,11 +203,10 @@ export class NodeDaemon {
     this.recheckUnsure();
     const results = this.results;
     this.results = [];
-    const view = this.view();
-    this.lastView = view;
+    this.lastView = this.view();
     const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
-      view, store: store.view(), timings, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
+      view: this.lrmView(), store: store.view(), timings, recording: store.diskProblem === null, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);

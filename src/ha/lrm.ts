@@ -51,6 +51,12 @@ export interface LrmInput {
   unsure?: string[];
   /** Driver actions finished since the last step. */
   driverResults: DriverResult[];
+  /**
+   * False while this node cannot record HA state (its disk refuses). It still renews its lock and
+   * feeds for what runs here (the other members record the renewals), and stops what it is asked
+   * to stop, but takes no new HA work: no new lock, no start, no move. Absent: true.
+   */
+  recording?: boolean;
   shutdown: ShutdownKind | null;
 }
 
@@ -186,6 +192,12 @@ function doWork(step: Step): void {
   for (const [sid, s] of step.mine) {
     const retry = state.retries[sid];
     delete state.retries[sid];
+    const newWork = s.state === 'started' || s.state === 'migrate' || s.state === 'relocate';
+    if (input.recording === false && newWork && s.node === input.view.node && !(s.state === 'started' && running.has(sid))) {
+      if (retry !== undefined) state.retries[sid] = retry;
+      report(step, sid, `'${sid}' waits: this node cannot record HA state, it takes no new HA work`);
+      continue;
+    }
     if (retry !== undefined && retry.uid === s.uid && s.state === 'started' && s.node === input.view.node) {
       issue(step, sid, s.uid, 'start', retry.tries);
       continue;
@@ -311,7 +323,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
     }
   }
   if (state.daemon === 'wait_for_agent_lock') {
-    const wanted = protecting > 0 && state.mode !== 'disarm' && state.shutdown === null;
+    const wanted = protecting > 0 && state.mode !== 'disarm' && state.shutdown === null && input.recording !== false;
     if (wanted && input.view.quorate && !fenceRequested) {
       // Arm before asking for the lock: whoever sees the lock held may send a service here at once.
       // Feeding while nothing runs here yet is harmless.

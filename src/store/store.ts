@@ -323,8 +323,11 @@ export class ClusterStore {
     if (!this.isCurrent) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet joined a current copy of the store or the whole cluster since it started`));
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
     // An expiry is the judge's verdict by its clock, not a write it needs acknowledged: the other
-    // members record it, and without it no member could take a dead node's lock meanwhile.
-    if (this.diskError !== null && op.kind !== 'expire') return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
+    // members record it, and without it no member could take a dead node's lock meanwhile. A
+    // renewal of a lock this process holds likewise: it is confirmed by its delivery in the agreed
+    // order, the others record it, and this node never relies on its own record of a lock (a
+    // restart makes it a previous run's, ownLocks), so the services it protects keep running.
+    if (this.diskError !== null && op.kind !== 'expire' && !(op.kind === 'renew' && this.ownsLock(op.lock))) return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });

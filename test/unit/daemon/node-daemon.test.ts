@@ -197,6 +197,29 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
   });
 
+  it('a node running a service whose disk stops recording keeps it running and protected (its renewals are recorded by the others), and starts nothing new', async () => {
+    await runFor(20_000);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+    cluster.disk(1).set('full', 0);
+    const ops = watchdogs[0]!.ops;
+    const before = ops.length;
+    await runFor(30_000);
+    const after = ops.slice(before);
+    // Its own acknowledgement of a renewal waits for a record that fails, so 'renewed' is not logged here: node2's copy shows the renewals.
+    assert.ok(after.filter((op) => op === 'update').length > 20, `still fed: ${after.slice(0, 12).join(', ')}`);
+    assert.ok(after.lastIndexOf('update') > after.length - 4, 'fed up to the end');
+    assert.equal(daemons[0]!.self().lrm.state, 'active');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'not stopped');
+    assert.equal(cluster.node(2).lock(agentLockName('node1'))?.holder, 1, 'the lock stays held, renewed in the others\' copies');
+    assert.ok((cluster.node(2).lock(agentLockName('node1'))?.ageMs ?? Infinity) < defaultTimings.feedWindowMs);
+    // New work: a second service for node1 is not started while it cannot record.
+    await Promise.all([adapterOf(2).editConfig({ op: 'add-resource', sid: 'lab:db', resource: defaultResource('node1') }), runFor(1000)]);
+    await runFor(10_000);
+    const db = adapterOf(2).view().managerStatus?.serviceStatus['lab:db'];
+    assert.deepEqual([db?.state, db?.node], ['started', 'node1'], 'the manager asks node1 to start it');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+  });
+
   it('acts on a lock it just took in a follow-up round, not a whole round later (mastership, then the agent lock, then the start)', async () => {
     const stepMs = 10;
     let elapsed = 0;
