@@ -6,7 +6,7 @@
  * input of a later round), log lines to the logger. The same pure steps run in the simulator.
  */
 import { crmStep, initialCrmState, type CrmState } from '../ha/crm';
-import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect, type StoreView } from '../ha/env';
+import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect } from '../ha/env';
 import { initialLrmState, lrmStep, reattachedLrmState, type LrmState, type ShutdownKind } from '../ha/lrm';
 import type { HaTimings } from '../ha/timings';
 import { agentLockName } from '../ha/types';
@@ -78,10 +78,13 @@ export class NodeDaemon {
   private rounds: RoundTimes = { count: 0, lastMs: 0, maxMs: 0 };
   private followUps = 0;
   private lastView: ClusterView | null = null;
+  /** Set while a status recheck of unsure services runs (one at a time; a hanging driver must not stall rounds). */
+  private rechecking = false;
   private exited: (() => void) | null = null;
   /**
    * Set while this daemon runs on a watchdog lease its predecessor handed over and has not yet
-   * seen a renewal of its own agent lock confirmed (see lrmStoreView).
+   * seen a renewal of its own agent lock confirmed (the store shows the adopted lock unconfirmed
+   * until then: LockView.unconfirmed).
    */
   private adoptingLock = false;
 
@@ -96,6 +99,9 @@ export class NodeDaemon {
     for (const p of problems) this.parts.log.warn(`resource scan: ${p}`);
     const running = this.parts.resources.running;
     if (await this.reattach()) {
+      // The node did not reset: the predecessor's agent lock is this daemon's to renew. Without a
+      // re-attached lease it stays a previous run's, and expires (store.ts ownLocks).
+      this.parts.store.adopt(agentLockName(this.view().node));
       this.lrm = reattachedLrmState();
       this.adoptingLock = true;
     }
@@ -174,12 +180,24 @@ export class NodeDaemon {
   }
 
   /**
-   * This node's view; quorum counts only once the store copy is current (env.ts), and only while
-   * the store can record HA state: a node that cannot record takes no new HA work.
+   * This node's view; quorum counts only once the store copy is current (env.ts), and for the
+   * CRM only while the store can record HA state: a node that cannot record does not manage.
    */
   private view(): ClusterView {
+    const view = this.lrmView();
+    return { ...view, quorate: view.quorate && this.parts.store.diskProblem === null };
+  }
+
+  /**
+   * The LRM's view keeps quorum while the disk refuses (it gets `recording: false` instead and
+   * takes no new HA work): what runs here stays protected. Safe because a renewal needs no record
+   * of its own to count: it is confirmed by its delivery in the quorate partition's agreed order
+   * and recorded by the other members, and a copy restarted from this disk never takes the locks
+   * in it for its own (store.ts ownLocks) nor counts their age from before its start.
+   */
+  private lrmView(): ClusterView {
     const view = viewFromMembership(this.parts.membership.current(), this.parts.clock.now());
-    return { ...view, quorate: view.quorate && this.parts.store.current && this.parts.store.diskProblem === null };
+    return { ...view, quorate: view.quorate && this.parts.store.current };
   }
 
   /** One CRM and one LRM step; true when either took a lock, whose outcome the next round should act on at once. */
@@ -190,13 +208,13 @@ export class NodeDaemon {
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
 
+    this.recheckUnsure();
     const results = this.results;
     this.results = [];
-    const view = this.view();
-    this.lastView = view;
+    this.lastView = this.view();
     const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
-      view, store: this.lrmStoreView(view.node), timings, running: this.parts.resources.running, driverResults: results, shutdown: this.shutdown,
+      view: this.lrmView(), store: store.view(), timings, recording: store.diskProblem === null, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);
@@ -206,18 +224,18 @@ export class NodeDaemon {
   }
 
   /**
-   * The store as the LRM must see it. A restarted replica counts a lock's age from when it first
-   * saw it, so the agent lock a predecessor renewed looks fresh however long ago that was. Until
-   * a renewal this daemon sent is confirmed, its own agent lock is shown at least one feed
-   * window old: not fresh (no check-in, no start), still worth renewing (the agreed order decides
-   * whether that renewal still counts). A confirmed renewal's age counts from when it was sent.
+   * Services whose status the start-up scan could not read count as possibly running (the LRM
+   * keeps their lock and lease); their status is asked again in the background, its outcome
+   * seen by a later round.
    */
-  private lrmStoreView(node: string): StoreView {
-    const view = this.parts.store.view();
-    const name = agentLockName(node);
-    const lock = view.locks[name];
-    if (!this.adoptingLock || lock?.holder !== node) return view;
-    return { ...view, locks: { ...view.locks, [name]: { ...lock, ageMs: Math.max(lock.ageMs, this.parts.timings.feedWindowMs + 1) } } };
+  private recheckUnsure(): void {
+    if (this.rechecking || this.parts.resources.unsure.length === 0) return;
+    this.rechecking = true;
+    void this.parts.resources.recheck(this.parts.store.view().config).then((problems) => {
+      for (const p of problems) this.parts.log.warn(`resource status: ${p}`);
+    }).finally(() => {
+      this.rechecking = false;
+    });
   }
 
   private async carryOut(source: 'crm' | 'lrm', effects: HaEffect[]): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { DriverOp } from '../ha/env';
 import type { HaConfig } from '../ha/types';
-import type { ResourceDriver } from './driver';
+import type { ResourceDriver, ResourceState } from './driver';
 
 export class UnknownResourceTypeError extends Error {
   constructor(sid: string, known: string[]) {
@@ -17,14 +17,15 @@ export class UnknownResourceTypeError extends Error {
 export class ResourceRunner {
   private readonly byType = new Map<string, ResourceDriver>();
   private readonly runningHere = new Set<string>();
+  private readonly unsureHere = new Set<string>();
 
   constructor(drivers: ResourceDriver[], private readonly stopTimeoutMs: number) {
     for (const driver of drivers) this.byType.set(driver.type, driver);
   }
 
-  /** Services this node runs, as far as our own actions and the start-up scan know. */
+  /** Services that may run on this node: known running by our own actions and the status calls, or unsure. */
   get running(): string[] {
-    return [...this.runningHere].sort();
+    return [...new Set([...this.runningHere, ...this.unsureHere])].sort();
   }
 
   private resolve(sid: string): { driver: ResourceDriver; id: string } {
@@ -41,18 +42,47 @@ export class ResourceRunner {
   }
 
   /**
+   * Services whose status no driver could tell (a failing or `unknown` status call). They count
+   * as possibly running: an LRM that counted them as stopped would close its watchdog lease
+   * cleanly (and let its agent lock lapse) while a frozen service may still run, and a later cut
+   * would then leave a service running unfenced while the manager recovers it elsewhere.
+   */
+  get unsure(): string[] {
+    return [...this.unsureHere].sort();
+  }
+
+  /**
    * Asks the drivers what runs here already (after a daemon restart the services kept running).
-   * Unknown types and failing status calls count as not running here, and are returned as problems.
+   * Unknown types count as not running here (no driver here could have started them); a failing
+   * or `unknown` status counts as possibly running (see unsure) until recheck reads it.
+   * Returns the problems.
    */
   async scan(config: HaConfig): Promise<string[]> {
+    return this.readStatus(config, Object.keys(config.resources));
+  }
+
+  /** Asks again for the status of the unsure services; returns the problems that remain. */
+  async recheck(config: HaConfig): Promise<string[]> {
+    return this.readStatus(config, this.unsure);
+  }
+
+  private async readStatus(config: HaConfig, sids: string[]): Promise<string[]> {
     const problems: string[] = [];
-    await Promise.all(Object.keys(config.resources).map(async (sid) => {
+    await Promise.all(sids.map(async (sid) => {
+      let state: ResourceState;
       try {
         const { driver, id } = this.resolve(sid);
-        if ((await driver.status(id, config.resources[sid]?.params ?? {})) === 'running') this.runningHere.add(sid);
+        state = await driver.status(id, config.resources[sid]?.params ?? {}).catch((err: unknown) => {
+          problems.push(`${sid}: ${err instanceof Error ? err.message : String(err)}`);
+          return 'unknown' as const;
+        });
       } catch (err) {
         problems.push(`${sid}: ${err instanceof Error ? err.message : String(err)}`);
+        state = 'stopped';
       }
+      if (state === 'unknown') this.unsureHere.add(sid);
+      else this.unsureHere.delete(sid);
+      if (state === 'running') this.runningHere.add(sid);
     }));
     return problems;
   }
@@ -79,11 +109,13 @@ export class ResourceRunner {
       case 'relocate':
         await driver.stop(id, params, this.stopTimeoutMs);
         this.runningHere.delete(sid);
+        this.unsureHere.delete(sid);
         return;
       case 'migrate':
         if (target === undefined) throw new Error(`migrate of '${sid}' without a target`);
         await driver.migrate(id, params, target);
         this.runningHere.delete(sid);
+        this.unsureHere.delete(sid);
         return;
     }
   }

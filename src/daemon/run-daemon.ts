@@ -110,7 +110,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const resources = new ResourceRunner(drivers, config.drivers.lab.stopTimeoutMs);
     const daemon = new NodeDaemon({
       timings, membership, clock: monotonicClock, log,
-      store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
+      store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), adopt: (lock) => adapter.adopt(lock), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
       resources,
     });

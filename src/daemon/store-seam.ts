@@ -17,4 +17,10 @@ export interface HaStore {
    * (not quorate, lock not free or not held, manager status without the manager lock).
    */
   apply(effect: StoreEffect): Promise<boolean>;
+  /**
+   * Takes a lock the previous daemon on this node held for this one; only after re-attaching to
+   * the watchdog lease it handed over (no reset in between). False when the lock is not held
+   * under this node's id. Without it a previous run's locks are another holder's.
+   */
+  adopt(lock: string): boolean;
 }

@@ -42,10 +42,21 @@ export interface LrmInput {
   view: ClusterView;
   store: StoreView;
   timings: HaTimings;
-  /** HA services the local drivers report running. */
+  /** HA services that may run here: the local drivers report them running, or could not tell (unsure). */
   running: string[];
+  /**
+   * Of those, the ones whose status the drivers could not tell. They are protected like running
+   * ones (lock, watchdog) but no action is decided on them until their status is known.
+   */
+  unsure?: string[];
   /** Driver actions finished since the last step. */
   driverResults: DriverResult[];
+  /**
+   * False while this node cannot record HA state (its disk refuses). It still renews its lock and
+   * feeds for what runs here (the other members record the renewals), and stops what it is asked
+   * to stop, but takes no new HA work: no new lock, no start, no move. Absent: true.
+   */
+  recording?: boolean;
   shutdown: ShutdownKind | null;
 }
 
@@ -59,9 +70,9 @@ export function initialLrmState(): LrmState {
 /**
  * The LRM of a daemon that took over its predecessor's watchdog lease (handOver): services may
  * run here and the watchdog is armed, but it is fed again only after a renewal of the agent
- * lock that this LRM sent and saw confirmed, exactly as after a lost renewal. The caller must
- * not show it the lock as fresh before that (the lock's age in a restarted replica counts
- * from when the replica first saw it, not from the predecessor's renewal).
+ * lock that this LRM sent and saw confirmed, exactly as after a lost renewal. The store shows an
+ * adopted lock `unconfirmed` until then (its age in a restarted replica counts from when the
+ * replica first saw it, not from the predecessor's renewal).
  */
 export function reattachedLrmState(): LrmState {
   return { ...initialLrmState(), daemon: 'lost_agent_lock', watchdogOpen: true };
@@ -101,11 +112,16 @@ function lockHeld(input: LrmInput, freshWithinMs: number, node = input.view.node
   return lock?.holder === node && lock.ageMs <= freshWithinMs;
 }
 
+/** Held and renewed within the feed window, by a renewal the holder saw confirmed (LockView.unconfirmed). */
+function lockFresh(input: LrmInput, node = input.view.node): boolean {
+  return lockHeld(input, input.timings.feedWindowMs, node) && input.store.locks[agentLockName(node)]?.unconfirmed !== true;
+}
+
 function issue(step: Step, sid: string, uid: string, op: DriverOp, tries: number, target?: string): void {
   if (op === 'start') {
     assertMayStart({
       node: step.input.view.node, sid, quorate: step.input.view.quorate,
-      holdsAgentLock: lockHeld(step.input, step.input.timings.feedWindowMs), watchdogArmed: step.state.watchdogOpen,
+      holdsAgentLock: lockFresh(step.input), watchdogArmed: step.state.watchdogOpen,
     });
   }
   step.state.inFlight[sid] = { uid, op, tries };
@@ -176,11 +192,21 @@ function doWork(step: Step): void {
   for (const [sid, s] of step.mine) {
     const retry = state.retries[sid];
     delete state.retries[sid];
+    const newWork = s.state === 'started' || s.state === 'migrate' || s.state === 'relocate';
+    if (input.recording === false && newWork && s.node === input.view.node && !(s.state === 'started' && running.has(sid))) {
+      if (retry !== undefined) state.retries[sid] = retry;
+      report(step, sid, `'${sid}' waits: this node cannot record HA state, it takes no new HA work`);
+      continue;
+    }
     if (retry !== undefined && retry.uid === s.uid && s.state === 'started' && s.node === input.view.node) {
       issue(step, sid, s.uid, 'start', retry.tries);
       continue;
     }
     if (s.node !== input.view.node || state.inFlight[sid] !== undefined || state.results[s.uid] !== undefined) continue;
+    if (input.unsure?.includes(sid) === true) {
+      report(step, sid, `'${sid}' waits: its status here is not known yet`);
+      continue;
+    }
     switch (s.state) {
       case 'started':
         if (running.has(sid)) {
@@ -200,7 +226,7 @@ function doWork(step: Step): void {
         const target = s.target!;
         if (!running.has(sid)) record(step, sid, s.uid, 'success');
         // The target must be protected before the service arrives: its agent lock freshly renewed.
-        else if (lockHeld(input, input.timings.feedWindowMs, target)) issue(step, sid, s.uid, s.state, 0, target);
+        else if (lockFresh(input, target)) issue(step, sid, s.uid, s.state, 0, target);
         else waitForTarget(step, sid, s.uid, s.state, target);
         break;
       }
@@ -282,7 +308,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
   const protecting = mine.filter(([, s]) => !inactiveStates.has(s.state)).length;
   const busy = Object.keys(state.inFlight).length > 0 || input.running.length > 0;
   const fenceRequested = ms?.nodeStatus[me] === 'fence' || mine.some(([, s]) => s.state === 'fence' && s.node === me);
-  const fresh = lockHeld(input, input.timings.feedWindowMs);
+  const fresh = lockFresh(input);
   const valid = lockHeld(input, input.timings.lockLeaseMs - 1);
 
   if (state.daemon === 'lost_agent_lock') {
@@ -297,7 +323,7 @@ export function lrmStep(previous: LrmState, input: LrmInput): StepResult<LrmStat
     }
   }
   if (state.daemon === 'wait_for_agent_lock') {
-    const wanted = protecting > 0 && state.mode !== 'disarm' && state.shutdown === null;
+    const wanted = protecting > 0 && state.mode !== 'disarm' && state.shutdown === null && input.recording !== false;
     if (wanted && input.view.quorate && !fenceRequested) {
       // Arm before asking for the lock: whoever sees the lock held may send a service here at once.
       // Feeding while nothing runs here yet is harmless.

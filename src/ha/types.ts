@@ -139,8 +139,16 @@ export interface LrmStatus {
 /** One lock as this node's replica of the store sees it. */
 export interface LockView {
   holder: string;
-  /** ms on this node's monotonic clock since the replica saw the lock acquired or renewed. */
+  /**
+   * ms on this node's monotonic clock since the replica saw the lock acquired or renewed; for the
+   * viewer's own lock, since it sent the request that got it granted or renewed.
+   */
   ageMs: number;
+  /**
+   * The viewer's own lock, without a grant or renewal of its own confirmed yet (a restarted
+   * daemon's adopted lock): not fresh, whatever its age, but still its to renew.
+   */
+  unconfirmed?: boolean;
 }
 
 export const managerLockName = 'ha-manager';

@@ -66,7 +66,13 @@ export class HaStoreAdapter {
 
   view(): StoreView {
     const locks: Record<string, HaLockView> = {};
-    for (const [name, lock] of Object.entries(this.store.locks())) locks[name] = { holder: this.nodeName(lock.holder), ageMs: lock.ageMs };
+    for (const [name, lock] of Object.entries(this.store.locks())) {
+      // A previous run's lock is not this node's (store.ts ownLocks): the HA steps see another holder.
+      const holder = lock.previousRun ? `${this.nodeName(lock.holder)} (previous run)` : this.nodeName(lock.holder);
+      // The holder's own freshness counts from its own confirmed request, never from a later sync.
+      if (this.store.ownsLock(name)) locks[name] = lock.confirmedAgeMs === null ? { holder, ageMs: lock.ageMs, unconfirmed: true } : { holder, ageMs: lock.confirmedAgeMs };
+      else locks[name] = { holder, ageMs: lock.ageMs };
+    }
     return {
       config: this.store.get(haConfigDoc, configKey) ?? emptyHaConfig(),
       managerStatus: this.store.get(managerStatusDoc, statusKey) ?? null,
@@ -74,6 +80,11 @@ export class HaStoreAdapter {
       commands: this.store.get(commandQueueDoc, queueKey) ?? [],
       locks,
     };
+  }
+
+  /** Takes this node's lock of a previous daemon run for this one (a re-attached watchdog lease; store.ts adoptLock). */
+  adopt(lock: string): boolean {
+    return this.store.adoptLock(lock);
   }
 
   /** Queues an operator command; resolves with the sequence number the agreed order gave it. */

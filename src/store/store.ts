@@ -39,6 +39,16 @@ export interface LockView {
   generation: number;
   /** Milliseconds since this node first saw this generation (its local monotonic clock). */
   ageMs: number;
+  /** Held under this node's id, but granted to an earlier run of it, not to this process (see ownLocks). */
+  previousRun: boolean;
+  /**
+   * For a lock this process holds: ms since it sent the request that granted the current
+   * generation, the holder's own measure of freshness. `ageMs` counts from when this copy first
+   * saw the generation, which an adopted state or a restart moves later: right for a taker (it
+   * waits longer), too fresh for the holder. Null for other holders' locks and when this process
+   * does not know (a lock adopted from the previous daemon, before its first own renewal).
+   */
+  confirmedAgeMs: number | null;
 }
 
 export interface StoreStatus {
@@ -83,6 +93,19 @@ export class ClusterStore {
   private nextRequest = 1;
   /** Lock name → local monotonic time this node first saw the current generation. */
   private readonly lockSeenAt = new Map<string, number>();
+  /**
+   * Locks held under this node's id that this process was granted (or adopted). Lock holders are
+   * node ids, so a node that comes back after a reset finds its previous run's locks under its
+   * own id, their ages counted from its boot. Those are not its own: renewing one would keep a
+   * lock alive that nobody on this node earned, and using it would start services the moment the
+   * node rejoins, on a lock whose real age only the others know. They count as another holder's
+   * (HA adapter) and are neither renewed, released nor used as a guard by this process, so they
+   * expire like a dead node's and the node starts only under a lock it claimed anew
+   * (docs/design/safety.md: a node that rejoins after a reset waits for the manager).
+   */
+  private readonly ownLocks = new Set<string>();
+  /** Lock name → generation → when this process sent the request that got it granted (confirmedAgeMs). */
+  private readonly ownSentAt = new Map<string, Map<number, number>>();
   /** Lock name → generation for which this node already sent an expiry. */
   private readonly expirySent = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -135,7 +158,10 @@ export class ClusterStore {
   lock(name: string): LockView | undefined {
     const rec = this.state.locks[name];
     if (rec === undefined) return undefined;
-    return { holder: rec.holder, generation: rec.generation, ageMs: this.opts.clock.now() - (this.lockSeenAt.get(name) ?? this.opts.clock.now()) };
+    return {
+      holder: rec.holder, generation: rec.generation, ageMs: this.opts.clock.now() - (this.lockSeenAt.get(name) ?? this.opts.clock.now()),
+      previousRun: this.isPreviousRun(name), confirmedAgeMs: this.confirmedAge(name, rec.generation),
+    };
   }
 
   locks(): Record<string, LockView> {
@@ -200,8 +226,34 @@ export class ClusterStore {
     return this.mustApply({ kind: 'shift', type: type.name, key, count });
   }
 
-  /** Acquires or renews a lock for this node; false when another node holds it. */
+  private confirmedAge(name: string, generation: number): number | null {
+    const sentAt = this.ownLocks.has(name) ? this.ownSentAt.get(name)?.get(generation) : undefined;
+    return sentAt === undefined ? null : this.opts.clock.now() - sentAt;
+  }
+
+  /** Whether this process holds `name` (granted to it, or adopted). */
+  ownsLock(name: string): boolean {
+    return this.state.locks[name]?.holder === this.nodeId && this.ownLocks.has(name);
+  }
+
+  private isPreviousRun(name: string): boolean {
+    return this.state.locks[name]?.holder === this.nodeId && !this.ownLocks.has(name);
+  }
+
+  /**
+   * Takes a lock held under this node's id for this process: only for a daemon restart without a
+   * node reset, which took over its predecessor's watchdog lease (the node stayed self-fenced
+   * throughout, lrm.ts handOver). False when the lock is not held under this id.
+   */
+  adoptLock(name: string): boolean {
+    if (this.state.locks[name]?.holder !== this.nodeId) return false;
+    this.ownLocks.add(name);
+    return true;
+  }
+
+  /** Acquires or renews a lock for this node; false when another node (or a previous run of this one) holds it. */
   async acquireLock(name: string): Promise<boolean> {
+    if (this.isPreviousRun(name)) return false;
     return (await this.submit({ kind: 'acquire', lock: name })).ok;
   }
 
@@ -210,14 +262,16 @@ export class ClusterStore {
     return (await this.submit({ kind: 'claim', lock: name })).ok;
   }
 
-  /** Renews a lock this node holds; false when it holds it no longer (expired or released). */
+  /** Renews a lock this node holds; false when it holds it no longer (expired or released) or a previous run holds it. */
   async renewLock(name: string): Promise<boolean> {
+    if (this.isPreviousRun(name)) return false;
     return (await this.submit({ kind: 'renew', lock: name })).ok;
   }
 
   /** Sets a document only if this node holds `lock` where the write falls in the agreed order. */
   async putGuarded<T>(type: DocumentType<T>, key: string, value: T, lock: string): Promise<number> {
     this.opts.registry.check(type.name, key, value);
+    if (this.isPreviousRun(lock)) throw new InvalidDocumentError(`write of ${type.name}/${key} needs lock ${lock}, which a previous run of this node holds`);
     return this.mustApply({ kind: 'put', type: type.name, key, value, guardLock: lock });
   }
 
@@ -227,6 +281,7 @@ export class ClusterStore {
    * with the version and the value the patch produced; rejects with the patcher's reason.
    */
   async patch<T>(type: DocumentType<T>, key: string, patch: unknown, guardLock?: string): Promise<{ version: number; value: T }> {
+    if (guardLock !== undefined && this.isPreviousRun(guardLock)) throw new InvalidDocumentError(`patch of ${type.name}/${key} needs lock ${guardLock}, which a previous run of this node holds`);
     const op: Operation = guardLock === undefined ? { kind: 'patch', type: type.name, key, patch } : { kind: 'patch', type: type.name, key, patch, guardLock };
     const result = await this.submit(op);
     if (!result.ok) throw new InvalidDocumentError(result.reason ?? 'refused');
@@ -235,6 +290,7 @@ export class ClusterStore {
 
   /** Releases a lock this node holds; false when it did not hold it. */
   async releaseLock(name: string): Promise<boolean> {
+    if (this.isPreviousRun(name)) return false;
     return (await this.submit({ kind: 'release', lock: name })).ok;
   }
 
@@ -267,8 +323,11 @@ export class ClusterStore {
     if (!this.isCurrent) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet joined a current copy of the store or the whole cluster since it started`));
     if (this.corruptFile !== null) return Promise.reject(new NotWritableError(`node ${this.nodeId} has not yet replaced its corrupt state from a peer (${this.corruptFile})`));
     // An expiry is the judge's verdict by its clock, not a write it needs acknowledged: the other
-    // members record it, and without it no member could take a dead node's lock meanwhile.
-    if (this.diskError !== null && op.kind !== 'expire') return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
+    // members record it, and without it no member could take a dead node's lock meanwhile. A
+    // renewal of a lock this process holds likewise: it is confirmed by its delivery in the agreed
+    // order, the others record it, and this node never relies on its own record of a lock (a
+    // restart makes it a previous run's, ownLocks), so the services it protects keep running.
+    if (this.diskError !== null && op.kind !== 'expire' && !(op.kind === 'renew' && this.ownsLock(op.lock))) return Promise.reject(new NotWritableError(`node ${this.nodeId} cannot record HA state (${this.diskError.message}); writes are refused until its disk accepts them again`));
     const req = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });
@@ -318,6 +377,7 @@ export class ClusterStore {
         this.epochPending = false;
       }
       this.trackLock(op, own?.sentAt);
+      this.trackOwnLock(sender, op, own?.sentAt);
       this.touch(op);
       this.dirty = true;
     }
@@ -344,6 +404,25 @@ export class ClusterStore {
   private trackLock(op: Operation, sentAt: number | undefined): void {
     if (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew') this.lockSeenAt.set(op.lock, sentAt ?? this.opts.clock.now());
     else if (op.kind === 'release' || op.kind === 'expire') this.lockSeenAt.delete(op.lock);
+  }
+
+  /**
+   * Own grants and renewals (this process's requests) make a lock this run's and record when each
+   * granted generation was sent; any other change ends that. The generations of the last lease
+   * are kept: a state adopted on a heal holds one of them (nobody else renews this node's lock).
+   */
+  private trackOwnLock(sender: number, op: Operation, sentAt: number | undefined): void {
+    if ('type' in op) return;
+    const generation = this.state.locks[op.lock]?.generation;
+    if (sentAt !== undefined && generation !== undefined && (op.kind === 'acquire' || op.kind === 'claim' || op.kind === 'renew')) {
+      this.ownLocks.add(op.lock);
+      const sent = this.ownSentAt.get(op.lock) ?? new Map<number, number>();
+      for (const [g, at] of sent) if (at < sentAt - this.opts.leaseMs) sent.delete(g);
+      this.ownSentAt.set(op.lock, sent.set(generation, sentAt));
+    } else if (sender !== this.nodeId || op.kind === 'release' || op.kind === 'expire') {
+      this.ownLocks.delete(op.lock);
+      this.ownSentAt.delete(op.lock);
+    }
   }
 
   private onConfchg(change: CpgMembershipChange): void {
@@ -411,6 +490,11 @@ export class ClusterStore {
     const now = this.opts.clock.now();
     this.expirySent.clear();
     for (const name of this.lockSeenAt.keys()) if (this.state.locks[name] === undefined) this.lockSeenAt.delete(name);
+    for (const name of this.ownLocks) {
+      if (this.state.locks[name]?.holder === this.nodeId) continue;
+      this.ownLocks.delete(name);
+      this.ownSentAt.delete(name);
+    }
     for (const name of Object.keys(this.state.locks)) if (!this.lockSeenAt.has(name)) this.lockSeenAt.set(name, now);
     this.persist();
     this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });

@@ -10,7 +10,15 @@ import type { HaEffect, StoreView } from '../env';
 
 interface Lock {
   holder: string;
+  /** The holder's life (boot count) the lock was granted to: the real store knows only the node id, each run only its own grants. */
+  life: number;
   renewedAt: number;
+}
+
+/** A node as the store sees a request from it or shows it its copy: by name, in one life. */
+export interface Requester {
+  name: string;
+  life: number;
 }
 
 export class Replica {
@@ -50,29 +58,32 @@ export class Replica {
 
   /**
    * A node that boots knows nothing about how old the locks in its copy are: it counts their age
-   * from the moment it first sees them, so a stale copy cannot hand out a lock early, and it does
-   * not take its own old locks for its own.
+   * from the moment it first sees them, so a stale copy cannot hand out a lock early.
    */
-  firstSeenAt(now: number, bootingNode: string): void {
-    for (const lock of this.locks.values()) {
-      lock.renewedAt = now;
-      // What the node held before it went down belongs to its previous life, not to this one.
-      if (lock.holder === bootingNode) lock.holder = `${bootingNode} (before reboot)`;
-    }
+  firstSeenAt(now: number): void {
+    for (const lock of this.locks.values()) lock.renewedAt = now;
   }
 
-  view(now: number): StoreView {
+  /**
+   * The copy as `viewer` sees it. Like the real store (store.ts ownLocks), a lock granted to an
+   * earlier life of the viewer is shown as another holder's, in this copy and in any copy it
+   * merges into, until it expires or this life claims it anew.
+   */
+  view(now: number, viewer: Requester): StoreView {
     const locks: Record<string, LockView> = {};
-    for (const [name, lock] of this.locks) locks[name] = { holder: lock.holder, ageMs: now - lock.renewedAt };
+    for (const [name, lock] of this.locks) {
+      const previousLife = lock.holder === viewer.name && lock.life !== viewer.life;
+      locks[name] = { holder: previousLife ? `${lock.holder} (before reboot)` : lock.holder, ageMs: now - lock.renewedAt };
+    }
     return {
       config: this.config, managerStatus: this.managerStatus, lrmStatus: this.lrmStatus, commands: this.commands, locks,
     };
   }
 
-  /** Whether `node` holds `lock` unexpired at `now`. */
-  holds(lock: string, node: string, now: number): boolean {
+  /** Whether `node`, in its current life, holds `lock` unexpired at `now`. */
+  holds(lock: string, node: Requester, now: number): boolean {
     const l = this.locks.get(lock);
-    return l !== undefined && l.holder === node && now - l.renewedAt < this.leaseMs;
+    return l !== undefined && l.holder === node.name && l.life === node.life && now - l.renewedAt < this.leaseMs;
   }
 
   queueCommand(command: CrmCommand): void {
@@ -87,13 +98,13 @@ export class Replica {
   }
 
   /** Applies a store effect from `node`; returns false when refused. Non-store effects are not its business. */
-  apply(node: string, effect: HaEffect, now: number): boolean {
+  apply(node: Requester, effect: HaEffect, now: number): boolean {
     const applied = this.applyEffect(node, effect, now);
     if (applied) this.version += 1;
     return applied;
   }
 
-  private applyEffect(node: string, effect: HaEffect, now: number): boolean {
+  private applyEffect(node: Requester, effect: HaEffect, now: number): boolean {
     switch (effect.kind) {
       case 'lock': return this.applyLock(node, effect.op, effect.lock, now);
       case 'write-manager-status':
@@ -116,21 +127,22 @@ export class Replica {
     }
   }
 
-  private applyLock(node: string, op: 'acquire' | 'renew' | 'release', name: string, now: number): boolean {
+  private applyLock(node: Requester, op: 'acquire' | 'renew' | 'release', name: string, now: number): boolean {
     const lock = this.locks.get(name);
     const expired = lock === undefined || now - lock.renewedAt >= this.leaseMs;
     if (op === 'acquire') {
       // Even the same node may not re-acquire an unexpired lock: it may be a previous life's.
       if (!expired) return false;
-      this.locks.set(name, { holder: node, renewedAt: now });
+      this.locks.set(name, { holder: node.name, life: node.life, renewedAt: now });
       return true;
     }
+    // Renew and release: only by the life it was granted to (the real store's run refuses a previous run's).
+    if (lock?.holder !== node.name || lock.life !== node.life) return false;
     if (op === 'renew') {
-      if (expired || lock.holder !== node) return false;
+      if (expired) return false;
       lock.renewedAt = now;
       return true;
     }
-    if (lock?.holder !== node) return false;
     this.locks.delete(name);
     return true;
   }

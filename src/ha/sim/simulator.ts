@@ -197,7 +197,7 @@ export class Simulator {
         default:
           // Store writes need the node's belief in quorum: a cut-off node that still believes it
           // is quorate writes into its own partition's replica, which the quorate side never sees.
-          if (node.view.quorate) node.replica.apply(node.name, effect, this.now);
+          if (node.view.quorate) node.replica.apply(node, effect, this.now);
       }
     }
   }
@@ -251,7 +251,7 @@ export class Simulator {
     if (!this.hw.powered.has(node)) return; // a move to a dead node simply fails
     const missing = [
       n.view.quorate ? null : 'quorum',
-      n.replica.holds(agentLockName(node), node, this.now) ? null : 'its agent lock',
+      n.replica.holds(agentLockName(node), n, this.now) ? null : 'its agent lock',
       n.watchdog.open ? null : 'an armed watchdog',
     ].filter((m) => m !== null);
     if (missing.length > 0) throw new SafetyViolation(`t=${this.now / 1000}s '${sid}' sent to '${node}' without ${missing.join(', ')}`);
@@ -286,7 +286,7 @@ export class Simulator {
     if (this.hw.powered.has(node.name)) return;
     this.hw.powered.add(node.name);
     this.boot(node);
-    node.replica.firstSeenAt(this.now, node.name);
+    node.replica.firstSeenAt(this.now);
     this.log('hardware', 'info', `${node.name} powered on (${why}), starts with no service running`);
     this.topologyChanged();
   }
@@ -294,7 +294,7 @@ export class Simulator {
   private finishShutdown(node: SimNode): void {
     const kind = node.shutdown;
     if (node.crm !== null) {
-      const step = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now), timings: this.cfg.timings, shutdown: true });
+      const step = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings, shutdown: true });
       this.apply(node, `${node.name}/crm`, step.effects);
     }
     this.powerOff(node, kind ?? 'shutdown');
@@ -453,14 +453,14 @@ export class Simulator {
     for (const name of [...this.nodes.keys()].sort()) {
       const node = this.nodes.get(name)!;
       if (!this.hw.powered.has(name) || node.crm === null || node.lrm === null) continue;
-      const crm = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now), timings: this.cfg.timings, shutdown: false });
+      const crm = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings, shutdown: false });
       node.crm = crm.state;
       this.apply(node, `${name}/crm`, crm.effects);
       if (node.lrm === null) continue;
       const results = node.results;
       node.results = [];
       const lrm = lrmStep(node.lrm, {
-        view: this.clusterView(node), store: node.replica.view(this.now), timings: this.cfg.timings,
+        view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings,
         running: this.runningOn(name), driverResults: results, shutdown: node.shutdown,
       });
       node.lrm = lrm.state;

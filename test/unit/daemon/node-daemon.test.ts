@@ -81,7 +81,14 @@ class RecordingDriver implements ResourceDriver {
   migrate(): Promise<void> {
     return Promise.reject(new Error('lab services do not migrate'));
   }
+  /** Status calls that fail before one answers (a hypervisor not reachable yet). */
+  failStatus = 0;
   status(id: string): Promise<ResourceState> {
+    if (this.failStatus > 0) {
+      this.failStatus -= 1;
+      this.calls.push(`status ${id} failed`);
+      return Promise.reject(new Error('hypervisor not reachable'));
+    }
     return Promise.resolve(this.running.has(id) ? 'running' : 'stopped');
   }
 }
@@ -128,6 +135,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
           if (applied && e.kind === 'lock' && e.op === 'renew' && e.lock === agentLockName(names[id - 1]!)) watchdog.ops.push('renewed');
           return applied;
         },
+        adopt: (lock) => adapter.adopt(lock),
         get current() { return store.current; },
         get diskProblem() { return store.diskProblem; },
       },
@@ -189,6 +197,29 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
   });
 
+  it('a node running a service whose disk stops recording keeps it running and protected (its renewals are recorded by the others), and starts nothing new', async () => {
+    await runFor(20_000);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+    cluster.disk(1).set('full', 0);
+    const ops = watchdogs[0]!.ops;
+    const before = ops.length;
+    await runFor(30_000);
+    const after = ops.slice(before);
+    // Its own acknowledgement of a renewal waits for a record that fails, so 'renewed' is not logged here: node2's copy shows the renewals.
+    assert.ok(after.filter((op) => op === 'update').length > 20, `still fed: ${after.slice(0, 12).join(', ')}`);
+    assert.ok(after.lastIndexOf('update') > after.length - 4, 'fed up to the end');
+    assert.equal(daemons[0]!.self().lrm.state, 'active');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'not stopped');
+    assert.equal(cluster.node(2).lock(agentLockName('node1'))?.holder, 1, 'the lock stays held, renewed in the others\' copies');
+    assert.ok((cluster.node(2).lock(agentLockName('node1'))?.ageMs ?? Infinity) < defaultTimings.feedWindowMs);
+    // New work: a second service for node1 is not started while it cannot record.
+    await Promise.all([adapterOf(2).editConfig({ op: 'add-resource', sid: 'lab:db', resource: defaultResource('node1') }), runFor(1000)]);
+    await runFor(10_000);
+    const db = adapterOf(2).view().managerStatus?.serviceStatus['lab:db'];
+    assert.deepEqual([db?.state, db?.node], ['started', 'node1'], 'the manager asks node1 to start it');
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
+  });
+
   it('acts on a lock it just took in a follow-up round, not a whole round later (mastership, then the agent lock, then the start)', async () => {
     const stepMs = 10;
     let elapsed = 0;
@@ -247,6 +278,48 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(serviceState()?.state, 'started');
     assert.equal(serviceState()?.node, 'node1');
     assert.equal(daemons[0].self().lrm.state, 'active');
+  });
+
+  it('a re-attached daemon that cannot read a service\'s status keeps the lease and the lock, retries the status and feeds once it knows', async () => {
+    await runFor(20_000);
+    await stopAndWait(daemons[0]!, 'daemon-stop');
+    const ops = watchdogs[0]!.ops;
+    const before = ops.length;
+    drivers[0]!.failStatus = 5;
+    daemons[0] = daemonOn(1);
+    await daemons[0].start();
+    await runFor(10_000);
+    const after = ops.slice(before);
+    assert.equal(after[0], 'reattach');
+    assert.ok(!after.includes('close'), `the lease was never closed while the frozen service may run: ${after.join(', ')}`);
+    assert.ok(after.includes('update'), 'fed again after a confirmed renewal once the status was known');
+    assert.equal(drivers[0]!.calls.filter((c) => c === 'status web failed').length, 5, 'the status was retried');
+    assert.deepEqual(drivers[0]!.calls.filter((c) => c.startsWith('start')), ['start web armed=true'], 'never started again');
+    assert.equal(serviceState()?.state, 'started');
+    assert.equal(serviceState()?.node, 'node1');
+    assert.equal(adapterOf(2).view().locks[agentLockName('node1')]?.holder, 'node1');
+    assert.equal(daemons[0].self().lrm.state, 'active');
+  });
+
+  it('a node reset by its watchdog that comes back within the lease neither renews nor uses its previous run\'s locks: it starts only under a lock of its own, taken after the old one expired', async () => {
+    await runFor(20_000);
+    const before = cluster.node(2).lock(agentLockName('node1'));
+    assert.equal(before?.holder, 1);
+    // The reset: daemon and store die, the service with them (the driver of the new run knows nothing); no lease to re-attach.
+    daemons[0]!.halt();
+    cluster.crash(1);
+    await runFor(3000);
+    cluster.start(1);
+    watchdogs[0] = new RecordingWatchdog();
+    drivers[0] = new RecordingDriver(watchdogs[0]);
+    daemons[0] = daemonOn(1);
+    await daemons[0].start();
+    const ops = watchdogs[0].ops;
+    while (drivers[0].calls.length === 0 && cluster.clock.now() < 200_000) await runFor(250);
+    assert.deepEqual(drivers[0].calls, ['start web armed=true']);
+    assert.equal(ops.indexOf('renewed') > ops.indexOf('open'), true, `a renewal of its own preceded the start: ${ops.join(', ')}`);
+    assert.ok(cluster.logs.some((l) => l.includes(`lock ${agentLockName('node1')} of node 1 expired`)), 'the previous run\'s agent lock expired before the start');
+    assert.notEqual(cluster.node(2).lock(agentLockName('node1'))?.generation, before?.generation);
   });
 
   it('a reboot follows the shutdown policy the store holds at that moment (changed at run time, no restart)', async () => {

@@ -34,6 +34,9 @@ class ExpiringLockStore implements HaStore {
     if (effect.op === 'renew' && this.holder === 'node2') this.renewedAt = this.clock.now();
     return Promise.resolve(effect.op === 'renew' && this.holder === 'node2');
   }
+  adopt(): boolean {
+    return false;
+  }
 }
 
 const snapshot: MembershipSnapshot = {

@@ -38,6 +38,25 @@ describe('HA adapter on the simulated CPG', () => {
     assert.equal(await run(adapter(2).apply({ ...lock, op: 'renew' })), false, 'an expired lock cannot be renewed');
   });
 
+  it('a holder that adopts the cluster state on a heal never sees its own lock fresher than its last confirmed renewal', async () => {
+    c = new SimCluster(7, 3);
+    await c.settle();
+    const lock = { kind: 'lock', lock: agentLockName('node1') } as const;
+    assert.equal(await run(adapter(1).apply({ ...lock, op: 'acquire' })), true);
+    c.clock.advance(3000);
+    c.net.partition([[1], [2, 3]]);
+    await c.settle();
+    await run(adapter(2).apply({ kind: 'write-lrm-status', node: 'node2', status: { mode: 'active', state: 'wait_for_agent_lock', results: {} } }));
+    c.clock.advance(3000);
+    c.net.heal();
+    await c.settle();
+    assert.match(c.logs.join('\n'), /1 info adopting the state of node 2/);
+    const seen = adapter(1).view().locks[agentLockName('node1')];
+    assert.equal(seen?.holder, 'node1');
+    assert.ok((seen?.ageMs ?? 0) >= 6000, `the holder counts from the renewal it sent 6000 ms ago, not from the sync: ${seen?.ageMs} ms`);
+    assert.ok((c.node(2).lock(agentLockName('node1'))?.ageMs ?? 0) >= 6000, 'a member that saw the grant keeps its age');
+  });
+
   it('manager status is applied only from the manager lock holder', async () => {
     c = new SimCluster(8, 2);
     await c.settle();
