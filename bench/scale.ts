@@ -12,7 +12,9 @@ import { ServiceProbe } from '../src/lab/service-probe';
 import { parseConfig } from '../src/ha/sim/scenario';
 import { Simulator } from '../src/ha/sim/simulator';
 import type { DaemonStatus } from '../src/daemon/operator-backend';
+import { InvalidArgumentError } from 'commander';
 import { percentile } from '../src/util/percentile';
+import { type Benchmark, wholeNumber } from './benchmark';
 import { StoreLab } from '../test/lab/store/store-lab';
 import type { Probe } from '../test/lab/native/probe-client';
 
@@ -23,13 +25,6 @@ import type { Probe } from '../test/lab/native/probe-client';
  * one node's power loss with its share of the services, RSS and idle CPU per node daemon; then,
  * in the simulator, the HA work per round at 16 nodes × 1,000 services against the round length.
  */
-const usage = `usage: npm run bench -- scale [--nodes LIST] [--services LIST] [--runs N] [--no-lab] [--no-sim]
-  --nodes LIST      cluster sizes, ${minLabNodes}-${maxLabNodes} each (default 3,5,9,16)
-  --services LIST   lab services per cluster, 1-${maxServices()} each (default 10,50,200)
-  --runs N          power losses per size (default 3)
-  --no-lab          skip the lab part; --no-sim: skip the simulator part
-  --help            this text`;
-
 interface Options { nodes: number[]; services: number[]; runs: number; lab: boolean; sim: boolean }
 
 /** Service 0 on the probe's subnet (.100); the others on 10.213.1.0 and up, in the nodes' /16. */
@@ -41,25 +36,13 @@ function serviceAddress(i: number): string {
   return i === 0 ? `${demoService.address}/${demoService.prefixLength}` : `10.213.${1 + Math.floor((i - 1) / 250)}.${((i - 1) % 250) + 1}/16`;
 }
 
-function list(flag: string, value: string | undefined, min: number, max: number): number[] {
-  const items = (value ?? '').split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
-  if (items.length === 0 || items.some((n) => !(n >= min && n <= max))) throw new Error(`bad ${flag} ${JSON.stringify(value ?? '')}: a comma list of ${min}-${max}\n${usage}`);
-  return items;
-}
-
-function parseArgs(args: string[]): Options | null {
-  const options: Options = { nodes: [3, 5, 9, 16], services: [10, 50, 200], runs: 3, lab: true, sim: true };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    if (flag === '--help') return null;
-    else if (flag === '--no-lab') options.lab = false;
-    else if (flag === '--no-sim') options.sim = false;
-    else if (flag === '--nodes') options.nodes = list(flag, args[++i], minLabNodes, maxLabNodes);
-    else if (flag === '--services') options.services = list(flag, args[++i], 1, maxServices());
-    else if (flag === '--runs') [options.runs] = list(flag, args[++i], 1, 100) as [number];
-    else throw new Error(`unknown argument ${JSON.stringify(flag)}\n${usage}`);
-  }
-  return options;
+/** A parser of comma lists of whole numbers from `min` to `max`, naming the option's expectation. */
+function list(min: number, max: number): (value: string) => number[] {
+  return (value) => {
+    const items = value.split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
+    if (items.some((n) => !(n >= min && n <= max))) throw new InvalidArgumentError(`expected a comma list of whole numbers from ${min} to ${max}`);
+    return items;
+  };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -230,12 +213,7 @@ function simulatorWork(nodes: number, services: number): void {
     + `(daemon default 500 ms); ${moved}/${services} started off node1 at the end`);
 }
 
-export async function run(args: string[]): Promise<void> {
-  const options = parseArgs(args);
-  if (options === null) {
-    console.log(usage);
-    return;
-  }
+async function run(options: Options): Promise<void> {
   if (options.sim) simulatorWork(16, 1000);
   if (!options.lab) return;
   const reason = labUnavailableReason();
@@ -245,3 +223,15 @@ export async function run(args: string[]): Promise<void> {
     for (const services of options.services) await labSize(nodes, services, options.runs);
   }
 }
+
+export const benchmark: Benchmark = {
+  summary: 'the HA stack at 3 to 16 nodes and 10 to 200 services: bring-up, rounds, store commits, failover, daemon cost; CRM work at 16 × 1,000 in the simulator',
+  estimate: 'well over an hour with every size (each lab size brings the cluster up once per service count; 16 nodes take minutes per run); --nodes 3,5 --services 10 --runs 2 about 8 minutes',
+  declare: (command) => command
+    .option('--nodes <list>', `cluster sizes, ${minLabNodes}-${maxLabNodes} each`, list(minLabNodes, maxLabNodes), [3, 5, 9, 16])
+    .option('--services <list>', `lab services per cluster, 1-${maxServices()} each`, list(1, maxServices()), [10, 50, 200])
+    .option('--runs <n>', 'power losses per size', wholeNumber(1), 3)
+    .option('--no-lab', 'skip the lab part')
+    .option('--no-sim', 'skip the simulator part'),
+  run: (options) => run(options as unknown as Options),
+};
