@@ -226,7 +226,7 @@ async function run(options: Options): Promise<void> {
 
 export const benchmark: Benchmark = {
   summary: 'the HA stack at 3 to 16 nodes and 10 to 200 services: bring-up, rounds, store commits, failover, daemon cost; CRM work at 16 × 1,000 in the simulator',
-  estimate: 'well over an hour with every size (each lab size brings the cluster up once per service count; 16 nodes take minutes per run); --nodes 3,5 --services 10 --runs 2 about 8 minutes',
+  estimate: 'about 2 hours or more with every size (never run whole: each size brings the cluster up once per service count, 16 nodes take minutes per run); --nodes 3,5 --services 10 --runs 2 about 8 minutes',
   declare: (command) => command
     .option('--nodes <list>', `cluster sizes, ${minLabNodes}-${maxLabNodes} each`, list(minLabNodes, maxLabNodes), [3, 5, 9, 16])
     .option('--services <list>', `lab services per cluster, 1-${maxServices()} each`, list(1, maxServices()), [10, 50, 200])
