@@ -7,7 +7,8 @@ import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
 import { clearLeftovers, teardownSync } from '../lab/teardown';
 import { CliError, exitCodes } from './errors';
-import { printResult, table } from './output';
+import { printResult } from './output';
+import { table } from '../util/text-table';
 
 /** `quorate lab up|down|status|exec|demo`: the namespace lab from the command line. */
 

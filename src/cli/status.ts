@@ -8,7 +8,8 @@ import type { DaemonStatus } from '../daemon/operator-backend';
 import { CliError, exitCodes } from './errors';
 import { operatorCliError, operatorSocketDefault } from './ha';
 import { renderHaStatus } from './ha-render';
-import { printResult, table, type OutputOptions } from './output';
+import { printResult, type OutputOptions } from './output';
+import { table } from '../util/text-table';
 
 interface StatusOptions extends OutputOptions {
   socket: string;

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { run, runChecked } from '../lab/run';
+import { run, runChecked } from '../util/run';
 import type { DriverParams, ResourceDriver, ResourceState } from './driver';
 
 export interface LabDriverOptions {

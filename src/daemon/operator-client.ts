@@ -4,8 +4,8 @@
  * with its code (see operator-protocol.ts).
  */
 import type { CrmCommand, HaConfig } from '../ha/types';
-import { JsonLineRequester, ReplyError } from '../watchdog/json-lines';
-import { connectUnix } from '../watchdog/unix-socket';
+import { JsonLineRequester, ReplyError } from '../util/json-lines';
+import { connectUnix } from '../util/unix-socket';
 import type { ConfigEdit, DaemonStatus } from './operator-backend';
 import type { OperatorErrorCode, OperatorVerb } from './operator-protocol';
 

@@ -8,9 +8,9 @@ import { parseCrmCommand } from '../ha/command-parse';
 import { parseConfigEdit } from '../ha/config-edit';
 import { InputError } from '../ha/shape';
 import { StoreError } from '../store/errors';
-import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../watchdog/json-lines';
-import type { LogSink } from '../watchdog/log-sink';
-import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../watchdog/unix-socket';
+import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
+import type { LogSink } from '../util/log-sink';
+import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../util/unix-socket';
 import { OperatorRefusedError, type OperatorBackend } from './operator-backend';
 import { parseOperatorRequest, type OperatorErrorCode, type OperatorRequest, type OperatorVerb } from './operator-protocol';
 

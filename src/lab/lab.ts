@@ -11,7 +11,7 @@ import { defaultLabName, labNames, newLabId, type HostAddressing, type HostName,
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options';
 import { inHost, isAlive, killNamespacesSync, namespacePidsSync, processStartTime, programName, signalPids, spawnInHost, startDaemon } from './processes';
 import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
-import { run, runChecked, type RunOptions, type RunResult } from './run';
+import { run, runChecked, type RunOptions, type RunResult } from '../util/run';
 import { createState, labDir, readState, writeState, type HostState, type LabState } from './state';
 import { clearLeftovers, labIsLive, teardownSync } from './teardown';
 import { provisionTls } from './tls';

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { JsonLineRequester, writeJsonLine } from './json-lines';
+import { JsonLineRequester, writeJsonLine } from '../util/json-lines';
 import type { WatchdogDevice, WatchdogSupport } from './device';
 import { labTimerIdentity, labTimerSupport, maxLabTimeoutSeconds, type LabTimerGreeting } from './lab-timer-protocol';
-import { connectUnix } from './unix-socket';
+import { connectUnix } from '../util/unix-socket';
 
 /**
  * A lab host's emulated watchdog, opened through the socket its LabWatchdogTimer serves. After

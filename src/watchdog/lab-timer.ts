@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import { monotonicClock, type Clock } from '../util/clock';
-import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
-import type { LogSink } from './log-sink';
-import { listenOwnerOnly } from './unix-socket';
+import { readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
+import type { LogSink } from '../util/log-sink';
+import { listenOwnerOnly } from '../util/unix-socket';
 import { maxLabTimeoutSeconds, wdiofCardReset, type LabTimerGreeting } from './lab-timer-protocol';
 
 /** softdog's default margin, the timeout a freshly opened device counts down from. */

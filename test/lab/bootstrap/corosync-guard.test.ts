@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab';
 import type { HostName } from '../../../src/lab/names';
-import type { RunResult } from '../../../src/lab/run';
+import type { RunResult } from '../../../src/util/run';
 import { skipWithoutLab } from '../../support/lab';
 import { type ScratchBootstrap, scratchBootstrap } from '../../support/scratch-bootstrap';
 

@@ -7,8 +7,8 @@ import {
   DaemonUnavailableError, operatorRequest, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
 } from '../../../src/daemon/operator-client';
 import { defaultResource } from '../../../src/ha/types';
-import { maxLineBytes } from '../../../src/watchdog/json-lines';
-import { connectUnix } from '../../../src/watchdog/unix-socket';
+import { maxLineBytes } from '../../../src/util/json-lines';
+import { connectUnix } from '../../../src/util/unix-socket';
 import { floodConnections } from '../../support/connection-flood';
 import { OperatorHarness } from './operator-harness';
 

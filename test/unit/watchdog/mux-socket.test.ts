@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectUnix } from '../../../src/watchdog/unix-socket';
+import { connectUnix } from '../../../src/util/unix-socket';
 import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
 import { openWatchdogLease, readMuxStatus, reattachWatchdogLease } from '../../../src/watchdog/mux-client';

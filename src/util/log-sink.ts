@@ -1,4 +1,4 @@
-/** The three log levels the watchdog code writes; a winston logger fits, and tests capture lines. */
+/** The three log levels the watchdog and daemon code write; a winston logger fits, and tests capture lines. */
 export interface LogSink {
   info(message: string): void;
   warn(message: string): void;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { checkJsonValue } from '../util/strict-json';
+import { checkJsonValue } from './strict-json';
 
 /** Longest line either side accepts: requests and replies here are a few hundred bytes. */
 export const maxLineBytes = 64 * 1024;
