@@ -13,7 +13,7 @@ import { agentLockName } from '../ha/types';
 import type { MembershipSource } from '../quorum/types';
 import type { Clock } from '../util/clock';
 import type { ResourceRunner } from './resource-runner';
-import type { HaStore, StoreEffect } from './store-seam';
+import type { HaStore, StoreEffect } from './store/store-seam';
 import type { WatchdogControl } from './watchdog-control';
 
 /**

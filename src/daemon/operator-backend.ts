@@ -8,7 +8,7 @@ import { applyConfigEdit, changedResource, nodesNamed, type ConfigEdit } from '.
 import type { StoreView } from '../ha/env';
 import { fail, InputError } from '../ha/shape';
 import type { CrmCommand, HaConfig } from '../ha/types';
-import type { HaStoreAdapter } from '../store/ha-adapter';
+import type { HaStoreAdapter } from './store/ha-adapter';
 import { WriteAbortedError } from '../store/errors';
 import type { ClusterStore } from '../store/store';
 

@@ -10,18 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultTimings } from '../timings';
 import { parseCommands, parseConfig, type Scenario } from './scenario';
 import { simulate } from './simulator';
-
-/** mulberry32: small, fast, good enough to pick events; the same seed always gives the same run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { SeededRandom } from '../../util/seeded-random';
 
 export interface GeneratedSchedule {
   seed: number;
@@ -30,7 +19,8 @@ export interface GeneratedSchedule {
 }
 
 export function generateSchedule(seed: number): GeneratedSchedule {
-  const rand = prng(seed);
+  const random = new SeededRandom(seed);
+  const rand = () => random.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const shape = pick(['2+arbiter', '3', '3+arbiter'] as const);

@@ -7,7 +7,7 @@ import type { ShutdownKind } from '../../../src/ha/lrm';
 import { defaultTimings } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, type HaConfig } from '../../../src/ha/types';
 import type { MembershipSnapshot, MembershipSource } from '../../../src/quorum/types';
-import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/store/ha-adapter';
+import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/daemon/store/ha-adapter';
 import { SimCluster } from '../store/sim-cluster';
 
 const names = ['node1', 'node2'];

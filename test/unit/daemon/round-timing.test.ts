@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { NodeDaemon } from '../../../src/daemon/node-daemon';
 import { ResourceRunner } from '../../../src/daemon/resource-runner';
-import type { HaStore, StoreEffect } from '../../../src/daemon/store-seam';
+import type { HaStore, StoreEffect } from '../../../src/daemon/store/store-seam';
 import type { StoreView } from '../../../src/ha/env';
 import { defaultTimings } from '../../../src/ha/timings';
 import { managerLockName } from '../../../src/ha/types';
 import type { MembershipSnapshot } from '../../../src/quorum/types';
-import { emptyHaConfig } from '../../../src/store/ha-adapter';
-import { ManualClock } from '../../support/manual-clock';
+import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
+import { SimClock } from '../../../src/util/sim-clock';
 
 /** The store seam with one lock another node stopped renewing, as its replica ages it. */
 class ExpiringLockStore implements HaStore {
@@ -15,7 +15,7 @@ class ExpiringLockStore implements HaStore {
   readonly diskProblem = null;
   holder = 'node1';
   acquiredAt: number | null = null;
-  constructor(private readonly clock: ManualClock, private renewedAt: number) {}
+  constructor(private readonly clock: SimClock, private renewedAt: number) {}
   view(): StoreView {
     return {
       config: emptyHaConfig(), managerStatus: null, lrmStatus: {}, commands: [],
@@ -38,7 +38,7 @@ class ExpiringLockStore implements HaStore {
 
 describe('NodeDaemon: rounds timed to the locks', () => {
   it("runs a round just after another node's lock expires instead of up to a round later", async () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     // Expires at 15,000 - 900 = 14,100 ms, between the regular rounds at 14,000 and 15,000.
     const store = new ExpiringLockStore(clock, -900);
     const expiresAt = defaultTimings.lockLeaseMs - 900;

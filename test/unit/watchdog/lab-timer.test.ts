@@ -4,19 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLabWatchdog } from '../../../src/watchdog/lab-device';
 import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
-import { ManualClock } from '../../support/manual-clock';
+import { SimClock } from '../../../src/util/sim-clock';
 import { captureLog } from './fake-device';
 
 /** The lab's emulated watchdog hardware, on a manual clock: /dev/watchdog semantics. */
 describe('lab watchdog timer', () => {
   let dir: string;
-  let clock: ManualClock;
+  let clock: SimClock;
   let timer: LabWatchdogTimer;
   let resets: number;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-labtimer-'));
-    clock = new ManualClock();
+    clock = new SimClock();
     resets = 0;
     timer = await LabWatchdogTimer.start({ host: 'h1', socketPath: join(dir, 't.sock'), log: captureLog(), clock, reset: async () => { resets++; } });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { defaultTimings } from '../../../src/ha/timings';
-import { LeaseTooShortError } from '../../../src/store/errors';
-import { leaseFromTimings } from '../../../src/store/lease';
+import { defaultTimings } from '../../../../src/ha/timings';
+import { LeaseTooShortError } from '../../../../src/store/errors';
+import { leaseFromTimings } from '../../../../src/daemon/store/lease';
 
 describe('store lease from the HA safety inequality', () => {
   it('returns the lease when it exceeds the sum of the terms in force', () => {

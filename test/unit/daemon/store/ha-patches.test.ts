@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { defaultResource, managerLockName, type ManagerStatus } from '../../../src/ha/types';
-import { HaStoreAdapter } from '../../../src/store/ha-adapter';
-import { SimCluster } from './sim-cluster';
+import { defaultResource, managerLockName, type ManagerStatus } from '../../../../src/ha/types';
+import { HaStoreAdapter } from '../../../../src/daemon/store/ha-adapter';
+import { SimCluster } from '../../store/sim-cluster';
 
 /**
  * Config and command-queue patches are evaluated at their place in the agreed order, so writes

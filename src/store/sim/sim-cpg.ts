@@ -1,5 +1,5 @@
-import { SeededRandom } from './sim-random';
-import type { CpgTransport, CpgTransportHandlers } from './transport';
+import { SeededRandom } from '../../util/seeded-random';
+import type { CpgTransport, CpgTransportHandlers } from '../transport';
 
 /**
  * An in-process, deterministic CPG for the simulator and property tests. Messages wait in their

@@ -1,4 +1,4 @@
-import type { Clock } from '../util/clock';
+import type { Clock } from './clock';
 
 /** Virtual monotonic time: timers fire only when the simulation advances the clock. */
 export class SimClock implements Clock {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ManagerStatus } from '../../../src/ha/types';
-import { agentLockName, managerLockName } from '../../../src/ha/types';
-import { HaStoreAdapter } from '../../../src/store/ha-adapter';
-import { leaseMs, SimCluster } from './sim-cluster';
+import type { ManagerStatus } from '../../../../src/ha/types';
+import { agentLockName, managerLockName } from '../../../../src/ha/types';
+import { HaStoreAdapter } from '../../../../src/daemon/store/ha-adapter';
+import { leaseMs, SimCluster } from '../../store/sim-cluster';
 
 const status = (master: string): ManagerStatus => ({
   master, nodeStatus: {}, serviceStatus: {}, nodeRequest: {}, disarm: null, uidCounter: 0, commandSeq: 0, unprotected: [],

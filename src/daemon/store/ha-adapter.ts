@@ -5,14 +5,14 @@
  * manager status and config edits are applied only while the writer holds the manager lock at
  * that point of the agreed order (a fencing token against a stale master).
  */
-import { parseCrmCommand } from '../ha/command-parse';
-import { applyConfigEdit, parseConfigEdit, type ConfigEdit } from '../ha/config-edit';
-import type { HaEffect, StoreView } from '../ha/env';
-import { fields } from '../ha/shape';
-import type { CrmCommand, HaConfig, LockView as HaLockView, LrmStatus, ManagerStatus, QueuedCommand } from '../ha/types';
-import { managerLockName } from '../ha/types';
-import { defineDocument, type DocumentRegistry, type PatchContext } from './documents';
-import type { ClusterStore } from './store';
+import { parseCrmCommand } from '../../ha/command-parse';
+import { applyConfigEdit, parseConfigEdit, type ConfigEdit } from '../../ha/config-edit';
+import type { HaEffect, StoreView } from '../../ha/env';
+import { fields } from '../../ha/shape';
+import type { CrmCommand, HaConfig, LockView as HaLockView, LrmStatus, ManagerStatus, QueuedCommand } from '../../ha/types';
+import { managerLockName } from '../../ha/types';
+import { defineDocument, type DocumentRegistry, type PatchContext } from '../../store/documents';
+import type { ClusterStore } from '../../store/store';
 
 function objectValue<T>(what: string): (v: unknown) => T {
   return (v) => {

@@ -4,7 +4,7 @@
  * apply), which satisfies it on real corosync and on the simulated CPG in the unit tests. The
  * daemon loop has no other way to read or change HA state.
  */
-import type { HaEffect, StoreView } from '../ha/env';
+import type { HaEffect, StoreView } from '../../ha/env';
 
 /** The store effects the CRM and LRM return, carried out in order through the seam. */
 export type StoreEffect = Extract<HaEffect, { kind: 'lock' | 'write-manager-status' | 'write-lrm-status' | 'update-resource' }>;

@@ -1,5 +1,5 @@
-import { checkSafetyBound, type HaTimings } from '../ha/timings';
-import { LeaseTooShortError } from './errors';
+import { checkSafetyBound, type HaTimings } from '../../ha/timings';
+import { LeaseTooShortError } from '../../store/errors';
 
 /**
  * The store's lock lease L from the HA timings in force, checked with the HA layer's safety

@@ -1,4 +1,4 @@
-import type { QuorumProvider } from './quorum';
+import type { QuorumProvider } from '../quorum';
 import type { SimCpgNetwork } from './sim-cpg';
 
 /**
