@@ -4,7 +4,7 @@ import { failoverProfiles, type FailoverProfile } from '../src/lab/failover-prof
 import { LabHaCluster } from '../src/lab/ha-cluster';
 import { Lab } from '../src/lab/lab';
 import { labUnavailableReason } from '../src/lab/requirements';
-import { findDualRuns, readJournal } from '../src/lab/service-journal';
+import { findDualRuns, readJournal } from '../src/daemon/resources/service-journal';
 import { ServiceProbe } from '../src/lab/service-probe';
 import { p99IsMaxNote, percentile } from '../src/util/percentile';
 import { monotonicClock } from '../src/util/clock';

@@ -13,7 +13,7 @@ import { linksReport, renderLinksReport } from '../diag/links-report';
 import { readQuorumConfig } from '../diag/quorum-device';
 import { quorumReport, renderQuorumReport, type HaServicesInput } from '../diag/quorum-report';
 import { readServicesFile, ServicesFileError } from '../diag/services-file';
-import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator-client';
+import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator/client';
 import { operatorSocketDefault } from './ha';
 import { Cmap } from '../native/cmap';
 import { CorosyncError } from '../native/errors';

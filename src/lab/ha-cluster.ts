@@ -16,7 +16,7 @@ import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
 import type { Lab } from './lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
-import { appendJournal, monotonicNowMs } from './service-journal';
+import { appendJournal, monotonicNowMs } from '../daemon/resources/service-journal';
 
 const cliPath = join(__dirname, '../cli/main.js');
 const muxSocket = '/run/quorate/watchdog-mux.sock';

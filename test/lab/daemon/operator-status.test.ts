@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DaemonStatus } from '../../../src/daemon/operator-backend';
+import type { DaemonStatus } from '../../../src/daemon/operator/backend';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { Lab } from '../../../src/lab/lab';
 import type { MembershipSnapshot } from '../../../src/quorum/types';

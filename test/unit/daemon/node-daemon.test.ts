@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { NodeDaemon } from '../../../src/daemon/node-daemon';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
-import type { ResourceDriver, ResourceState } from '../../../src/daemon/driver';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
+import type { ResourceDriver, ResourceState } from '../../../src/daemon/resources/driver';
 import type { WatchdogControl } from '../../../src/daemon/watchdog-control';
 import type { ShutdownKind } from '../../../src/ha/lrm';
 import { defaultTimings } from '../../../src/ha/timings';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { maxOperatorConnections, startOperatorServer } from '../../../src/daemon/operator-server';
+import { maxOperatorConnections, startOperatorServer } from '../../../src/daemon/operator/server';
 import {
   DaemonUnavailableError, operatorRequest, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
-} from '../../../src/daemon/operator-client';
+} from '../../../src/daemon/operator/client';
 import { defaultResource } from '../../../src/ha/types';
 import { maxLineBytes } from '../../../src/util/json-lines';
 import { connectUnix } from '../../../src/util/unix-socket';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { DriverParams, ResourceDriver, ResourceState } from '../../../src/daemon/driver';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
+import type { DriverParams, ResourceDriver, ResourceState } from '../../../src/daemon/resources/driver';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
 import { defaultResource, type HaConfig } from '../../../src/ha/types';
 import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
 

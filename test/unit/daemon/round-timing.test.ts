@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { NodeDaemon } from '../../../src/daemon/node-daemon';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
 import type { HaStore, StoreEffect } from '../../../src/daemon/store/store-seam';
 import type { StoreView } from '../../../src/ha/env';
 import { defaultTimings } from '../../../src/ha/timings';

@@ -1,7 +1,7 @@
 /**
  * The `lab` resource driver: the demo and test service. A service is a floating IPv4 address on
  * the node's interface that carries its subnet, announced with a gratuitous ARP so clients move
- * to this node at once, and a responder process listening on it (src/lab/service-responder.ts).
+ * to this node at once, and a responder process listening on it (src/daemon/resources/service-responder.ts).
  * It runs inside the node's network namespace, as the daemon does. The responder's pid file
  * under runDir lets a restarted daemon find what runs already, neither losing nor doubling it.
  */
@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { run, runChecked } from '../util/run';
+import { run, runChecked } from '../../util/run';
 import type { DriverParams, ResourceDriver, ResourceState } from './driver';
 
 export interface LabDriverOptions {
@@ -21,7 +21,7 @@ export interface LabDriverOptions {
   journal: string;
 }
 
-const responderPath = join(__dirname, '../lab/service-responder.js');
+const responderPath = join(__dirname, 'service-responder.js');
 const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 export class LabParamsError extends Error {}

@@ -1,9 +1,10 @@
 /**
- * The lab service journal: every start and stop of every instance of a lab service, and every
- * power cut of a lab host, one JSON line each with a monotonic timestamp (CLOCK_MONOTONIC, the
- * same in every network namespace of the machine). `findDualRuns` reads it back: an instance
- * runs from its `started` line until its `stopped` line, or until its host lost power; two
- * instances of one service on different nodes must never overlap.
+ * The `lab:` resource type's journal (its responder writes it, the lab tests and benches read it):
+ * every start and stop of every instance of a lab service, and every power cut of a lab host, one
+ * JSON line each with a monotonic timestamp (CLOCK_MONOTONIC, the same in every network namespace
+ * of the machine). `findDualRuns` reads it back: an instance runs from its `started` line until
+ * its `stopped` line, or until its host lost power; two instances of one service on different
+ * nodes must never overlap.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 

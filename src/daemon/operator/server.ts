@@ -4,15 +4,15 @@
  * problem; an oversized line closes that connection; neither affects the daemon or other clients.
  */
 import type { Socket } from 'node:net';
-import { parseCrmCommand } from '../ha/command-parse';
-import { parseConfigEdit } from '../ha/config-edit';
-import { InputError } from '../ha/shape';
-import { StoreError } from '../store/errors';
-import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
-import type { LogSink } from '../util/log-sink';
-import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../util/unix-socket';
-import { OperatorRefusedError, type OperatorBackend } from './operator-backend';
-import { parseOperatorRequest, type OperatorErrorCode, type OperatorRequest, type OperatorVerb } from './operator-protocol';
+import { parseCrmCommand } from '../../ha/command-parse';
+import { parseConfigEdit } from '../../ha/config-edit';
+import { InputError } from '../../ha/shape';
+import { StoreError } from '../../store/errors';
+import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../../util/json-lines';
+import type { LogSink } from '../../util/log-sink';
+import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../../util/unix-socket';
+import { OperatorRefusedError, type OperatorBackend } from './backend';
+import { parseOperatorRequest, type OperatorErrorCode, type OperatorRequest, type OperatorVerb } from './protocol';
 
 /** Status readers and scripts: a handful at once; more are turned away with an answer. */
 export const maxOperatorConnections = 32;

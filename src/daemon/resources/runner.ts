@@ -3,8 +3,8 @@
  * `lab:web`) and the resource's driver parameters in the HA config, and keeps the set of
  * services this node runs, which the LRM needs every round.
  */
-import type { DriverOp } from '../ha/env';
-import type { HaConfig } from '../ha/types';
+import type { DriverOp } from '../../ha/env';
+import type { HaConfig } from '../../ha/types';
 import type { ResourceDriver } from './driver';
 
 export class UnknownResourceTypeError extends Error {

@@ -4,16 +4,16 @@
  * evaluated at apply time, see HaStoreAdapter), after checks against what this node knows: the
  * cluster's nodes, the resources in its replica, the drivers' parameter rules.
  */
-import { applyConfigEdit, changedResource, nodesNamed, type ConfigEdit } from '../ha/config-edit';
-import type { StoreView } from '../ha/env';
-import { fail, InputError } from '../ha/shape';
-import type { CrmCommand, HaConfig } from '../ha/types';
-import type { HaStoreAdapter } from './store/ha-adapter';
-import { WriteAbortedError } from '../store/errors';
-import type { ClusterStore } from '../store/store';
+import { applyConfigEdit, changedResource, nodesNamed, type ConfigEdit } from '../../ha/config-edit';
+import type { StoreView } from '../../ha/env';
+import { fail, InputError } from '../../ha/shape';
+import type { CrmCommand, HaConfig } from '../../ha/types';
+import type { HaStoreAdapter } from '../store/ha-adapter';
+import { WriteAbortedError } from '../../store/errors';
+import type { ClusterStore } from '../../store/store';
 
-export type { ConfigEdit, ResourceChanges } from '../ha/config-edit';
-import type { NodeFences } from './fence-report';
+export type { ConfigEdit, ResourceChanges } from '../../ha/config-edit';
+import type { NodeFences } from '../fence-report';
 
 /** What the running daemon knows right now. */
 export interface DaemonStatus {

@@ -1,13 +1,13 @@
 /**
  * The CLI side of the operator socket: connect, send one request, wait for its answer within a
  * timeout. Failures say what to do: no daemon listening, no permission, or the daemon's refusal
- * with its code (see operator-protocol.ts).
+ * with its code (see protocol.ts).
  */
-import type { CrmCommand, HaConfig } from '../ha/types';
-import { JsonLineRequester, ReplyError } from '../util/json-lines';
-import { connectUnix } from '../util/unix-socket';
-import type { ConfigEdit, DaemonStatus } from './operator-backend';
-import type { OperatorErrorCode, OperatorVerb } from './operator-protocol';
+import type { CrmCommand, HaConfig } from '../../ha/types';
+import { JsonLineRequester, ReplyError } from '../../util/json-lines';
+import { connectUnix } from '../../util/unix-socket';
+import type { ConfigEdit, DaemonStatus } from './backend';
+import type { OperatorErrorCode, OperatorVerb } from './protocol';
 
 export const defaultOperatorSocket = '/run/quorate/quorate.sock';
 export const defaultOperatorTimeoutMs = 15_000;

@@ -3,7 +3,7 @@
  * `{"id": 1, "verb": "status" | "queue-command" | "edit-config", "args": {...}}`; the answer
  * echoes the id with `{"ok": true, "result": ...}` or `{"ok": false, "error": "...", "code": ...}`.
  */
-import { fail, fields } from '../ha/shape';
+import { fail, fields } from '../../ha/shape';
 
 export const operatorVerbs = ['status', 'queue-command', 'edit-config'] as const;
 export type OperatorVerb = (typeof operatorVerbs)[number];

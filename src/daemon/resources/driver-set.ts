@@ -1,5 +1,5 @@
 /** The resource drivers this daemon offers, built from its config. */
-import type { DaemonConfig } from './config';
+import type { DaemonConfig } from '../config';
 import type { ResourceDriver } from './driver';
 import { LabDriver } from './lab-driver';
 import { VirshSession } from './virsh-session';
