@@ -1,6 +1,6 @@
-import { ErrorCode, Heuristics, Vote } from '../protocol/constants';
-import { NodeInfo, RingId } from '../protocol/tlv';
-import type { ArbiterClient } from '../arbiter/client';
+import { ErrorCode, Heuristics, Vote } from '../../protocol/constants';
+import { NodeInfo, RingId } from '../../protocol/tlv';
+import type { ArbiterClient } from '../client';
 
 /** A callback's answer: the vote for the reply, or an error code sent as SERVER_ERROR. */
 export type AlgoResult = { vote: Vote } | { error: ErrorCode };

@@ -1,4 +1,4 @@
-import { DecisionAlgorithm } from '../protocol/constants';
+import { DecisionAlgorithm } from '../../protocol/constants';
 import { createFfsplit } from './ffsplit';
 import { createLms } from './lms';
 import { testAlgorithm } from './test-algorithm';

@@ -1,4 +1,4 @@
-import { Vote } from '../protocol/constants';
+import { Vote } from '../../protocol/constants';
 import { DecisionAlgorithmImpl, vote } from './types';
 
 /**

@@ -1,5 +1,5 @@
-import { compareHeuristics, ErrorCode, Heuristics, TieBreakerMode, Vote } from '../protocol/constants';
-import { ringIdEqual } from '../protocol/tlv';
+import { compareHeuristics, ErrorCode, Heuristics, TieBreakerMode, Vote } from '../../protocol/constants';
+import { ringIdEqual } from '../../protocol/tlv';
 import { DecisionAlgorithmImpl, failure, vote } from './types';
 
 /**

@@ -1,6 +1,6 @@
-import { Heuristics, TieBreakerMode, Vote } from '../protocol/constants';
-import { RingId, ringIdEqual } from '../protocol/tlv';
-import { ArbiterClient, nodeListHas } from '../arbiter/client';
+import { Heuristics, TieBreakerMode, Vote } from '../../protocol/constants';
+import { RingId, ringIdEqual } from '../../protocol/tlv';
+import { ArbiterClient, nodeListHas } from '../client';
 import { AlgoContext, AlgoResult, DecisionAlgorithmImpl, vote } from './types';
 
 /**

@@ -1,7 +1,7 @@
-import { ErrorCode, Heuristics, TieBreakerMode, Vote } from '../protocol/constants';
-import { NodeInfo, RingId, ringIdEqual } from '../protocol/tlv';
-import { ArbiterClient, nodeListHas } from '../arbiter/client';
-import type { Cluster } from '../arbiter/cluster';
+import { ErrorCode, Heuristics, TieBreakerMode, Vote } from '../../protocol/constants';
+import { NodeInfo, RingId, ringIdEqual } from '../../protocol/tlv';
+import { ArbiterClient, nodeListHas } from '../client';
+import type { Cluster } from '../cluster';
 import { AlgoContext, AlgoResult, DecisionAlgorithmImpl, failure, vote } from './types';
 
 /**
