@@ -110,8 +110,8 @@ export function checkSafetyBound(t: HaTimings): SafetyBound {
 }
 
 /** Validates the shape of a timings override (from a scenario or the daemon config). */
-export function mergeTimings(overrides: Record<string, unknown>): HaTimings {
-  const merged: HaTimings = { ...defaultTimings };
+export function mergeTimings(overrides: Record<string, unknown>, base: HaTimings = defaultTimings): HaTimings {
+  const merged: HaTimings = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in defaultTimings)) throw new Error(`unknown timing '${key}'`);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {

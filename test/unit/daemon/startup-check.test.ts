@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkStartup, quorumStaleMs, readCorosyncValues, renewStaleMs, type CmapReader } from '../../../src/daemon/startup-check';
+import { checkStartup, readCorosyncValues, type CmapReader } from '../../../src/daemon/startup-check';
+import { quorumStaleMs, renewStaleMs } from '../../../src/ha/corosync-timings';
 import { defaultTimings } from '../../../src/ha/timings';
 
 /** cmap contents as a map: the reader seam is a plain lookup. */
