@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
 import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
@@ -17,10 +17,15 @@ import type { Lab } from './lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
 import { appendJournal, monotonicNowMs } from '../daemon/resources/service-journal';
+import { defaultOperatorSocket } from '../daemon/operator/client';
+import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
 const cliPath = join(__dirname, '../cli/main.js');
-const muxSocket = '/run/quorate/watchdog-mux.sock';
-const operatorSocket = '/run/quorate/quorate.sock';
+// Each node's daemon and multiplexer use their default sockets (in its own mount namespace).
+const muxSocket = defaultMuxSocketPath;
+const operatorSocket = defaultOperatorSocket;
+/** Where a node's multiplexer opens the lab watchdog timer that resets it. */
+const labTimerSocket = (nodeDir: string) => join(nodeDir, 'watchdog.sock');
 
 export interface LabHaOptions {
   timings?: Partial<HaTimings>;
@@ -189,7 +194,7 @@ export class LabHaCluster {
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
     this.queueSystemJob(node, null);
     const timer = await LabWatchdogTimer.start({
-      host: node, socketPath: join(nodeDir, 'watchdog.sock'),
+      host: node, socketPath: labTimerSocket(nodeDir),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       reset: async () => {
         // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
@@ -229,8 +234,8 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', join(nodeDir, 'watchdog.sock'), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
-      await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
+        '--lab-timer', labTimerSocket(nodeDir), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
+      await this.waitForFile(node, basename(muxSocket), stack.mux);
     } finally {
       closeSync(log);
     }

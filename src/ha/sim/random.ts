@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultTimings } from '../timings';
+import { simulatorTimingDefaults } from '../timings';
 import { parseCommands, parseConfig, type Scenario } from './scenario';
 import { simulate } from './simulator';
 import { SeededRandom } from '../../util/seeded-random';
@@ -43,7 +43,7 @@ export function generateSchedule(seed: number): GeneratedSchedule {
     timings: { fenceDelayMs: int(1, 8) * 1000 },
     detectMs: int(1, 3) * 1000,
     // Honest but adversarial: up to the Q_stale the timings promise.
-    staleMs: int(0, defaultTimings.quorumStaleMs / 1000) * 1000,
+    staleMs: int(0, simulatorTimingDefaults.quorumStaleMs / 1000) * 1000,
     rebootMs: int(5, 40) * 1000,
     settleMs: 90_000,
   };

@@ -4,7 +4,7 @@ import { ResourceRunner } from '../../../src/daemon/resources/runner';
 import type { ResourceDriver, ResourceState } from '../../../src/daemon/resources/driver';
 import type { WatchdogControl } from '../../../src/daemon/watchdog-control';
 import type { ShutdownKind } from '../../../src/ha/lrm';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, type HaConfig } from '../../../src/ha/types';
 import type { MembershipSnapshot, MembershipSource } from '../../../src/quorum/types';
 import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/daemon/store/ha-adapter';
@@ -117,7 +117,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     const adapter = adapterOf(id);
     const watchdog = watchdogs[id - 1]!;
     return new NodeDaemon({
-      timings: defaultTimings, membership: membership(id), clock: cluster.clock,
+      timings: simulatorTimingDefaults, membership: membership(id), clock: cluster.clock,
       log: process.env.DEBUG_DAEMON === undefined
         ? { info: () => undefined, warn: (m) => daemonLogs.push(`${id} warn ${m}`), error: (m) => daemonLogs.push(`${id} error ${m}`) }
         : { info: (m) => console.log(id, m), warn: (m) => console.log(id, m), error: (m) => console.log(id, m) },
@@ -199,7 +199,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     }
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
     // Manager lock, agent lock, start: each waits for a lock, each follows 50 ms after it was taken.
-    assert.ok(elapsed < defaultTimings.roundMs, `the service started ${elapsed} ms after the daemons, more than one ${defaultTimings.roundMs} ms round`);
+    assert.ok(elapsed < simulatorTimingDefaults.roundMs, `the service started ${elapsed} ms after the daemons, more than one ${simulatorTimingDefaults.roundMs} ms round`);
   });
 
   it('starts nothing while the watchdog cannot be opened, and starts once it can', async () => {

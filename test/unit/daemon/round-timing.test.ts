@@ -3,7 +3,7 @@ import { NodeDaemon } from '../../../src/daemon/node-daemon';
 import { ResourceRunner } from '../../../src/daemon/resources/runner';
 import type { HaStore, StoreEffect } from '../../../src/daemon/store/store-seam';
 import type { StoreView } from '../../../src/ha/env';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { managerLockName } from '../../../src/ha/types';
 import type { MembershipSnapshot } from '../../../src/quorum/types';
 import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
@@ -24,7 +24,7 @@ class ExpiringLockStore implements HaStore {
   }
   apply(effect: StoreEffect): Promise<boolean> {
     if (effect.kind !== 'lock' || effect.lock !== managerLockName) return Promise.resolve(true);
-    const expired = this.clock.now() - this.renewedAt >= defaultTimings.lockLeaseMs;
+    const expired = this.clock.now() - this.renewedAt >= simulatorTimingDefaults.lockLeaseMs;
     if (effect.op === 'acquire' && expired) {
       this.holder = 'node2';
       this.renewedAt = this.clock.now();
@@ -41,13 +41,13 @@ describe('NodeDaemon: rounds timed to the locks', () => {
     const clock = new SimClock();
     // Expires at 15,000 - 900 = 14,100 ms, between the regular rounds at 14,000 and 15,000.
     const store = new ExpiringLockStore(clock, -900);
-    const expiresAt = defaultTimings.lockLeaseMs - 900;
+    const expiresAt = simulatorTimingDefaults.lockLeaseMs - 900;
     const snapshot: MembershipSnapshot = {
       localNodeId: 2, quorate: true, ringId: '1.1', expectedVotes: 2, totalVotes: 2, quorum: 2, qdevice: null,
       nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
     };
     const daemon = new NodeDaemon({
-      timings: defaultTimings, clock, store,
+      timings: simulatorTimingDefaults, clock, store,
       membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve(), handover: () => Promise.resolve(), reattach: () => Promise.resolve(false) },
@@ -61,7 +61,7 @@ describe('NodeDaemon: rounds timed to the locks', () => {
       }
       assert.ok(store.acquiredAt !== null, 'the manager lock was taken over');
       const late = store.acquiredAt - expiresAt;
-      assert.ok(late >= 0 && late <= 100, `taken ${late} ms after it expired (regular rounds every ${defaultTimings.roundMs} ms)`);
+      assert.ok(late >= 0 && late <= 100, `taken ${late} ms after it expired (regular rounds every ${simulatorTimingDefaults.roundMs} ms)`);
     } finally {
       daemon.halt();
     }
