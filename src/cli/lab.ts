@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { describeQuorum, runDemo } from '../lab/demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
-import { Lab, type LabStatus } from '../lab/lab';
+import { NamespaceLab, type LabStatus } from '../lab/namespace-lab';
 import { defaultLabName, type HostName } from '../lab/names';
 import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
@@ -99,7 +99,7 @@ export function registerLabCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
       const progress = flags.json ? () => undefined : (m: string) => process.stderr.write(`  ${m}\n`);
-      const up = await Lab.up(labOptions(flags), progress);
+      const up = await NamespaceLab.up(labOptions(flags), progress);
       up.detach();
       const seconds = ((up.upDurationMs ?? 0) / 1000).toFixed(2);
       printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts }, flags, () =>
@@ -124,7 +124,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--json', 'print the result as JSON')
     .action((flags: { name: string; json?: boolean }) => labAction(async () => {
-      printResult(await Lab.attach(flags.name).status(), flags, renderStatus);
+      printResult(await NamespaceLab.attach(flags.name).status(), flags, renderStatus);
     }));
 
   lab.command('exec')
@@ -138,7 +138,7 @@ export function registerLabCommands(program: Command): void {
       if (!hostNames.includes(host as HostName)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected one of ${hostNames.join(', ')}`);
       const command = args[0] === '--' ? args.slice(1) : args;
       if (command.length === 0) throw new LabOptionError('give the command to run after the host');
-      const child = Lab.attach(flags.name).spawn(host as HostName, command, { stdio: 'inherit' });
+      const child = NamespaceLab.attach(flags.name).spawn(host as HostName, command, { stdio: 'inherit' });
       const code = await new Promise<number>((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));

@@ -12,11 +12,11 @@ import { basename, join } from 'node:path';
 import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
 import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
-import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
-import type { Lab } from './lab';
+import { EmulatedWatchdogTimer, type EmulatedTimerExpiry } from '../watchdog/emulated-timer';
+import type { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
-import { appendJournal, monotonicNowMs } from '../daemon/resources/service-journal';
+import { appendJournal, monotonicNowMs } from '../daemon/resources/lab-service-journal';
 import { defaultOperatorSocket } from '../daemon/operator/client';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
@@ -45,7 +45,7 @@ export interface LabHaOptions {
 }
 
 interface NodeStack {
-  timer: LabWatchdogTimer;
+  timer: EmulatedWatchdogTimer;
   mux: ChildProcess | null;
   daemon: ChildProcess | null;
 }
@@ -53,17 +53,17 @@ interface NodeStack {
 export class LabHaCluster {
   readonly timings: HaTimings;
   /** Watchdog resets seen, with monotonic times (ms) of when the reset began. */
-  readonly resets: (LabExpiry & { at: number })[] = [];
+  readonly resets: (EmulatedTimerExpiry & { at: number })[] = [];
   private readonly stacks = new Map<NodeHost, NodeStack>();
   private readonly pendingBoots = new Set<() => void>();
   private stopped = false;
 
-  private constructor(readonly lab: Lab, readonly dir: string, private readonly options: LabHaOptions) {
+  private constructor(readonly lab: NamespaceLab, readonly dir: string, private readonly options: LabHaOptions) {
     this.timings = { ...daemonTimingDefaults, ...options.timings };
   }
 
   /** Starts the stack on every node and waits until each daemon's operator socket exists. */
-  static async start(lab: Lab, options: LabHaOptions = {}): Promise<LabHaCluster> {
+  static async start(lab: NamespaceLab, options: LabHaOptions = {}): Promise<LabHaCluster> {
     // Outside /run: a host sees its own private /run, but this directory must be seen by all.
     const dir = join(tmpdir(), `quorate-ha-${lab.name}`);
     rmSync(dir, { recursive: true, force: true });
@@ -104,7 +104,7 @@ export class LabHaCluster {
     return [...this.stacks.keys()];
   }
 
-  /** Every lab service start and stop and every power cut, with monotonic times (service-journal.ts). */
+  /** Every lab service start and stop and every power cut, with monotonic times (src/daemon/resources/lab-service-journal.ts). */
   get journalPath(): string {
     return join(this.dir, 'service-journal.jsonl');
   }
@@ -193,7 +193,7 @@ export class LabHaCluster {
     };
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
     this.queueSystemJob(node, null);
-    const timer = await LabWatchdogTimer.start({
+    const timer = await EmulatedWatchdogTimer.start({
       host: node, socketPath: labTimerSocket(nodeDir),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       reset: async () => {
@@ -266,7 +266,7 @@ export class LabHaCluster {
     return this.lab.exec(node, [process.execPath, cliPath, ...args], { timeoutMs: 15_000 });
   }
 
-  onReset(listener: (expiry: LabExpiry) => void): void {
+  onReset(listener: (expiry: EmulatedTimerExpiry) => void): void {
     for (const stack of this.stacks.values()) stack.timer.onExpiry(listener);
   }
 

@@ -1,11 +1,11 @@
 import { addDemoService, demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
-import { Lab } from '../../src/lab/lab';
+import { NamespaceLab } from '../../src/lab/namespace-lab';
 import { ServiceProbe } from '../../src/lab/service-probe';
 import { skipWithoutLab } from './lab';
 
 export interface DemoHa {
-  lab: Lab;
+  lab: NamespaceLab;
   ha: LabHaCluster;
   probe: ServiceProbe;
 }
@@ -15,7 +15,7 @@ export interface DemoHa {
  * service added on node1 through the operator CLI, and a probe hitting it from outside.
  */
 export async function startDemoHa(): Promise<DemoHa> {
-  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+  const lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated' });
   const ha = await LabHaCluster.start(lab);
   await addDemoService(ha);
   return { lab, ha, probe: await ServiceProbe.start(lab, demoService.address, demoService.port) };

@@ -1,7 +1,7 @@
 /** The resource drivers this daemon offers, built from its config. */
 import type { DaemonConfig } from '../config';
 import type { ResourceDriver } from './driver';
-import { LabDriver } from './lab-driver';
+import { LabServiceDriver } from './lab-service-driver';
 import { VirshSession } from './virsh-session';
 import { VmDriver } from './vm-driver';
 
@@ -9,7 +9,7 @@ import { VmDriver } from './vm-driver';
 export function createDrivers(config: DaemonConfig): ResourceDriver[] {
   const { lab, vm } = config.drivers;
   return [
-    new LabDriver({ node: config.node, defaultPort: lab.port, runDir: lab.runDir, journal: lab.journal }),
+    new LabServiceDriver({ node: config.node, defaultPort: lab.port, runDir: lab.runDir, journal: lab.journal }),
     new VmDriver({ virsh: new VirshSession(vm.uri), migrateUri: vm.migrateUri }),
   ];
 }

@@ -4,7 +4,7 @@ import type { ShutdownPolicy } from '../../../src/ha/types';
 import { demoService } from '../../../src/lab/demo';
 import { servingNode } from '../../../src/lab/failover';
 import type { NodeHost } from '../../../src/lab/names';
-import { findDualRuns, readJournal } from '../../../src/daemon/resources/service-journal';
+import { findDualRuns, readJournal } from '../../../src/daemon/resources/lab-service-journal';
 import { monotonicClock } from '../../../src/util/clock';
 import { useDemoHa } from '../../support/demo-ha';
 

@@ -4,12 +4,12 @@ import { monotonicClock, type Clock } from '../util/clock';
 import { readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
 import type { LogSink } from '../util/log-sink';
 import { listenOwnerOnly } from '../util/unix-socket';
-import { maxLabTimeoutSeconds, wdiofCardReset, type LabTimerGreeting } from './lab-timer-protocol';
+import { maxEmulatedTimeoutSeconds, wdiofCardReset, type EmulatedTimerGreeting } from './emulated-timer-protocol';
 
 /** softdog's default margin, the timeout a freshly opened device counts down from. */
 const defaultTimeoutSeconds = 60;
 
-export interface LabTimerOptions {
+export interface EmulatedTimerOptions {
   /** The lab host this timer resets. */
   host: string;
   /** Where the host's multiplexer opens the timer: a path its mount namespace can see. */
@@ -20,7 +20,7 @@ export interface LabTimerOptions {
   clock?: Clock;
 }
 
-export interface LabExpiry {
+export interface EmulatedTimerExpiry {
   host: string;
   timeoutMs: number;
   /** From the last keep-alive (or the arming) to expiry. */
@@ -35,8 +35,8 @@ export interface LabExpiry {
  * or stopped multiplexer still ends in a reset. Semantics follow /dev/watchdog: opening arms it,
  * a close without the magic close leaves it counting down, one opener at a time.
  */
-export class LabWatchdogTimer {
-  readonly expiries: LabExpiry[] = [];
+export class EmulatedWatchdogTimer {
+  readonly expiries: EmulatedTimerExpiry[] = [];
   private timeoutMs = defaultTimeoutSeconds * 1000;
   private armed = false;
   private lastResetByTimer = false;
@@ -44,17 +44,17 @@ export class LabWatchdogTimer {
   private cancelCountdown: () => void = () => {};
   private opener: Socket | null = null;
   private readonly connections = new Set<Socket>();
-  private readonly listeners: ((expiry: LabExpiry) => void)[] = [];
+  private readonly listeners: ((expiry: EmulatedTimerExpiry) => void)[] = [];
   private readonly clock: Clock;
 
-  private constructor(private readonly options: LabTimerOptions, private readonly server: Server) {
+  private constructor(private readonly options: EmulatedTimerOptions, private readonly server: Server) {
     this.clock = options.clock ?? monotonicClock;
   }
 
-  static async start(options: LabTimerOptions): Promise<LabWatchdogTimer> {
-    let timer: LabWatchdogTimer | null = null;
+  static async start(options: EmulatedTimerOptions): Promise<EmulatedWatchdogTimer> {
+    let timer: EmulatedWatchdogTimer | null = null;
     const server = createServer((socket) => timer?.accept(socket));
-    timer = new LabWatchdogTimer(options, server);
+    timer = new EmulatedWatchdogTimer(options, server);
     await listenOwnerOnly(server, options.socketPath);
     return timer;
   }
@@ -64,7 +64,7 @@ export class LabWatchdogTimer {
   }
 
   /** Called after every completed reset, with its timings. */
-  onExpiry(listener: (expiry: LabExpiry) => void): void {
+  onExpiry(listener: (expiry: EmulatedTimerExpiry) => void): void {
     this.listeners.push(listener);
   }
 
@@ -107,14 +107,14 @@ export class LabWatchdogTimer {
     const m = (message ?? {}) as Record<string, unknown>;
     switch (m.op) {
       case 'open': {
-        const greeting: LabTimerGreeting = { timeoutSeconds: this.timeoutMs / 1000, bootStatus: this.lastResetByTimer ? wdiofCardReset : 0 };
+        const greeting: EmulatedTimerGreeting = { timeoutSeconds: this.timeoutMs / 1000, bootStatus: this.lastResetByTimer ? wdiofCardReset : 0 };
         writeJsonLine(socket, { ok: true, result: greeting } satisfies Reply);
         return;
       }
       case 'settimeout': {
         const seconds = m.seconds;
-        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > maxLabTimeoutSeconds) {
-          this.options.log.warn(`lab watchdog of ${this.options.host}: ignored settimeout ${JSON.stringify(seconds)} (1-${maxLabTimeoutSeconds} s)`);
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > maxEmulatedTimeoutSeconds) {
+          this.options.log.warn(`lab watchdog of ${this.options.host}: ignored settimeout ${JSON.stringify(seconds)} (1-${maxEmulatedTimeoutSeconds} s)`);
           return;
         }
         this.timeoutMs = seconds * 1000;
@@ -159,7 +159,7 @@ export class LabWatchdogTimer {
       return;
     }
     this.lastResetByTimer = true;
-    const expiry: LabExpiry = { host, timeoutMs: this.timeoutMs, silentMs, resetTookMs: this.clock.now() - expiredAt };
+    const expiry: EmulatedTimerExpiry = { host, timeoutMs: this.timeoutMs, silentMs, resetTookMs: this.clock.now() - expiredAt };
     this.expiries.push(expiry);
     for (const listener of this.listeners) listener(expiry);
   }

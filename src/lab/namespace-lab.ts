@@ -65,20 +65,20 @@ const qnetdTlsFlag = { off: 'off', on: 'on', required: 'req' } as const;
 
 /**
  * A cluster of real corosync nodes (and an arbiter host) in network namespaces on one
- * machine, with the fault helpers tests need. `Lab.up` brings one up; `Lab.attach` finds one a
+ * machine, with the fault helpers tests need. `NamespaceLab.up` brings one up; `NamespaceLab.attach` finds one a
  * CLI `up` left running.
  */
-export class Lab {
+export class NamespaceLab {
   private constructor(private readonly state: LabState) {}
 
   /** Brings a lab up and waits until every node is quorate with the device vote. */
-  static async up(options: LabOptions = {}, progress: ProgressReporter = () => undefined): Promise<Lab> {
+  static async up(options: LabOptions = {}, progress: ProgressReporter = () => undefined): Promise<NamespaceLab> {
     const id = newLabId();
     const resolved = resolveLabOptions(options, id);
     const started = monotonicClock.now();
     const cleared = clearLeftovers();
     if (cleared.length > 0) progress(`cleared leftovers of crashed runs: ${cleared.join(', ')}`);
-    const lab = new Lab(initialState(resolved, id));
+    const lab = new NamespaceLab(initialState(resolved, id));
     if (!createState(lab.state)) {
       throw new Error(`lab ${resolved.name} is already up: run 'quorate lab down${resolved.name === defaultLabName ? '' : ` --name ${resolved.name}`}' first`);
     }
@@ -96,12 +96,12 @@ export class Lab {
   }
 
   /** The lab a CLI `up` (or another process) brought up under `name`. */
-  static attach(name: string = defaultLabName): Lab {
+  static attach(name: string = defaultLabName): NamespaceLab {
     const state = readState(name);
     if (state === undefined || !labIsLive(name)) {
       throw new LabNotUpError(`lab ${name} is not up${state === undefined ? '' : ' (only leftovers of a crashed run remain)'}: run 'quorate lab up${name === defaultLabName ? '' : ` --name ${name}`}'`);
     }
-    return new Lab(state);
+    return new NamespaceLab(state);
   }
 
   get name(): string { return this.state.name; }

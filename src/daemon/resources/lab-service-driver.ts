@@ -1,7 +1,7 @@
 /**
  * The `lab` resource driver: the demo and test service. A service is a floating IPv4 address on
  * the node's interface that carries its subnet, announced with a gratuitous ARP so clients move
- * to this node at once, and a responder process listening on it (src/daemon/resources/service-responder.ts).
+ * to this node at once, and a responder process listening on it (src/daemon/resources/lab-service-responder.ts).
  * It runs inside the node's network namespace, as the daemon does. The responder's pid file
  * under runDir lets a restarted daemon find what runs already, neither losing nor doubling it.
  */
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { run, runChecked } from '../../util/run';
 import type { DriverParams, ResourceDriver, ResourceState } from './driver';
 
-export interface LabDriverOptions {
+export interface LabServiceDriverOptions {
   /** This node's name: the responder answers with it. */
   node: string;
   defaultPort: number;
@@ -21,10 +21,10 @@ export interface LabDriverOptions {
   journal: string;
 }
 
-const responderPath = join(__dirname, 'service-responder.js');
+const responderPath = join(__dirname, 'lab-service-responder.js');
 const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-export class LabParamsError extends Error {}
+export class LabServiceParamsError extends Error {}
 
 interface LabService {
   address: string;
@@ -36,10 +36,10 @@ function ipv4ToNumber(parts: string[]): number {
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
-export class LabDriver implements ResourceDriver {
+export class LabServiceDriver implements ResourceDriver {
   readonly type = 'lab';
 
-  constructor(private readonly options: LabDriverOptions) {}
+  constructor(private readonly options: LabServiceDriverOptions) {}
 
   validate(_id: string, params: DriverParams): void {
     this.service(params);
@@ -48,14 +48,14 @@ export class LabDriver implements ResourceDriver {
   /** A service's parameters, checked; the message names the bad one. */
   private service(params: DriverParams): LabService {
     for (const key of Object.keys(params)) {
-      if (key !== 'address' && key !== 'port') throw new LabParamsError(`lab service parameter '${key}' is unknown (address, port)`);
+      if (key !== 'address' && key !== 'port') throw new LabServiceParamsError(`lab service parameter '${key}' is unknown (address, port)`);
     }
     const m = cidr.exec(params.address ?? '');
     if (m === null || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 1 || Number(m[5]) > 32) {
-      throw new LabParamsError(`lab service parameter 'address' must be an IPv4 address with a prefix length, like 10.213.0.100/24; got ${JSON.stringify(params.address ?? '')}`);
+      throw new LabServiceParamsError(`lab service parameter 'address' must be an IPv4 address with a prefix length, like 10.213.0.100/24; got ${JSON.stringify(params.address ?? '')}`);
     }
     const port = params.port === undefined ? this.options.defaultPort : Number(params.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new LabParamsError(`lab service parameter 'port' must be 1-65535; got ${JSON.stringify(params.port)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new LabServiceParamsError(`lab service parameter 'port' must be 1-65535; got ${JSON.stringify(params.port)}`);
     return { address: m.slice(1, 5).join('.'), prefixLength: Number(m[5]), port };
   }
 

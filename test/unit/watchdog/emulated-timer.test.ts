@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLabWatchdog } from '../../../src/watchdog/lab-device';
-import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
+import { openEmulatedWatchdog } from '../../../src/watchdog/emulated-device';
+import { EmulatedWatchdogTimer } from '../../../src/watchdog/emulated-timer';
 import { SimClock } from '../../../src/util/sim-clock';
 import { captureLog } from './fake-device';
 
@@ -11,14 +11,14 @@ import { captureLog } from './fake-device';
 describe('lab watchdog timer', () => {
   let dir: string;
   let clock: SimClock;
-  let timer: LabWatchdogTimer;
+  let timer: EmulatedWatchdogTimer;
   let resets: number;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-labtimer-'));
     clock = new SimClock();
     resets = 0;
-    timer = await LabWatchdogTimer.start({ host: 'h1', socketPath: join(dir, 't.sock'), log: captureLog(), clock, reset: async () => { resets++; } });
+    timer = await EmulatedWatchdogTimer.start({ host: 'h1', socketPath: join(dir, 't.sock'), log: captureLog(), clock, reset: async () => { resets++; } });
   });
 
   afterEach(async () => {
@@ -29,7 +29,7 @@ describe('lab watchdog timer', () => {
   const settle = () => new Promise((r) => setTimeout(r, 20));
 
   it('arms on open with the 60 s default and takes a new timeout', async () => {
-    const device = await openLabWatchdog(join(dir, 't.sock'));
+    const device = await openEmulatedWatchdog(join(dir, 't.sock'));
     assert.equal(timer.isArmed, true);
     assert.equal(device.getTimeout(), 60);
     assert.equal(device.bootStatus(), 0);
@@ -41,7 +41,7 @@ describe('lab watchdog timer', () => {
   });
 
   it('expires one timeout after the last keep-alive, resets the host, and says so at the next open', async () => {
-    const device = await openLabWatchdog(join(dir, 't.sock'));
+    const device = await openEmulatedWatchdog(join(dir, 't.sock'));
     device.setTimeout(5);
     await settle();
     clock.advance(4000);
@@ -54,15 +54,15 @@ describe('lab watchdog timer', () => {
     assert.equal(resets, 1);
     assert.deepEqual(timer.expiries.map((e) => [e.host, e.silentMs, e.timeoutMs]), [['h1', 5000, 5000]]);
     assert.equal(timer.isArmed, false, 'the host boots with the watchdog off');
-    const reopened = await openLabWatchdog(join(dir, 't.sock'));
+    const reopened = await openEmulatedWatchdog(join(dir, 't.sock'));
     assert.equal(reopened.bootStatus(), 0x20, 'WDIOF_CARDRESET');
     reopened.close({ magic: true });
   });
 
   it('is single-open, and keeps counting after a close without the magic close', async () => {
-    const device = await openLabWatchdog(join(dir, 't.sock'));
+    const device = await openEmulatedWatchdog(join(dir, 't.sock'));
     device.setTimeout(3);
-    await assert.rejects(openLabWatchdog(join(dir, 't.sock')), /already open \(device busy\)/);
+    await assert.rejects(openEmulatedWatchdog(join(dir, 't.sock')), /already open \(device busy\)/);
     device.close({ magic: false });
     await settle();
     assert.equal(timer.isArmed, true);
@@ -72,7 +72,7 @@ describe('lab watchdog timer', () => {
   });
 
   it('disarms on the magic close', async () => {
-    const device = await openLabWatchdog(join(dir, 't.sock'));
+    const device = await openEmulatedWatchdog(join(dir, 't.sock'));
     device.setTimeout(2);
     device.close({ magic: true });
     await settle();

@@ -4,9 +4,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { isAlive, namespacePidsSync } from '../../../src/lab/processes';
-import { LabWatchdogTimer, type LabExpiry } from '../../../src/watchdog/lab-timer';
+import { EmulatedWatchdogTimer, type EmulatedTimerExpiry } from '../../../src/watchdog/emulated-timer';
 import { skipWithoutLab } from '../../support/lab';
 
 const cli = join(__dirname, '../../../src/cli/main.js');
@@ -37,10 +37,10 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
 
 describe('lab watchdog: the multiplexer on a lab node, reset through the lab by an outside timer', function () {
   this.timeout(120_000);
-  let lab: Lab;
+  let lab: NamespaceLab;
   /** The lab's own directory lives under /run, which a host sees replaced by its private one. */
   let timerDir: string;
-  let timer: LabWatchdogTimer;
+  let timer: EmulatedWatchdogTimer;
   /** When the timer began the lab's reset: its power-off kills every process of the host at once. */
   let resetStartedAt: number;
   let mux: ChildProcess;
@@ -51,7 +51,7 @@ describe('lab watchdog: the multiplexer on a lab node, reset through the lab by 
   before(async function () {
     skipWithoutLab(this);
     timerDir = await mkdtemp(join(tmpdir(), 'quorate-labwd-'));
-    lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
   });
 
   after(async () => {
@@ -63,7 +63,7 @@ describe('lab watchdog: the multiplexer on a lab node, reset through the lab by 
     // The lab's reset keeps a host's /run where a real machine's tmpfs would be empty: drop the
     // multiplexer's files (socket, restart marker) as the boot would.
     await rm(join(lab.host(host).runDir, 'quorate'), { recursive: true, force: true });
-    timer = await LabWatchdogTimer.start({
+    timer = await EmulatedWatchdogTimer.start({
       host, socketPath: join(timerDir, 'watchdog-node1.sock'), log,
       reset: () => {
         resetStartedAt = nowMs();
@@ -103,7 +103,7 @@ describe('lab watchdog: the multiplexer on a lab node, reset through the lab by 
     return last.at;
   }
 
-  function nextExpiry(): Promise<LabExpiry> {
+  function nextExpiry(): Promise<EmulatedTimerExpiry> {
     return new Promise((resolve) => timer.onExpiry(resolve));
   }
 

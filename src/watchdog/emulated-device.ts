@@ -1,20 +1,20 @@
 import type { Socket } from 'node:net';
 import { JsonLineRequester, writeJsonLine } from '../util/json-lines';
 import type { WatchdogDevice, WatchdogSupport } from './device';
-import { labTimerIdentity, labTimerSupport, maxLabTimeoutSeconds, type LabTimerGreeting } from './lab-timer-protocol';
+import { emulatedTimerIdentity, emulatedTimerSupport, maxEmulatedTimeoutSeconds, type EmulatedTimerGreeting } from './emulated-timer-protocol';
 import { connectUnix } from '../util/unix-socket';
 
 /**
- * A lab host's emulated watchdog, opened through the socket its LabWatchdogTimer serves. After
+ * A lab host's emulated watchdog, opened through the socket its EmulatedWatchdogTimer serves. After
  * the greeting every call is one line to the timer, written at once and in order, so the device
  * is synchronous like an ioctl; the timer mirrors the hardware: nothing answers a keep-alive.
  */
-export async function openLabWatchdog(socketPath: string): Promise<WatchdogDevice> {
+export async function openEmulatedWatchdog(socketPath: string): Promise<WatchdogDevice> {
   const socket: Socket = await connectUnix(socketPath);
   const requester = new JsonLineRequester(socket, `lab watchdog ${socketPath}`);
-  let greeting: LabTimerGreeting;
+  let greeting: EmulatedTimerGreeting;
   try {
-    greeting = (await requester.request({ op: 'open' })) as LabTimerGreeting;
+    greeting = (await requester.request({ op: 'open' })) as EmulatedTimerGreeting;
   } catch (err) {
     requester.close();
     throw err;
@@ -26,8 +26,8 @@ export async function openLabWatchdog(socketPath: string): Promise<WatchdogDevic
   };
   return {
     setTimeout: (seconds) => {
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxLabTimeoutSeconds) {
-        throw new RangeError(`watchdog timeout must be an integer number of seconds in 1..${maxLabTimeoutSeconds}, got ${seconds}`);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxEmulatedTimeoutSeconds) {
+        throw new RangeError(`watchdog timeout must be an integer number of seconds in 1..${maxEmulatedTimeoutSeconds}, got ${seconds}`);
       }
       send({ op: 'settimeout', seconds });
       timeoutSeconds = seconds;
@@ -35,7 +35,7 @@ export async function openLabWatchdog(socketPath: string): Promise<WatchdogDevic
     },
     getTimeout: () => timeoutSeconds,
     keepalive: () => send({ op: 'keepalive' }),
-    getSupport: (): WatchdogSupport => ({ options: labTimerSupport, firmwareVersion: 0, identity: labTimerIdentity }),
+    getSupport: (): WatchdogSupport => ({ options: emulatedTimerSupport, firmwareVersion: 0, identity: emulatedTimerIdentity }),
     bootStatus: () => greeting.bootStatus,
     close: ({ magic }) => {
       if (magic && !socket.destroyed) writeJsonLine(socket, { op: 'magicclose' });
