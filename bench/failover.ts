@@ -2,9 +2,9 @@ import { addDemoService, demoService } from '../src/lab/demo';
 import { faultDescriptions, faultKinds, injectAndMeasure, restore, servingNode, type FailoverRun, type FaultKind } from '../src/lab/failover';
 import { failoverProfiles, type FailoverProfile } from '../src/lab/failover-profiles';
 import { LabHaCluster } from '../src/lab/ha-cluster';
-import { Lab } from '../src/lab/lab';
+import { NamespaceLab } from '../src/lab/namespace-lab';
 import { labUnavailableReason } from '../src/lab/requirements';
-import { findDualRuns, readJournal } from '../src/lab/service-journal';
+import { findDualRuns, readJournal } from '../src/daemon/resources/lab-service-journal';
 import { ServiceProbe } from '../src/lab/service-probe';
 import { p99IsMaxNote, percentile } from '../src/util/percentile';
 import { monotonicClock } from '../src/util/clock';
@@ -88,7 +88,7 @@ async function run(options: Options): Promise<void> {
   const lines: string[] = [];
   for (const profile of options.profiles) {
     say(`${profile.name}: bringing the lab up (${profile.lab.profile ?? 'default'} corosync profile)`);
-    const lab = await Lab.up({ name: `bench-failover-${profile.name}`, ...profile.lab }, (m) => say(`  lab: ${m}`));
+    const lab = await NamespaceLab.up({ name: `bench-failover-${profile.name}`, ...profile.lab }, (m) => say(`  lab: ${m}`));
     let ha: LabHaCluster | undefined;
     let probe: ServiceProbe | undefined;
     try {

@@ -1,4 +1,4 @@
-import { Lab } from '../src/lab/lab';
+import { NamespaceLab } from '../src/lab/namespace-lab';
 import type { LabProfile } from '../src/lab/corosync-config';
 import { monotonicClock } from '../src/util/clock';
 import { wholeNumber, type Benchmark } from './benchmark';
@@ -18,7 +18,7 @@ async function run(cycles: number): Promise<void> {
     const up: number[] = [];
     const down: number[] = [];
     for (let i = 0; i < cycles; i++) {
-      const lab = await Lab.up({ profile });
+      const lab = await NamespaceLab.up({ profile });
       up.push(lab.upDurationMs ?? 0);
       const downStart = monotonicClock.now();
       await lab.down();

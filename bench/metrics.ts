@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDemoService } from '../src/lab/demo';
 import { LabHaCluster } from '../src/lab/ha-cluster';
-import { Lab } from '../src/lab/lab';
+import { NamespaceLab } from '../src/lab/namespace-lab';
 import { namespacePidsSync } from '../src/lab/processes';
 import { defaultMetricsPorts } from '../src/metrics/listen';
 import { type Benchmark, wholeNumber } from './benchmark';
@@ -50,7 +50,7 @@ function scrape(netns: string, url: string, count: number): number {
 async function measure(metrics: boolean, scrapes: number, idleS: number): Promise<void> {
   const arbiterCommand = [process.execPath, cli, 'arbiter', 'run', '--listen', '{address}', '--status-socket', '/run/corosync-qnetd/corosync-qnetd.sock',
     '--log-level', 'warn', ...(metrics ? ['--metrics', `{address}:${defaultMetricsPorts.arbiter}`] : ['--no-metrics'])];
-  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated', arbiter: { command: arbiterCommand } });
+  const lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated', arbiter: { command: arbiterCommand } });
   let ha: LabHaCluster | undefined;
   try {
     ha = await LabHaCluster.start(lab, {

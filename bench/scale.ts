@@ -4,14 +4,14 @@ import { readFileSync } from 'node:fs';
 import { demoService } from '../src/lab/demo';
 import { injectAndMeasure, restore, servingNode } from '../src/lab/failover';
 import { LabHaCluster } from '../src/lab/ha-cluster';
-import { Lab } from '../src/lab/lab';
+import { NamespaceLab } from '../src/lab/namespace-lab';
 import { maxLabNodes, minLabNodes, nodeHostNames, type NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
-import { findDualRuns, readJournal } from '../src/lab/service-journal';
+import { findDualRuns, readJournal } from '../src/daemon/resources/lab-service-journal';
 import { ServiceProbe } from '../src/lab/service-probe';
 import { parseConfig } from '../src/ha/sim/scenario';
 import { Simulator } from '../src/ha/sim/simulator';
-import type { DaemonStatus } from '../src/daemon/operator-backend';
+import type { DaemonStatus } from '../src/daemon/operator/backend';
 import { InvalidArgumentError } from 'commander';
 import { percentile } from '../src/util/percentile';
 import { type Benchmark, wholeNumber } from './benchmark';
@@ -143,7 +143,7 @@ async function idleUsage(ha: LabHaCluster, windowMs: number): Promise<string> {
 async function labSize(nodes: number, services: number, runs: number): Promise<void> {
   const head = `lab ${nodes} nodes × ${services} services:`;
   const t0 = performance.now();
-  const lab = await Lab.up({ name: 'bench-scale', profile: 'fast', qdevice: 'integrated', nodes, upTimeoutMs: 180_000 });
+  const lab = await NamespaceLab.up({ name: 'bench-scale', profile: 'fast', qdevice: 'integrated', nodes, upTimeoutMs: 180_000 });
   let ha: LabHaCluster | undefined;
   let probe: ServiceProbe | undefined;
   try {

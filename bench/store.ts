@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Lab } from '../src/lab/lab';
+import type { NamespaceLab } from '../src/lab/namespace-lab';
 import type { NodeHost } from '../src/lab/names';
 import { labUnavailableReason } from '../src/lab/requirements';
 import { applyOperation } from '../src/store/apply';
@@ -24,7 +24,7 @@ import { wholeNumber, type Benchmark } from './benchmark';
 
 interface Burst { p50: number; p99: number; perSecond: number }
 
-async function withCluster(nodes: 2 | 3, body: (lab: Lab, probes: Map<NodeHost, Probe>) => Promise<void>): Promise<void> {
+async function withCluster(nodes: 2 | 3, body: (lab: NamespaceLab, probes: Map<NodeHost, Probe>) => Promise<void>): Promise<void> {
   const cluster = new StoreLab(nodes, 10_000);
   console.log(`store: bringing up a ${nodes}-node lab with a store process on each node`);
   try {

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLabWatchdog } from '../src/watchdog/lab-device';
-import { LabWatchdogTimer } from '../src/watchdog/lab-timer';
+import { openEmulatedWatchdog } from '../src/watchdog/emulated-device';
+import { EmulatedWatchdogTimer } from '../src/watchdog/emulated-timer';
 import { openWatchdogLease } from '../src/watchdog/mux-client';
 import { startWatchdogMux } from '../src/watchdog/mux-daemon';
 import { wholeNumber, type Benchmark } from './benchmark';
@@ -22,10 +22,10 @@ async function run(runs: number, timeoutSeconds: number): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'quorate-wdbench-'));
     let markReset: (at: number) => void = () => undefined;
     const resetAt = new Promise<number>((resolve) => { markReset = resolve; });
-    const timer = await LabWatchdogTimer.start({ host: 'bench', socketPath: join(dir, 't.sock'), log: quiet, reset: async () => markReset(nowMs()) });
+    const timer = await EmulatedWatchdogTimer.start({ host: 'bench', socketPath: join(dir, 't.sock'), log: quiet, reset: async () => markReset(nowMs()) });
     const mux = await startWatchdogMux({
       socketPath: join(dir, 'm.sock'), markerPath: join(dir, 'armed'), timeoutSeconds, deviceName: 'lab:bench',
-      openDevice: () => openLabWatchdog(join(dir, 't.sock')), log: quiet,
+      openDevice: () => openEmulatedWatchdog(join(dir, 't.sock')), log: quiet,
     });
     const lease = await openWatchdogLease({ client: 'bench', deadlineMs }, join(dir, 'm.sock'));
     for (let n = 0; n < 4; n++) {

@@ -5,7 +5,7 @@ import { CorosyncError } from '../native/errors';
 import { AddonNotBuiltError } from '../native/loader';
 import { CliError, exitCodes } from './errors';
 import { printResult } from './output';
-import { createDrivers } from '../daemon/driver-set';
+import { createDrivers } from '../daemon/resources/driver-set';
 import { describeDaemon } from '../daemon/readiness';
 import { runDaemon, StartupRefusedError, type RunningDaemon } from '../daemon/run-daemon';
 import { createLogger } from '../util/logger';

@@ -7,13 +7,14 @@ import { renderNetReport } from '../diag/net-report';
 import { checkConfig } from '../diag/config-checks';
 import { renderConfigReport } from '../diag/config-report';
 import { ConfParseError, parseCorosyncConf, type ConfSection } from '../diag/corosync-conf';
-import { defaultTimings, mergeTimings, type HaTimings } from '../ha/timings';
+import { daemonTimingDefaults } from '../daemon/config';
+import { mergeTimings, type HaTimings } from '../ha/timings';
 import { knetLinks } from '../diag/knet-links';
 import { linksReport, renderLinksReport } from '../diag/links-report';
 import { readQuorumConfig } from '../diag/quorum-device';
 import { quorumReport, renderQuorumReport, type HaServicesInput } from '../diag/quorum-report';
 import { readServicesFile, ServicesFileError } from '../diag/services-file';
-import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator-client';
+import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator/client';
 import { operatorSocketDefault } from './ha';
 import { Cmap } from '../native/cmap';
 import { CorosyncError } from '../native/errors';
@@ -109,11 +110,11 @@ function readText(path: string, what: string): string {
 }
 
 function readTimings(path: string | undefined): HaTimings {
-  if (path === undefined) return defaultTimings;
+  if (path === undefined) return daemonTimingDefaults;
   try {
     const overrides: unknown = parseStrictJson(readText(path, 'timings file'));
     if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error('expected a JSON object of timings in ms');
-    return mergeTimings(overrides as Record<string, unknown>);
+    return mergeTimings(overrides as Record<string, unknown>, daemonTimingDefaults);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`timings file ${path}: ${(err as Error).message}`, exitCodes.usage);
@@ -211,7 +212,7 @@ export function registerDiagCommands(program: Command): void {
     .command('config')
     .description('check corosync.conf for quorate (two_node, token/consensus, nodelist, Q_stale) and the safety bound with each term; exit 1 on a failed check')
     .option('--file <path>', 'corosync.conf to check', '/etc/corosync/corosync.conf')
-    .option('--timings <path>', 'JSON object of HA timing overrides in ms (default: the built-in timings)')
+    .option('--timings <path>', "JSON object of HA timing overrides in ms, over the daemon's defaults (default: those)")
     .option('--json', 'print JSON')
     .action((options: ConfigOptions) => diagConfig(options));
   diag

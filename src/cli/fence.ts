@@ -4,7 +4,8 @@ import type { FenceResult } from '../fence/agent';
 import { loadSecretsIfPresent, statusOfLevels, UnknownFenceNodeError } from '../fence/levels';
 import { FenceSecretsError } from '../fence/secrets';
 import { CliError, exitCodes } from './errors';
-import { printResult, table } from './output';
+import { table } from '../util/text-table';
+import { printResult } from './output';
 
 /** `quorate fence list|test`: the configured fence devices, and whether they would work now. */
 

@@ -1,7 +1,7 @@
 /** Text forms of the HA daemon's state for `quorate status`, `resource list`, `group list`, `rule list`. */
-import type { DaemonStatus } from '../daemon/operator-backend';
+import type { DaemonStatus } from '../daemon/operator/backend';
 import type { HaConfig } from '../ha/types';
-import { table } from './output';
+import { table } from '../util/text-table';
 
 const or = (value: string | undefined, fallback = '-'): string => (value === undefined || value === '' ? fallback : value);
 

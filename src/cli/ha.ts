@@ -12,8 +12,8 @@ import type { CrmCommand, GroupConfig, HaRule, HaSettings, RequestedState, Shutd
 import {
   DaemonUnavailableError, defaultOperatorSocket, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
   type OperatorClientOptions,
-} from '../daemon/operator-client';
-import type { DaemonStatus } from '../daemon/operator-backend';
+} from '../daemon/operator/client';
+import type { DaemonStatus } from '../daemon/operator/backend';
 import { CliError, exitCodes } from './errors';
 import { renderGroups, renderResources, renderRules } from './ha-render';
 import { printResult, type OutputOptions } from './output';

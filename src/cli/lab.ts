@@ -2,13 +2,14 @@ import { Argument, Command, Option } from 'commander';
 import { describeQuorum, runDemo } from '../lab/demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
 import { bmcFaults, type BmcFault } from '../lab/bmc';
-import { Lab, type LabStatus } from '../lab/lab';
+import { NamespaceLab, type LabStatus } from '../lab/namespace-lab';
 import { defaultLabName, isLabHostName, maxLabNodes, minLabNodes } from '../lab/names';
 import type { LabOptions } from '../lab/options';
 import { readState } from '../lab/state';
 import { clearLeftovers, teardownSync } from '../lab/teardown';
 import { CliError, exitCodes } from './errors';
-import { printResult, table } from './output';
+import { printResult } from './output';
+import { table } from '../util/text-table';
 
 /** `quorate lab up|down|status|exec|demo`: the namespace lab from the command line. */
 
@@ -104,7 +105,7 @@ export function registerLabCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
       const progress = flags.json ? () => undefined : (m: string) => process.stderr.write(`  ${m}\n`);
-      const up = await Lab.up(labOptions(flags), progress);
+      const up = await NamespaceLab.up(labOptions(flags), progress);
       up.detach();
       const seconds = ((up.upDurationMs ?? 0) / 1000).toFixed(2);
       printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts }, flags, () =>
@@ -129,7 +130,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--json', 'print the result as JSON')
     .action((flags: { name: string; json?: boolean }) => labAction(async () => {
-      printResult(await Lab.attach(flags.name).status(), flags, renderStatus);
+      printResult(await NamespaceLab.attach(flags.name).status(), flags, renderStatus);
     }));
 
   lab.command('exec')
@@ -143,7 +144,7 @@ export function registerLabCommands(program: Command): void {
       if (!isLabHostName(host)) throw new LabOptionError(`unknown host ${JSON.stringify(host)}: expected ${hostNamesText}`);
       const command = args[0] === '--' ? args.slice(1) : args;
       if (command.length === 0) throw new LabOptionError('give the command to run after the host');
-      const child = Lab.attach(flags.name).spawn(host, command, { stdio: 'inherit' });
+      const child = NamespaceLab.attach(flags.name).spawn(host, command, { stdio: 'inherit' });
       const code = await new Promise<number>((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
@@ -159,7 +160,7 @@ export function registerLabCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((node: string, fault: BmcFault | undefined, flags: { name: string; json?: boolean }) => labAction(async () => {
       if (!isLabHostName(node) || node === 'arbiter') throw new LabOptionError(`unknown node ${JSON.stringify(node)}: expected node1…node${maxLabNodes}`);
-      const attached = Lab.attach(flags.name);
+      const attached = NamespaceLab.attach(flags.name);
       if (fault !== undefined) await attached.setBmcFault(node, fault);
       const { address, username, password, fault: current } = attached.bmc(node);
       printResult({ node, address, username, password, fault: current }, flags, (b) =>

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { run } from '../lab/run';
+import { run } from '../util/run';
 import { planArbiterSetup } from '../setup/arbiter-setup';
 import { SetupRefusedError } from '../setup/quorum-device-conf';
 import { sshRunner, type RemoteRunner } from '../setup/remote';

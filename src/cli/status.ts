@@ -3,12 +3,13 @@ import { CorosyncMembership } from '../quorum/corosync-membership';
 import type { MembershipSnapshot } from '../quorum/types';
 import { CorosyncError } from '../native/errors';
 import { AddonNotBuiltError } from '../native/loader';
-import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator-client';
-import type { DaemonStatus } from '../daemon/operator-backend';
+import { DaemonUnavailableError, readDaemonStatus } from '../daemon/operator/client';
+import type { DaemonStatus } from '../daemon/operator/backend';
 import { CliError, exitCodes } from './errors';
 import { operatorCliError, operatorSocketDefault } from './ha';
 import { renderHaStatus } from './ha-render';
-import { printResult, table, type OutputOptions } from './output';
+import { printResult, type OutputOptions } from './output';
+import { table } from '../util/text-table';
 
 interface StatusOptions extends OutputOptions {
   socket: string;

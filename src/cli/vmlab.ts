@@ -5,7 +5,8 @@ import { ensureDemoService, measureFailover, startDemoProbe, vmlabFaults, type V
 import { vmlabGuests, type GuestName } from '../vmlab/layout';
 import { VmLab, vmlabIsUp, vmlabTeardownSync, vmlabUnavailableReason, type GuestStatus } from '../vmlab/vmlab';
 import { CliError, exitCodes } from './errors';
-import { printResult, table } from './output';
+import { printResult } from './output';
+import { table } from '../util/text-table';
 
 /** `quorate vmlab up|down|start|status|exec|failover`: three qemu guests with softdog (see docs/vmlab.md). */
 

@@ -6,9 +6,10 @@ import { systemdNotifier } from '../util/systemd-notify';
 import { serveMetrics } from '../metrics/http-server';
 import { addMetricsOptions, metricsListenOption } from './metrics-option';
 import { CliError, exitCodes } from './errors';
-import { printResult, table } from './output';
+import { printResult } from './output';
+import { table } from '../util/text-table';
 import { openKernelWatchdog } from '../watchdog/kernel-device';
-import { openLabWatchdog } from '../watchdog/lab-device';
+import { openEmulatedWatchdog } from '../watchdog/emulated-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
 import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
@@ -36,7 +37,7 @@ function parseTimeoutSeconds(text: string): number {
 
 function deviceOpener(options: MuxCommandOptions): { deviceName: string; openDevice: WatchdogDeviceOpener } {
   const labTimer = options.labTimer;
-  if (labTimer !== undefined) return { deviceName: `lab:${labTimer}`, openDevice: () => openLabWatchdog(labTimer) };
+  if (labTimer !== undefined) return { deviceName: `lab:${labTimer}`, openDevice: () => openEmulatedWatchdog(labTimer) };
   return { deviceName: options.device, openDevice: () => openKernelWatchdog(options.device, options.module) };
 }
 

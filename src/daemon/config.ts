@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseStrictJson } from '../util/strict-json';
-import { defaultTimings, type HaTimings } from '../ha/timings';
+import { simulatorTimingDefaults, type HaTimings } from '../ha/timings';
 import { defaultMetricsPorts, parseMetricsListen } from '../metrics/listen';
 import { defaultFenceRecordPath } from '../watchdog/fence-record';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
 import { defaultFencing, parseFencing, type FencingConfig } from '../fence/config';
+import { defaultOperatorSocket } from './operator/client';
 import { defaultJobsCommand } from './shutdown-kind';
 
 export const defaultConfigPath = '/etc/quorate/quorate.json';
@@ -72,7 +73,7 @@ function absolutePath(doc: string, fallback: string) {
  * and renewals of 500 ms halve what a failover waits on round boundaries.
  */
 export const daemonTimingDefaults: HaTimings = {
-  ...defaultTimings, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, renewStaleMs: 0, lockLeaseMs: 0,
+  ...simulatorTimingDefaults, roundMs: 500, renewIntervalMs: 500, feedWindowMs: 750, clockMarginMs: 500, quorumStaleMs: 0, renewStaleMs: 0, lockLeaseMs: 0,
   // With the fast corosync profile's device timeout (3 s) the arbiter may take 3.6 s to decide a
   // tie; the node that keeps its services must renew within 0.8 × W after that (startup-check.ts).
   watchdogMs: 6000,
@@ -120,7 +121,7 @@ function schema() {
       fenceRecord: absolutePath("the multiplexer's record of why it stopped feeding (its --fence-record)", defaultFenceRecordPath),
     },
     store: { dir: absolutePath('replicated store directory', '/var/lib/quorate/store') },
-    operator: { socket: absolutePath('root-only operator socket', '/run/quorate/quorate.sock') },
+    operator: { socket: absolutePath('root-only operator socket', defaultOperatorSocket) },
     metrics: {
       enabled: { doc: 'serve Prometheus metrics over HTTP', format: Boolean, default: true },
       listen: {

@@ -9,7 +9,7 @@ import { managerLockName } from '../ha/types';
 import { FailoverTracker } from '../metrics/failover-tracker';
 import { defineDocument, type ClusterStore } from '../store';
 import { readFenceRecord, type FenceCondition, type FenceRecord } from '../watchdog/fence-record';
-import type { HaStoreAdapter } from '../store';
+import type { HaStoreAdapter } from './store/ha-adapter';
 
 export interface ServicesElsewhere {
   /** Wall-clock time (ISO 8601, the master's clock) the last of them ran on another node. */

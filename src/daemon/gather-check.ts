@@ -5,7 +5,8 @@
 import { Cmap } from '../native/cmap';
 import { readMuxStatus } from '../watchdog/mux-client';
 import type { DaemonConfig } from './config';
-import { checkStartup, readCorosyncValues, type CorosyncValues, type StartupCheck } from './startup-check';
+import type { CorosyncValues } from '../ha/corosync-timings';
+import { checkStartup, readCorosyncValues, type StartupCheck } from './startup-check';
 
 export interface GatheredCheck extends StartupCheck {
   corosync: CorosyncValues;

@@ -12,8 +12,8 @@ import type { HaTimings } from '../ha/timings';
 import { agentLockName } from '../ha/types';
 import type { MembershipSource } from '../quorum/types';
 import type { Clock } from '../util/clock';
-import type { ResourceRunner } from './resource-runner';
-import type { HaStore, StoreEffect } from './store-seam';
+import type { ResourceRunner } from './resources/runner';
+import type { HaStore, StoreEffect } from './store/store-seam';
 import type { WatchdogControl } from './watchdog-control';
 
 /**

@@ -8,7 +8,7 @@
  * question without a D-Bus client library, and the command is configurable, which is the seam
  * the lab uses (it has no systemd per node) to stand in a queued job.
  */
-import { run } from '../lab/run';
+import { run } from '../util/run';
 import type { ShutdownKind } from '../ha/lrm';
 import type { DaemonLog } from './node-daemon';
 

@@ -2,22 +2,16 @@
  * The start-up safety check: the lease in the config must cover the values actually in force on
  * this node (corosync's token and consensus and quorum device timeouts read through cmap, the
  * watchdog timeout read back from the multiplexer), not the values the operator meant to set.
- * The inequality itself is checkSafetyBound's; this file only gathers its terms.
+ * The inequality itself is checkSafetyBound's, the terms from corosync's values corosync-timings.ts's;
+ * this file only reads them from cmap.
  */
+import { timingsInForce, votequorumDeviceDefaults, type CorosyncValues } from '../ha/corosync-timings';
 import { checkSafetyBound, type HaTimings, type SafetyBound } from '../ha/timings';
 import { maxDeadlineShareOfTimeout } from '../watchdog/mux-core';
 
 /** What the check needs of cmap (the native Cmap satisfies it). */
 export interface CmapReader {
   find(key: string): unknown;
-}
-
-export interface CorosyncValues {
-  tokenMs: number;
-  consensusMs: number;
-  /** Present when a quorum device is configured. */
-  device?: { timeoutMs: number; syncTimeoutMs: number };
-  twoNode: boolean;
 }
 
 export interface StartupCheck {
@@ -51,37 +45,12 @@ export function readCorosyncValues(cmap: CmapReader): CorosyncValues {
     twoNode: numberAt(cmap, 'quorum.two_node') === 1,
   };
   if (cmap.find('quorum.device.model') !== undefined) {
-    // votequorum's defaults when the keys are absent (votequorum(5)).
     values.device = {
-      timeoutMs: numberAt(cmap, 'quorum.device.timeout') ?? 10000,
-      syncTimeoutMs: numberAt(cmap, 'quorum.device.sync_timeout') ?? 30000,
+      timeoutMs: numberAt(cmap, 'quorum.device.timeout') ?? votequorumDeviceDefaults.timeoutMs,
+      syncTimeoutMs: numberAt(cmap, 'quorum.device.sync_timeout') ?? votequorumDeviceDefaults.syncTimeoutMs,
     };
   }
   return values;
-}
-
-/**
- * Q_stale from corosync's values: a cut-off node notices the cut after token + consensus, and with
- * a quorum device keeps the device's vote until the device timeout (sync_timeout while the
- * membership change is being synced) runs out without a poll. That holds for corosync-qdevice
- * and for the integrated client alike: both stop polling at the change, votequorum does the rest.
- */
-export function quorumStaleMs(values: CorosyncValues): number {
-  const membership = values.tokenMs + values.consensusMs;
-  if (values.device === undefined) return membership;
-  return membership + Math.max(values.device.timeoutMs, values.device.syncTimeoutMs);
-}
-
-/**
- * Q_renew from corosync's values. With the integrated client a renewal lets a node feed its
- * watchdog only in a ring the arbiter acknowledged (vote-condition.ts), and a node's own renewal
- * counts from when it sent it (store.ts). A cut-off node's new ring is never acknowledged, so its
- * last renewal that counts went out in its old ring, which it leaves when it notices the lost
- * token: sent at most one token timeout after the cut. Otherwise renewals count while the node
- * believes it is quorate: Q_stale.
- */
-export function renewStaleMs(values: CorosyncValues, integrated: boolean): number {
-  return integrated && values.device !== undefined ? values.tokenMs : quorumStaleMs(values);
 }
 
 /**
@@ -108,13 +77,6 @@ export function minimumWatchdogMs(corosync: CorosyncValues, timings: HaTimings):
   return Math.ceil(Math.max(tie, membershipChangeGapMs(corosync, timings)) / maxDeadlineShareOfTimeout / 1000) * 1000;
 }
 
-/** A configured lease of 0 becomes the bound plus this, rounded up to 100 ms. */
-export const autoLeaseSlackMs = 100;
-
-function autoLeaseMs(requiredMs: number): number {
-  return Math.ceil((requiredMs + autoLeaseSlackMs) / 100) * 100;
-}
-
 /**
  * Checks the configured timings against the values in force. Q_stale, Q_renew and W are raised to what
  * corosync and the watchdog device really do when the config claims less; watchdogTimeoutMs is
@@ -127,13 +89,7 @@ export function checkStartup(
   watchdogTimeoutMs: number | null,
   integrated = false,
 ): StartupCheck {
-  const measured: HaTimings = {
-    ...configured,
-    quorumStaleMs: Math.max(configured.quorumStaleMs, quorumStaleMs(corosync)),
-    renewStaleMs: Math.max(configured.renewStaleMs, renewStaleMs(corosync, integrated)),
-    watchdogMs: Math.max(configured.watchdogMs, watchdogTimeoutMs ?? 0),
-  };
-  const inForce: HaTimings = configured.lockLeaseMs === 0 ? { ...measured, lockLeaseMs: autoLeaseMs(checkSafetyBound(measured).requiredMs) } : measured;
+  const inForce = timingsInForce(configured, corosync, watchdogTimeoutMs, integrated);
   const bound = checkSafetyBound(inForce);
   const problems: string[] = [];
   if (!bound.ok) {

@@ -6,7 +6,7 @@
  * the arbiter's vote stops the feeding at once instead of at the lease's deadline.
  */
 import { guardLease, type FencingCondition, type GuardedLease } from '../watchdog/fencing-conditions';
-import type { LogSink } from '../watchdog/log-sink';
+import type { LogSink } from '../util/log-sink';
 import { openWatchdogLease, reattachWatchdogLease, type WatchdogLease } from '../watchdog/mux-client';
 
 export interface WatchdogControl {

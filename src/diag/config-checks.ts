@@ -1,3 +1,4 @@
+import { quorumStaleMs, timingsInForce, votequorumDeviceDefaults, type CorosyncValues } from '../ha/corosync-timings';
 import { checkSafetyBound, type HaTimings, type SafetyBound } from '../ha/timings';
 import { section, sectionsNamed, type ConfSection } from './corosync-conf';
 
@@ -13,7 +14,7 @@ export interface ConfigCheck {
 export interface ConfigReport {
   checks: ConfigCheck[];
   /** The corosync timings in force and corosync's worst case for a cut-off node to notice it lost quorum. */
-  corosync: { tokenMs: number; consensusMs: number; deviceTimeoutMs: number | null; staleQuorumEstimateMs: number };
+  corosync: { tokenMs: number; consensusMs: number; deviceTimeoutMs: number | null; syncTimeoutMs: number | null; staleQuorumEstimateMs: number };
   safety: SafetyBound;
   ok: boolean;
 }
@@ -21,8 +22,6 @@ export interface ConfigReport {
 /** corosync 3's defaults (corosync.conf(5)): token 3000 ms plus token_coefficient 650 ms per node beyond two; consensus 1.2 × token. */
 const defaultTokenMs = 3000;
 const defaultTokenCoefficientMs = 650;
-/** corosync-qdevice's default quorum.device.timeout. */
-const defaultDeviceTimeoutMs = 10_000;
 
 function int(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,8 +53,9 @@ function nodelistChecks(root: ConfSection): ConfigCheck[] {
 
 /**
  * Checks corosync.conf for what quorate needs (a real majority for watchdog fencing, sane
- * totem timings, a complete nodelist) and the HA safety bound with each of its terms, and
- * compares corosync's worst case for a cut-off node to notice the loss of quorum with Q_stale.
+ * totem timings, a complete nodelist) and the HA safety bound with each of its terms, on the
+ * timings the daemon would run with on this corosync (Q_stale and Q_renew raised to corosync's
+ * worst case, a lease of 0 computed), as its start-up check does.
  */
 export function checkConfig(root: ConfSection, timings: HaTimings): ConfigReport {
   const checks: ConfigCheck[] = [];
@@ -87,9 +87,13 @@ export function checkConfig(root: ConfSection, timings: HaTimings): ConfigReport
   if (!(consensusMs >= 1.2 * tokenMs)) checks.push({ level: 'error', check: 'consensus', message: `consensus ${consensusMs} ms must be at least 1.2 × token = ${Math.ceil(1.2 * tokenMs)} ms (corosync refuses less)` });
   else checks.push({ level: 'ok', check: 'consensus', message: `consensus ${consensusMs} ms >= 1.2 × token` });
 
-  let deviceTimeoutMs: number | null = null;
+  let deviceTimeouts: CorosyncValues['device'];
   if (device !== undefined) {
-    deviceTimeoutMs = int(device.values.get('timeout'), defaultDeviceTimeoutMs);
+    deviceTimeouts = {
+      timeoutMs: int(device.values.get('timeout'), votequorumDeviceDefaults.timeoutMs),
+      syncTimeoutMs: int(device.values.get('sync_timeout'), votequorumDeviceDefaults.syncTimeoutMs),
+    };
+    const deviceTimeoutMs = deviceTimeouts.timeoutMs;
     const net = section(root, ['quorum', 'device', 'net']);
     const algorithm = net?.values.get('algorithm') ?? 'ffsplit';
     if (device.values.get('model') !== 'net') checks.push({ level: 'error', check: 'quorum device', message: 'quorum.device.model must be net (corosync-qdevice with an arbiter running corosync-qnetd)' });
@@ -100,18 +104,18 @@ export function checkConfig(root: ConfSection, timings: HaTimings): ConfigReport
     else checks.push({ level: 'ok', check: 'quorum device', message: `arbiter ${net?.values.get('host') ?? '?'} with ${algorithm}, ${votes} vote(s), timeout ${deviceTimeoutMs} ms` });
   }
 
-  // A cut-off node notices the loss after token + consensus (new membership), and with a device only when its vote times out.
-  const staleQuorumEstimateMs = tokenMs + consensusMs + (deviceTimeoutMs ?? 0);
-  checks.push(staleQuorumEstimateMs <= timings.quorumStaleMs
-    ? { level: 'ok', check: 'Q_stale', message: `corosync's worst case for a cut-off node to lose quorum, token + consensus${deviceTimeoutMs === null ? '' : ' + device timeout'} = ${staleQuorumEstimateMs} ms, is within Q_stale ${timings.quorumStaleMs} ms` }
-    : { level: 'error', check: 'Q_stale', message: `a cut-off node may believe it is quorate for token + consensus${deviceTimeoutMs === null ? '' : ' + device timeout'} = ${staleQuorumEstimateMs} ms, longer than Q_stale ${timings.quorumStaleMs} ms: shorten the corosync timings or raise quorumStaleMs (with corosync-qdevice renewStaleMs and the lock lease too)` });
-
-  const safety = checkSafetyBound(timings);
+  // The same terms and timings in force as the daemon's start-up check (corosync-qdevice casts the vote).
+  const values: CorosyncValues = { tokenMs, consensusMs, twoNode, ...(deviceTimeouts === undefined ? {} : { device: deviceTimeouts }) };
+  const staleQuorumEstimateMs = quorumStaleMs(values);
+  const inForce = timingsInForce(timings, values, null, false);
+  const terms = deviceTimeouts === undefined ? 'token + consensus' : 'token + consensus + max(device timeout, sync_timeout)';
+  checks.push({ level: 'ok', check: 'Q_stale', message: `corosync's worst case for a cut-off node to lose quorum, ${terms} = ${staleQuorumEstimateMs} ms: Q_stale ${inForce.quorumStaleMs} ms in force` });
+  const safety = checkSafetyBound(inForce);
   checks.push({ level: safety.ok ? 'ok' : 'error', check: 'safety bound', message: safety.message });
   checks.push(...nodelistChecks(root));
   return {
     checks,
-    corosync: { tokenMs, consensusMs, deviceTimeoutMs, staleQuorumEstimateMs },
+    corosync: { tokenMs, consensusMs, deviceTimeoutMs: deviceTimeouts?.timeoutMs ?? null, syncTimeoutMs: deviceTimeouts?.syncTimeoutMs ?? null, staleQuorumEstimateMs },
     safety,
     ok: checks.every((c) => c.level !== 'error'),
   };

@@ -1,4 +1,4 @@
-import { table } from '../cli/output';
+import { table } from '../util/text-table';
 import type { ConfigReport } from './config-checks';
 
 const marks = { ok: 'ok  ', warning: 'WARN', error: 'FAIL' } as const;

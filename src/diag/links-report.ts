@@ -1,4 +1,4 @@
-import { table } from '../cli/output';
+import { table } from '../util/text-table';
 import type { KnetLink } from './knet-links';
 
 export interface LinksReport {

@@ -1,4 +1,4 @@
-import { table } from '../cli/output';
+import { table } from '../util/text-table';
 import type { NetReport } from './net-probe';
 import type { ProbeStats } from './net-stats';
 

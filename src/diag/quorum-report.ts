@@ -1,4 +1,4 @@
-import { table } from '../cli/output';
+import { table } from '../util/text-table';
 import type { MembershipSnapshot } from '../quorum/types';
 import type { QuorumConfig } from './quorum-device';
 import { singleFailures, type FailureOutcome } from './quorum-failures';

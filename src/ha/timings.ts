@@ -38,12 +38,13 @@ export interface HaTimings {
 }
 
 /**
- * Defaults for corosync's fast profile (token 1 s, device timeout 3 s; docs/design/safety.md: the lab saw a cut-off
- * node lose quorum 2.2-4.9 s after the cut): Q_stale 6 s, watchdog 5 s, rounds and renewals of
- * 1 s, a feed window of 1.5 s, a 1 s margin; the lease of 15 s covers them with 0.5 s to spare. The fence delay of 8 s
- * costs nothing: taking the lost node's lock waits for the lease anyway.
+ * The simulator's timings (the daemon's own are daemonTimingDefaults, src/daemon/config.ts), for
+ * corosync's fast profile (token 1 s, device timeout 3 s; docs/design/safety.md: the lab saw a
+ * cut-off node lose quorum 2.2-4.9 s after the cut): Q_stale 6 s, watchdog 5 s, rounds and
+ * renewals of 1 s, a feed window of 1.5 s, a 1 s margin; the lease of 15 s covers them with 0.5 s
+ * to spare. The fence delay of 8 s costs nothing: taking the lost node's lock waits for the lease anyway.
  */
-export const defaultTimings: HaTimings = {
+export const simulatorTimingDefaults: HaTimings = {
   roundMs: 1000,
   renewIntervalMs: 1000,
   feedWindowMs: 1500,
@@ -110,10 +111,10 @@ export function checkSafetyBound(t: HaTimings): SafetyBound {
 }
 
 /** Validates the shape of a timings override (from a scenario or the daemon config). */
-export function mergeTimings(overrides: Record<string, unknown>): HaTimings {
-  const merged: HaTimings = { ...defaultTimings };
+export function mergeTimings(overrides: Record<string, unknown>, base: HaTimings = simulatorTimingDefaults): HaTimings {
+  const merged: HaTimings = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in defaultTimings)) throw new Error(`unknown timing '${key}'`);
+    if (!(key in simulatorTimingDefaults)) throw new Error(`unknown timing '${key}'`);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       throw new Error(`timing '${key}' must be a non-negative integer (ms), got ${JSON.stringify(value)}`);
     }

@@ -4,7 +4,7 @@
  * and blocks until it exits, so a boot, which waits for corosync, runs detached (`boot`).
  */
 import { spawn } from 'node:child_process';
-import { Lab } from './lab';
+import { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import { readState } from './state';
 
@@ -22,14 +22,14 @@ async function main([labName, node, verb, what, value]: string[]): Promise<void>
     return;
   }
   if (verb === 'boot') {
-    if (!poweredOn) await Lab.attach(labName).powerOn(host);
+    if (!poweredOn) await NamespaceLab.attach(labName).powerOn(host);
     return;
   }
   if (verb !== 'set') throw new Error(`unknown verb ${String(verb)}`);
-  if (what === 'power' && value === '0' && poweredOn) await Lab.attach(labName).powerOff(host, { byBmc: true });
+  if (what === 'power' && value === '0' && poweredOn) await NamespaceLab.attach(labName).powerOff(host, { byBmc: true });
   else if (what === 'power' && value === '1' && !poweredOn) bootDetached(labName, node);
   else if (what === 'reset') {
-    if (poweredOn) await Lab.attach(labName).powerOff(host, { byBmc: true });
+    if (poweredOn) await NamespaceLab.attach(labName).powerOff(host, { byBmc: true });
     bootDetached(labName, node);
   }
   // boot device and identify requests have nothing to do in the lab.

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicClock } from '../util/clock';
 import { bmcAddressing, type HostAddressing, type LabNames, type NodeHost } from './names';
 import { isAlive, killNamespacesSync, startDaemon } from './processes';
-import { run, runChecked } from './run';
+import { run, runChecked } from '../util/run';
 import { createHost } from './topology';
 
 /**

@@ -1,7 +1,7 @@
 import { monotonicClock } from '../util/clock';
 import { injectAndMeasure, servingNode } from './failover';
 import { LabHaCluster } from './ha-cluster';
-import { Lab } from './lab';
+import { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import type { LabOptions } from './options';
 import type { QuorumStatus } from './quorum-status';
@@ -13,7 +13,7 @@ import { ServiceProbe } from './service-probe';
  * the cluster, node1's power cut, and the service answering from node2.
  */
 export interface DemoContext {
-  lab: Lab;
+  lab: NamespaceLab;
   print: (line: string) => void;
   /** Set by the steps that start them; runDemo stops them. */
   ha?: LabHaCluster;
@@ -109,7 +109,7 @@ export async function runDemo(options: LabOptions, print: (line: string) => void
   const started = monotonicClock.now();
   const elapsed = () => `${((monotonicClock.now() - started) / 1000).toFixed(2)} s`;
   print('bringing the lab up: node1, node2 (corosync) and arbiter (corosync-qnetd)');
-  const lab = await Lab.up({ qdevice: 'integrated', ...options }, (message) => print(`  ${message}`));
+  const lab = await NamespaceLab.up({ qdevice: 'integrated', ...options }, (message) => print(`  ${message}`));
   print(`lab ${lab.name} up, both nodes quorate after ${((lab.upDurationMs ?? 0) / 1000).toFixed(2)} s`);
   const context: DemoContext = { lab, print: (line) => print(`  ${line}`) };
   try {

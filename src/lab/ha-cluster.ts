@@ -8,20 +8,25 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { daemonTimingDefaults, type QdeviceMode } from '../daemon/config';
 import { minimumWatchdogMs, readCorosyncValues } from '../daemon/startup-check';
 import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
-import { LabWatchdogTimer, type LabExpiry } from '../watchdog/lab-timer';
-import type { Lab } from './lab';
+import { EmulatedWatchdogTimer, type EmulatedTimerExpiry } from '../watchdog/emulated-timer';
+import type { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
-import { appendJournal, monotonicNowMs } from './service-journal';
+import { appendJournal, monotonicNowMs } from '../daemon/resources/lab-service-journal';
+import { defaultOperatorSocket } from '../daemon/operator/client';
+import { defaultMuxSocketPath } from '../watchdog/mux-client';
 
 const cliPath = join(__dirname, '../cli/main.js');
-const muxSocket = '/run/quorate/watchdog-mux.sock';
-const operatorSocket = '/run/quorate/quorate.sock';
+// Each node's daemon and multiplexer use their default sockets (in its own mount namespace).
+const muxSocket = defaultMuxSocketPath;
+const operatorSocket = defaultOperatorSocket;
+/** Where a node's multiplexer opens the lab watchdog timer that resets it. */
+const labTimerSocket = (nodeDir: string) => join(nodeDir, 'watchdog.sock');
 
 export interface LabHaOptions {
   timings?: Partial<HaTimings>;
@@ -41,7 +46,7 @@ export interface LabHaOptions {
 }
 
 interface NodeStack {
-  timer: LabWatchdogTimer;
+  timer: EmulatedWatchdogTimer;
   mux: ChildProcess | null;
   daemon: ChildProcess | null;
 }
@@ -49,17 +54,17 @@ interface NodeStack {
 export class LabHaCluster {
   readonly timings: HaTimings;
   /** Watchdog resets seen, with monotonic times (ms) of when the reset began. */
-  readonly resets: (LabExpiry & { at: number })[] = [];
+  readonly resets: (EmulatedTimerExpiry & { at: number })[] = [];
   private readonly stacks = new Map<NodeHost, NodeStack>();
   private readonly pendingBoots = new Set<() => void>();
   private stopped = false;
 
-  private constructor(readonly lab: Lab, readonly dir: string, private readonly options: LabHaOptions) {
+  private constructor(readonly lab: NamespaceLab, readonly dir: string, private readonly options: LabHaOptions) {
     this.timings = { ...daemonTimingDefaults, ...options.timings };
   }
 
   /** Starts the stack on every node and waits until each daemon's operator socket exists. */
-  static async start(lab: Lab, options: LabHaOptions = {}): Promise<LabHaCluster> {
+  static async start(lab: NamespaceLab, options: LabHaOptions = {}): Promise<LabHaCluster> {
     // Outside /run: a host sees its own private /run, but this directory must be seen by all.
     const dir = join(tmpdir(), `quorate-ha-${lab.name}`);
     rmSync(dir, { recursive: true, force: true });
@@ -100,7 +105,7 @@ export class LabHaCluster {
     return [...this.stacks.keys()];
   }
 
-  /** Every lab service start and stop and every power cut, with monotonic times (service-journal.ts). */
+  /** Every lab service start and stop and every power cut, with monotonic times (src/daemon/resources/lab-service-journal.ts). */
   get journalPath(): string {
     return join(this.dir, 'service-journal.jsonl');
   }
@@ -189,8 +194,8 @@ export class LabHaCluster {
     };
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
     this.queueSystemJob(node, null);
-    const timer = await LabWatchdogTimer.start({
-      host: node, socketPath: join(nodeDir, 'watchdog.sock'),
+    const timer = await EmulatedWatchdogTimer.start({
+      host: node, socketPath: labTimerSocket(nodeDir),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       reset: async () => {
         // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
@@ -230,8 +235,8 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', join(nodeDir, 'watchdog.sock'), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
-      await this.waitForFile(node, 'watchdog-mux.sock', stack.mux);
+        '--lab-timer', labTimerSocket(nodeDir), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
+      await this.waitForFile(node, basename(muxSocket), stack.mux);
     } finally {
       closeSync(log);
     }
@@ -262,7 +267,7 @@ export class LabHaCluster {
     return this.lab.exec(node, [process.execPath, cliPath, ...args], { timeoutMs: 15_000 });
   }
 
-  onReset(listener: (expiry: LabExpiry) => void): void {
+  onReset(listener: (expiry: EmulatedTimerExpiry) => void): void {
     for (const stack of this.stacks.values()) stack.timer.onExpiry(listener);
   }
 
@@ -315,7 +320,7 @@ export class LabHaCluster {
  * Without a configured W, the daemon's default raised to the smallest the start-up check accepts
  * on this lab's corosync: token and consensus grow with the node count (token_coefficient).
  */
-async function withWatchdogFloor(lab: Lab, timings: Partial<HaTimings>): Promise<Partial<HaTimings>> {
+async function withWatchdogFloor(lab: NamespaceLab, timings: Partial<HaTimings>): Promise<Partial<HaTimings>> {
   if (timings.watchdogMs !== undefined) return timings;
   const dump = await lab.exec('node1', ['corosync-cmapctl']);
   if (dump.code !== 0) throw new Error(`node1: corosync-cmapctl failed: ${dump.stderr.trim()}`);

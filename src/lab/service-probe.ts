@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Lab } from './lab';
+import type { NamespaceLab } from './namespace-lab';
 
 export interface ProbeAnswer {
   /** Monotonic ms. */
@@ -29,7 +29,7 @@ export class ServiceProbe {
     });
   }
 
-  static async start(lab: Lab, address: string, port: number, intervalMs = 20): Promise<ServiceProbe> {
+  static async start(lab: NamespaceLab, address: string, port: number, intervalMs = 20): Promise<ServiceProbe> {
     return ServiceProbe.startIn((await lab.client()).netns, address, port, intervalMs);
   }
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { HostName } from './names';
 import type { CertificateTool } from './options';
-import type { RunResult } from './run';
+import type { RunResult } from '../util/run';
 
 /**
  * Certificates for the quorum device's TLS, made the way an operator would: the arbiter host

@@ -1,4 +1,4 @@
-import { run, runChecked } from './run';
+import { run, runChecked } from '../util/run';
 import type { HostAddressing, LabNames } from './names';
 
 /**

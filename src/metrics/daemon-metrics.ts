@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { StoreView } from '../ha/env';
-import type { StoreEffect } from '../daemon/store-seam';
+import type { StoreEffect } from '../daemon/store/store-seam';
 import type { QdeviceVoteState } from '../qdevice/client/quorum-device';
 import type { MembershipSource } from '../quorum/types';
 import type { ServiceState } from '../ha/types';

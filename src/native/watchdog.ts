@@ -1,5 +1,4 @@
-import type { WatchdogDevice, WatchdogSupport } from '../watchdog/device';
-import type { RawWatchdogHandle } from './addon';
+import type { RawWatchdogHandle, RawWatchdogSupport } from './addon';
 import { loadAddon } from './loader';
 
 /** The longest timeout we ask a driver for; real drivers cap far lower. */
@@ -8,9 +7,10 @@ const maxTimeoutSeconds = 3600;
 /**
  * A kernel watchdog device (/dev/watchdog, /dev/watchdogN) through its ioctls. Opening arms it.
  * If the object is garbage collected while open it is closed without the magic character, so the
- * timer keeps running: losing the handle must not disarm the watchdog.
+ * timer keeps running: losing the handle must not disarm the watchdog. It fits src/watchdog's
+ * WatchdogDevice by shape (the native layer imports nothing above it).
  */
-export class KernelWatchdogDevice implements WatchdogDevice {
+export class KernelWatchdogDevice {
   /** Opens and thereby arms the device; a missing device gives a DeviceError naming ENOENT. */
   static open(path: string): KernelWatchdogDevice {
     if (typeof path !== 'string' || path.length === 0) throw new TypeError('watchdog device path must be a non-empty string');
@@ -38,7 +38,7 @@ export class KernelWatchdogDevice implements WatchdogDevice {
     this.raw.keepalive();
   }
 
-  getSupport(): WatchdogSupport {
+  getSupport(): RawWatchdogSupport {
     return this.raw.getSupport();
   }
 

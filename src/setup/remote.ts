@@ -3,7 +3,7 @@
  * its exit code and output. Over ssh on a real cluster (root ssh between nodes is the Proxmox
  * convention), through the lab's namespaces in tests: the same setup code drives both.
  */
-import { run, type RunResult } from '../lab/run';
+import { run, type RunResult } from '../util/run';
 
 export interface RemoteRunner {
   run(host: string, argv: string[], input?: string): Promise<RunResult>;

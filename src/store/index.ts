@@ -2,18 +2,11 @@
 export { ClusterStore, type LockView, type StoreLog, type StoreOptions, type StoreStatus } from './store';
 export { checkStateDirWritable } from './persistence';
 export { defineDocument, DocumentRegistry, type DocumentType } from './documents';
-export { leaseFromTimings } from './lease';
 export { quorumFromMembership, type QuorumProvider } from './quorum';
 export type { CpgMembershipChange, CpgTransport, CpgTransportHandlers } from './transport';
 export { NativeCpgTransport } from './native-cpg';
-export { SimCpgNetwork, SimCpgEndpoint } from './sim-cpg';
-export { SimQuorum } from './sim-quorum';
-export { SimClock } from './sim-clock';
 export { compareCandidates, pickWinner, type Candidate } from './heal-rule';
 export type { StoreState, LockRecord } from './state';
 export {
   StoreError, NotWritableError, WriteAbortedError, InvalidDocumentError, CorruptStateError, BadMessageError, LeaseTooShortError, StoreDiskError, NotRecordedError,
 } from './errors';
-export {
-  HaStoreAdapter, registerHaDocuments, emptyHaConfig, haConfigDoc, managerStatusDoc, lrmStatusDoc, commandQueueDoc,
-} from './ha-adapter';

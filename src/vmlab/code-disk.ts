@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runChecked } from '../lab/run';
+import { runChecked } from '../util/run';
 import { vmlabGuests, vmlabPaths } from './layout';
 
 const cliEntry = 'dist/src/cli/main.js';

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { guardLab, unguardLab } from '../lab/exit-guard';
 import { isAlive, killNamespacesSync, signalPids } from '../lab/processes';
 import { parseQuorumStatus, type QuorumStatus } from '../lab/quorum-status';
-import { run, runChecked, type RunResult } from '../lab/run';
+import { run, runChecked, type RunResult } from '../util/run';
 import { listNamespacesSync } from '../lab/teardown';
 import { makeCodeDisk } from './code-disk';
 import { guestNamed, vmlabGuests, vmlabLayout, vmlabPaths, type Guest, type GuestName } from './layout';

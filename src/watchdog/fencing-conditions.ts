@@ -1,5 +1,5 @@
 import type { MembershipSource, MembershipSnapshot } from '../quorum/types';
-import type { LogSink } from './log-sink';
+import type { LogSink } from '../util/log-sink';
 import type { CheckInResult } from './mux-core';
 import type { WatchdogLease } from './mux-client';
 

@@ -1,6 +1,6 @@
-import { JsonLineRequester } from './json-lines';
+import { JsonLineRequester } from '../util/json-lines';
 import type { CheckInResult, LeaseGrant, MuxStatus, ReattachGrant } from './mux-core';
-import { connectUnix } from './unix-socket';
+import { connectUnix } from '../util/unix-socket';
 
 /** Where the multiplexer listens on a node (inside a lab host: that host's private /run). */
 export const defaultMuxSocketPath = '/run/quorate/watchdog-mux.sock';

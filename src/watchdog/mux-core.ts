@@ -1,6 +1,6 @@
 import type { Clock } from '../util/clock';
 import type { WatchdogDevice, WatchdogSupport } from './device';
-import type { LogSink } from './log-sink';
+import type { LogSink } from '../util/log-sink';
 import type { TripKind } from './fence-record';
 import type { ArmedMarker } from './restart-guard';
 

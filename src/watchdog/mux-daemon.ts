@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { monotonicClock } from '../util/clock';
 import { fenceCondition, writeFenceRecord } from './fence-record';
-import type { LogSink } from './log-sink';
+import type { LogSink } from '../util/log-sink';
 import { MuxCore, type WatchdogDeviceOpener } from './mux-core';
 import { startMuxServer, type MuxServer } from './mux-server';
 import { assertNotArmed, directoryMarker } from './restart-guard';

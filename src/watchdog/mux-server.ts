@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import { readJsonLines, writeJsonLine, type Reply } from './json-lines';
+import { readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
 import { parseMuxRequest, type MuxRequest } from './mux-protocol';
 import type { MuxCore } from './mux-core';
-import type { LogSink } from './log-sink';
-import { serveOwnerOnly, type ServedConnection } from './unix-socket';
+import type { LogSink } from '../util/log-sink';
+import { serveOwnerOnly, type ServedConnection } from '../util/unix-socket';
 
 /** As many connections as any node needs (LRM, CRM, quorum device client, status readers). */
 export const maxMuxConnections = 64;

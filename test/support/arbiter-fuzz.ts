@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type winston from 'winston';
 import type { ArbiterClient } from '../../src/qdevice/arbiter/client';
-import { SeededRandom } from '../../src/store/sim-random';
+import { SeededRandom } from '../../src/util/seeded-random';
 import type { ArbiterSettings } from '../../src/qdevice/arbiter/settings';
 import * as b from '../../src/qdevice/protocol/builders';
 import { ALL_MESSAGE_TYPES, ErrorCode, MsgType, NodeListType, Opt, TlsSupported } from '../../src/qdevice/protocol/constants';

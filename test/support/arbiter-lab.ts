@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Lab } from '../../src/lab/lab';
+import { NamespaceLab } from '../../src/lab/namespace-lab';
 import type { ArbiterChoice, QdeviceChoice } from '../../src/lab/options';
 import type { QuorumStatus } from '../../src/lab/quorum-status';
 import { LAB_ARBITER_CERT_DIR } from '../../src/lab/tls';
@@ -22,14 +22,14 @@ export function ourArbiter(tls: TlsMode = 'off'): ArbiterChoice {
 export const ourQdevice: QdeviceChoice = { command: [...cli, 'qdevice', 'run', '--log-level', 'info'] };
 
 /** `corosync-qnetd-tool -l -v` on the arbiter host (works for both arbiters). */
-export async function arbiterListVerbose(lab: Lab): Promise<string> {
+export async function arbiterListVerbose(lab: NamespaceLab): Promise<string> {
   const result = await lab.exec('arbiter', ['corosync-qnetd-tool', '-l', '-v'], { timeoutMs: 10_000 });
   if (result.code !== 0) throw new Error(`corosync-qnetd-tool -l -v failed (exit ${result.code}): ${result.stderr.trim()}`);
   return result.stdout;
 }
 
 /** Each node's quorum as a short word: `node1:Q/3` (quorate, 3 votes), `node2:NQ/1`, `node2:down`. */
-export async function quorumSummary(lab: Lab): Promise<string> {
+export async function quorumSummary(lab: NamespaceLab): Promise<string> {
   const parts = await Promise.all(lab.nodes.map(async (n) => {
     const s = await lab.quorumStatus(n.name as 'node1').catch(() => undefined);
     return s === undefined ? `${n.name}:down` : `${n.name}:${s.quorate ? 'Q' : 'NQ'}/${String(s.totalVotes)}`;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connectUnix } from '../../src/watchdog/unix-socket';
+import { connectUnix } from '../../src/util/unix-socket';
 
 /** `count` idle connections to a unix socket, as a local process hoarding them would hold. */
 export interface ConnectionFlood {

@@ -1,12 +1,12 @@
 import { addDemoService, demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
-import { Lab } from '../../src/lab/lab';
+import { NamespaceLab } from '../../src/lab/namespace-lab';
 import type { LabOptions } from '../../src/lab/options';
 import { ServiceProbe } from '../../src/lab/service-probe';
 import { skipWithoutLab } from './lab';
 
 export interface DemoHa {
-  lab: Lab;
+  lab: NamespaceLab;
   ha: LabHaCluster;
   probe: ServiceProbe;
 }
@@ -17,7 +17,7 @@ export interface DemoHa {
  * probe hitting it from outside.
  */
 export async function startDemoHa(options: LabOptions = {}): Promise<DemoHa> {
-  const lab = await Lab.up({ profile: 'fast', qdevice: 'integrated', ...options });
+  const lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated', ...options });
   const ha = await LabHaCluster.start(lab);
   await addDemoService(ha);
   return { lab, ha, probe: await ServiceProbe.start(lab, demoService.address, demoService.port) };

@@ -7,21 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultTimings } from '../timings';
+import { simulatorTimingDefaults } from '../timings';
 import { parseCommands, parseConfig, type Scenario } from './scenario';
 import { simulate } from './simulator';
-
-/** mulberry32: small, fast, good enough to pick events; the same seed always gives the same run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { SeededRandom } from '../../util/seeded-random';
 
 export interface GeneratedSchedule {
   seed: number;
@@ -30,7 +19,8 @@ export interface GeneratedSchedule {
 }
 
 export function generateSchedule(seed: number): GeneratedSchedule {
-  const rand = prng(seed);
+  const random = new SeededRandom(seed);
+  const rand = () => random.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const shape = pick(['2+arbiter', '3', '3+arbiter'] as const);
@@ -53,7 +43,7 @@ export function generateSchedule(seed: number): GeneratedSchedule {
     timings: { fenceDelayMs: int(1, 8) * 1000 },
     detectMs: int(1, 3) * 1000,
     // Honest but adversarial: up to the Q_stale the timings promise.
-    staleMs: int(0, defaultTimings.quorumStaleMs / 1000) * 1000,
+    staleMs: int(0, simulatorTimingDefaults.quorumStaleMs / 1000) * 1000,
     rebootMs: int(5, 40) * 1000,
     settleMs: 90_000,
   };

@@ -1,7 +1,7 @@
 import type winston from 'winston';
 import { monotonicClock } from '../../util/clock';
-import { createAlgorithms } from '../algorithms';
-import { AlgoContext, DecisionAlgorithmImpl } from '../algorithms/types';
+import { createAlgorithms } from './algorithms';
+import { AlgoContext, DecisionAlgorithmImpl } from './algorithms/types';
 import { voteInfo, serverError } from '../protocol/builders';
 import { DecisionAlgorithm, ErrorCode, Vote } from '../protocol/constants';
 import type { FrameEvent } from '../protocol/framing';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { HostName } from '../../../src/lab/names';
-import type { RunResult } from '../../../src/lab/run';
+import type { RunResult } from '../../../src/util/run';
 import { skipWithoutLab } from '../../support/lab';
 import { type ScratchBootstrap, scratchBootstrap } from '../../support/scratch-bootstrap';
 
@@ -18,13 +18,13 @@ const stockConf = `totem {\n\tversion: 2\n\tcluster_name: debian\n}\nquorum {\n\
  * only records its call: what the bootstrap would have done, without doing it.
  */
 describe('bootstrap on a configured corosync cluster node (real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
   let scratch: ScratchBootstrap | undefined;
   const calls = join(tmpdir(), `quorate-bootstrap-calls-${process.pid}`);
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
     scratch = scratchBootstrap();
     for (const tool of ['apt-get', 'npm', 'npx', 'systemctl']) scratch.fake(tool, `echo "${tool} $*" >> "${calls}"`);
   });

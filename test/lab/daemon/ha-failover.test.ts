@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { injectAndMeasure, restore, servingNode } from '../../../src/lab/failover';
-import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
+import { findDualRuns, readJournal } from '../../../src/daemon/resources/lab-service-journal';
 import { useDemoHa } from '../../support/demo-ha';
 
 /**

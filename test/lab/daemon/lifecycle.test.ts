@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { DaemonStatus } from '../../../src/daemon/operator-backend';
+import type { DaemonStatus } from '../../../src/daemon/operator/backend';
 import type { ShutdownPolicy } from '../../../src/ha/types';
 import { demoService } from '../../../src/lab/demo';
 import { servingNode } from '../../../src/lab/failover';
 import type { NodeHost } from '../../../src/lab/names';
-import { findDualRuns, readJournal } from '../../../src/lab/service-journal';
+import { findDualRuns, readJournal } from '../../../src/daemon/resources/lab-service-journal';
 import { monotonicClock } from '../../../src/util/clock';
 import { useDemoHa } from '../../support/demo-ha';
 

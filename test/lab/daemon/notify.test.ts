@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDemoService } from '../../../src/lab/demo';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { skipWithoutLab } from '../../support/lab';
 import { NotifySocket } from '../../support/notify-socket';
 
@@ -14,7 +14,7 @@ import { NotifySocket } from '../../support/notify-socket';
  * follows what the node does (a service started here, the watchdog armed).
  */
 describe('node daemon: READY=1 and STATUS= to a real notify socket (real corosync)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let ha: LabHaCluster;
   let socket: NotifySocket;
   let dir: string;
@@ -23,7 +23,7 @@ describe('node daemon: READY=1 and STATUS= to a real notify socket (real corosyn
     skipWithoutLab(this);
     dir = mkdtempSync(join(tmpdir(), 'quorate-notify-lab-'));
     socket = await NotifySocket.open(join(dir, 'notify'));
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated' });
     // The lab's processes inherit this process's environment, as services inherit systemd's.
     process.env.NOTIFY_SOCKET = socket.name;
     try {

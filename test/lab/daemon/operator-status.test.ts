@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { DaemonStatus } from '../../../src/daemon/operator-backend';
+import type { DaemonStatus } from '../../../src/daemon/operator/backend';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { MembershipSnapshot } from '../../../src/quorum/types';
 import { skipWithoutLab } from '../../support/lab';
 
@@ -10,12 +10,12 @@ import { skipWithoutLab } from '../../support/lab';
  * `quorate status` on the other, with the HA part (master, services, locks) next to membership.
  */
 describe('operator CLI and quorate status against the node daemons (real corosync)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let ha: LabHaCluster;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated' });
     ha = await LabHaCluster.start(lab);
   });
 

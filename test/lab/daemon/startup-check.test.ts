@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { skipWithoutLab } from '../../support/lab';
 
 const cli = join(__dirname, '../../../src/cli/main.js');
@@ -13,13 +13,13 @@ const cli = join(__dirname, '../../../src/cli/main.js');
  * term named. The watchdog read-back is left out (--no-mux): no multiplexer runs in this lab.
  */
 describe('daemon start-up check (real corosync)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let dir: string;
 
   before(async function () {
     skipWithoutLab(this);
     dir = mkdtempSync(join(tmpdir(), 'quorate-daemon-check-'));
-    lab = await Lab.up({ profile: 'fast' });
+    lab = await NamespaceLab.up({ profile: 'fast' });
     console.log(`      lab bring-up: ${lab.upDurationMs} ms`);
   });
 

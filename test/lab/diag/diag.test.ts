@@ -6,7 +6,7 @@ import type { LinksReport } from '../../../src/diag/links-report';
 import type { NetReport } from '../../../src/diag/net-probe';
 import type { PairResult } from '../../../src/diag/net-verdict';
 import type { QuorumReport } from '../../../src/diag/quorum-report';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { HostName } from '../../../src/lab/names';
 import { monotonicClock } from '../../../src/util/clock';
 import { skipWithoutLab } from '../../support/lab';
@@ -15,11 +15,11 @@ const cli = join(__dirname, '../../../src/cli/main.js');
 
 /** `quorate diag …` inside lab hosts on real corosync (fast profile, two nodes and an arbiter). */
 describe('quorate diag (real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
+    lab = await NamespaceLab.up({ profile: 'fast' });
   });
 
   after(async () => {
@@ -153,11 +153,11 @@ describe('quorate diag (real corosync)', function () {
 });
 
 describe('quorate diag quorum on three nodes with an lms arbiter (real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', nodes: 3, algorithm: 'lms' });
+    lab = await NamespaceLab.up({ profile: 'fast', nodes: 3, algorithm: 'lms' });
   });
 
   after(async () => {

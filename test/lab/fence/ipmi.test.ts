@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFenceAgent, type FenceAction, type FenceResult } from '../../../src/fence/agent';
 import type { FenceDevice } from '../../../src/fence/config';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 import { newLabId } from '../../../src/lab/names';
 import { namespacePidsSync } from '../../../src/lab/processes';
@@ -18,7 +18,7 @@ const cli = join(__dirname, '../../../src/cli/main.js');
  * switch as a fencing node's agent would reach them.
  */
 describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
   let dir: string;
   let client: { netns: string };
 
@@ -30,7 +30,7 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'quorate-fence-lab-'));
-    lab = await Lab.up({ name: `t-${newLabId()}`, profile: 'fast', qdevice: 'none', arbiter: 'none', bmc: true });
+    lab = await NamespaceLab.up({ name: `t-${newLabId()}`, profile: 'fast', qdevice: 'none', arbiter: 'none', bmc: true });
     client = await lab.client();
   });
 
@@ -44,20 +44,20 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
   });
 
   const device = (node: NodeHost): FenceDevice => {
-    const bmc = (lab as Lab).bmc(node);
+    const bmc = (lab as NamespaceLab).bmc(node);
     // power_timeout bounds how long the agent waits for a BMC that does not answer (20 s by default).
     return { name: `ipmi-${node}`, agent: 'fence_ipmilan', options: { ip: bmc.address, username: bmc.username, lanplus: '1', cipher: '3', power_timeout: '4' }, timeoutMs: 30_000 };
   };
   const agent = (node: NodeHost, action: FenceAction): Promise<FenceResult> =>
-    runFenceAgent(device(node), action, { agentDir: '/usr/sbin', secrets: { password: (lab as Lab).bmc(node).password }, wrapper: ['ip', 'netns', 'exec', client.netns] });
+    runFenceAgent(device(node), action, { agentDir: '/usr/sbin', secrets: { password: (lab as NamespaceLab).bmc(node).password }, wrapper: ['ip', 'netns', 'exec', client.netns] });
   const powerOf = (result: FenceResult): string | undefined => result.ok ? result.power : `failed: ${result.reason}`;
   const poweredOn = (node: NodeHost): boolean => {
-    (lab as Lab).reloadState();
-    return (lab as Lab).isPoweredOn(node);
+    (lab as NamespaceLab).reloadState();
+    return (lab as NamespaceLab).isPoweredOn(node);
   };
 
   it('status on; off is a power loss of the node; status off; on boots it back into the membership', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     assert.equal(powerOf(await agent('node1', 'status')), 'on');
 
     const off = await agent('node1', 'off');
@@ -75,7 +75,7 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
   });
 
   it('quorate fence test reads the config and the root-only secrets file and reports each level', () => {
-    const bmc = (lab as Lab).bmc('node1');
+    const bmc = (lab as NamespaceLab).bmc('node1');
     const secretsFile = join(dir, 'fence-secrets.json');
     writeFileSync(secretsFile, JSON.stringify({ 'ipmi-node1': { password: bmc.password } }), { mode: 0o600 });
     const config = join(dir, 'quorate.json');
@@ -88,7 +88,7 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
   });
 
   it('a BMC that died with its node: the agent fails with a clear error', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     l.reloadState();
     await l.setBmcFault('node2', 'dies-with-node');
     await l.powerOff('node2');
@@ -102,7 +102,7 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
   });
 
   it('an unreachable BMC: the agent fails, the node keeps running', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     await l.setBmcFault('node1', 'unreachable');
     const result = await agent('node1', 'status');
     assert.equal(result.ok, false, JSON.stringify(result));

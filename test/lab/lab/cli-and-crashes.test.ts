@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Lab, type LabStatus } from '../../../src/lab/lab';
+import { NamespaceLab, type LabStatus } from '../../../src/lab/namespace-lab';
 import { newLabId } from '../../../src/lab/names';
 import { readState } from '../../../src/lab/state';
 import { listNamespacesSync } from '../../../src/lab/teardown';
@@ -10,7 +10,7 @@ import { skipWithoutLab } from '../../support/lab';
 import { tracesOf } from './leftovers';
 
 const cli = join(__dirname, '../../../src/cli/main.js');
-const labModule = join(__dirname, '../../../src/lab/lab.js');
+const labModule = join(__dirname, '../../../src/lab/namespace-lab.js');
 
 function quorate(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 90_000 });
@@ -18,7 +18,7 @@ function quorate(...args: string[]) {
 
 /** A process that owns a lab and then waits forever, as a test run that will be interrupted. */
 async function startOwner(name: string): Promise<{ child: ReturnType<typeof spawn>; id: string }> {
-  const script = `require(${JSON.stringify(labModule)}).Lab.up({ profile: 'fast', name: ${JSON.stringify(name)} })
+  const script = `require(${JSON.stringify(labModule)}).NamespaceLab.up({ profile: 'fast', name: ${JSON.stringify(name)} })
     .then((lab) => { console.log(lab.id); setInterval(() => undefined, 1000); }, (e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [data] = (await once(child.stdout, 'data')) as [Buffer];
@@ -88,7 +88,7 @@ describe('lab CLI and crashed runs (real corosync)', function () {
     const left = readState(`${name}-kill`);
     assert.ok(left !== undefined);
     const daemons = Object.values(left.hosts).flatMap((h) => Object.values(h?.daemons ?? {}));
-    const lab = await Lab.up({ profile: 'fast', name: `${name}-kill` });
+    const lab = await NamespaceLab.up({ profile: 'fast', name: `${name}-kill` });
     try {
       assert.deepEqual(tracesOf(id, [...left.pidsEverStarted, ...daemons], [left.workDir]), { namespaces: [], processes: [], shmFiles: [], dirs: [] });
     } finally {

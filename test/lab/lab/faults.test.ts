@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { namespacePidsSync } from '../../../src/lab/processes';
 import type { QuorumStatus } from '../../../src/lab/quorum-status';
 import { monotonicClock } from '../../../src/util/clock';
@@ -10,13 +10,13 @@ const notQuorate = (s: QuorumStatus) => !s.quorate;
 
 /** Each fault on one lab (fast profile); every test leaves the lab healthy for the next. */
 describe('lab faults (real corosync, fast profile)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let faultAt = 0;
   const since = () => `+${((monotonicClock.now() - faultAt) / 1000).toFixed(2)} s`;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
+    lab = await NamespaceLab.up({ profile: 'fast' });
     console.log(`      lab bring-up: ${lab.upDurationMs} ms`);
   });
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { monotonicClock } from '../../../src/util/clock';
 import { skipWithoutLab } from '../../support/lab';
 import { tracesOf } from './leftovers';
 
 describe('lab lifecycle (real corosync in namespaces)', function () {
-  const labs: Lab[] = [];
+  const labs: NamespaceLab[] = [];
 
   before(function () {
     skipWithoutLab(this);
@@ -17,7 +17,7 @@ describe('lab lifecycle (real corosync in namespaces)', function () {
 
   it('brings two labs up at once, both quorate with the device vote, and down leaves nothing behind', async () => {
     const started = monotonicClock.now();
-    const [a, b] = await Promise.all([Lab.up({ profile: 'fast' }), Lab.up({ profile: 'fast' })]);
+    const [a, b] = await Promise.all([NamespaceLab.up({ profile: 'fast' }), NamespaceLab.up({ profile: 'fast' })]);
     labs.push(a, b);
     console.log(`      bring-up of two labs at once: ${monotonicClock.now() - started} ms (${a.upDurationMs} / ${b.upDurationMs} ms each)`);
     assert.notEqual(a.id, b.id);
@@ -45,7 +45,7 @@ describe('lab lifecycle (real corosync in namespaces)', function () {
   });
 
   it('runs helpers in a node with its private /run: corosync tools and node scripts work there', async () => {
-    const lab = await Lab.up({ profile: 'fast' });
+    const lab = await NamespaceLab.up({ profile: 'fast' });
     labs.push(lab);
     const cmap = await lab.exec('node1', ['corosync-cmapctl', '-g', 'totem.token']);
     assert.equal(cmap.code, 0, cmap.stderr);

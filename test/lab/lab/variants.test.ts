@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { skipWithoutLab } from '../../support/lab';
 
 describe('lab variants (real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
 
   before(function () {
     skipWithoutLab(this);
@@ -15,7 +15,7 @@ describe('lab variants (real corosync)', function () {
   });
 
   it('three nodes with lms and the arbiter given as a command ({address} replaced)', async () => {
-    lab = await Lab.up({
+    lab = await NamespaceLab.up({
       profile: 'fast', nodes: 3, algorithm: 'lms',
       arbiter: { command: ['corosync-qnetd', '-f', '-s', 'off', '-l', '{address}'] },
     });
@@ -29,7 +29,7 @@ describe('lab variants (real corosync)', function () {
   });
 
   it('tls required: certificates made with corosync\'s tools, qdevice talks TLS to qnetd', async () => {
-    lab = await Lab.up({ profile: 'fast', tls: 'required' });
+    lab = await NamespaceLab.up({ profile: 'fast', tls: 'required' });
     console.log(`      TLS bring-up (certificates included): ${lab.upDurationMs} ms`);
     for (const node of ['node1', 'node2'] as const) {
       const tool = await lab.exec(node, ['corosync-qdevice-tool', '-sv']);
@@ -38,7 +38,7 @@ describe('lab variants (real corosync)', function () {
   });
 
   it('without a quorum device: two nodes, two expected votes, no arbiter process', async () => {
-    lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
     const status = await lab.quorumStatus('node1');
     assert.equal(status.quorate, true);
     assert.equal(status.expectedVotes, 2);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { addDemoService, demoService } from '../../../src/lab/demo';
 import { injectAndMeasure } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { ServiceProbe } from '../../../src/lab/service-probe';
 import { defaultMetricsPorts } from '../../../src/metrics/listen';
 import { ourArbiter } from '../../support/arbiter-lab';
@@ -15,7 +15,7 @@ import { PrometheusServer, skipWithoutPrometheus, type PromSample } from '../../
  * the failover is then read back from Prometheus' query API, as an operator's dashboard would.
  */
 describe('metrics: Prometheus scrapes the lab through a failover', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let ha: LabHaCluster;
   let probe: ServiceProbe;
   let prometheus: PrometheusServer;
@@ -25,7 +25,7 @@ describe('metrics: Prometheus scrapes the lab through a failover', function () {
     skipWithoutLab(this);
     skipWithoutPrometheus(this);
     const arbiter = ourArbiter() as { command: string[] };
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated', arbiter: { command: [...arbiter.command, '--metrics', `{address}:${defaultMetricsPorts.arbiter}`] } });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated', arbiter: { command: [...arbiter.command, '--metrics', `{address}:${defaultMetricsPorts.arbiter}`] } });
     ha = await LabHaCluster.start(lab, {
       extraConfig: { metrics: { listen: `0.0.0.0:${defaultMetricsPorts.daemon}` } },
       muxArgs: ['--metrics', `0.0.0.0:${defaultMetricsPorts['watchdog-mux']}`],

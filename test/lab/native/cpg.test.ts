@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { monotonicClock } from '../../../src/util/clock';
 import type { CpgConfchg } from '../../../src/native/cpg';
 import { skipWithoutLab } from '../../support/lab';
@@ -19,13 +19,13 @@ interface TotemRing {
 
 /** libcpg through the addon, inside two lab nodes on real corosync (fast profile). */
 describe('native cpg (real corosync)', function () {
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
   const probes: Probe[] = [];
   const group = 'quorate-order';
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
+    lab = await NamespaceLab.up({ profile: 'fast' });
     console.log(`      lab bring-up: ${lab.upDurationMs} ms`);
     for (const host of ['node1', 'node2'] as const) {
       const probe = await Probe.start(lab, host);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 import type { CmapChange, CmapEntry } from '../../../src/native/cmap';
 import type { QuorumNotification } from '../../../src/native/quorum';
@@ -21,13 +21,13 @@ const nodes: NodeHost[] = ['node1', 'node2'];
  * corosync-qdevice and so runs last.
  */
 describe('native quorum, votequorum, cmap and status (real corosync)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   const probes = new Map<NodeHost, Probe>();
   const probe = (host: NodeHost) => probes.get(host)!;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast' });
+    lab = await NamespaceLab.up({ profile: 'fast' });
     console.log(`      lab bring-up: ${lab.upDurationMs} ms`);
     for (const host of nodes) {
       const p = await Probe.start(lab, host);

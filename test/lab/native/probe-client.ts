@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Lab } from '../../../src/lab/lab';
+import type { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 
 /** The compiled probe (this file is compiled next to probes/probe.js). */
@@ -56,7 +56,7 @@ export class Probe {
   }
 
   /** Starts a probe program (the addon probe by default) in `host` and waits for its "ready" event. */
-  static async start(lab: Lab, host: NodeHost, script = probeScript, args: string[] = []): Promise<Probe> {
+  static async start(lab: NamespaceLab, host: NodeHost, script = probeScript, args: string[] = []): Promise<Probe> {
     const child = lab.spawn(host, [process.execPath, '--expose-gc', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     const probe = new Probe(host, child);
     await probe.waitFor('ready', () => true, 10_000);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { ArbiterChoice, QdeviceChoice } from '../../../src/lab/options';
 import type { QuorumStatus } from '../../../src/lab/quorum-status';
 import { monotonicClock } from '../../../src/util/clock';
@@ -31,7 +31,7 @@ interface Outcome {
 }
 
 /** Isolates the nodes from each other (both still reach the arbiter); returns which one kept quorum. */
-async function isolationKeeper(lab: Lab): Promise<string> {
+async function isolationKeeper(lab: NamespaceLab): Promise<string> {
   await lab.isolateNodes();
   const keeper = await Promise.any((['node1', 'node2'] as const).map((n) => lab.waitForQuorum(n, alone, 30_000).then(() => n)));
   await lab.waitForQuorum(keeper === 'node1' ? 'node2' : 'node1', lost, 30_000);
@@ -41,7 +41,7 @@ async function isolationKeeper(lab: Lab): Promise<string> {
 }
 
 async function faultScenario(kind: Kind): Promise<Outcome> {
-  const lab = await Lab.up({ profile: 'fast', arbiter: arbiterOf(kind) });
+  const lab = await NamespaceLab.up({ profile: 'fast', arbiter: arbiterOf(kind) });
   try {
     const setup = await quorumSummary(lab);
     say(`${kind}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s: ${setup}`);
@@ -104,7 +104,7 @@ describe('quorum device TLS in the lab, certificates made by `quorate arbiter|qd
 
   for (const tls of ['on', 'required'] as const) {
     it(`real corosync-qdevice ⇄ our arbiter, tls ${tls}: quorate with 3 votes, client certificates verified`, async () => {
-      const lab = await Lab.up({ profile: 'fast', arbiter: ourArbiter(tls), tls, certificates: 'quorate' });
+      const lab = await NamespaceLab.up({ profile: 'fast', arbiter: ourArbiter(tls), tls, certificates: 'quorate' });
       try {
         say(`tls ${tls}: quorate with the device vote after ${((lab.upDurationMs ?? 0) / 1000).toFixed(1)} s (certificates included)`);
         assertCertificatesVerified(await arbiterListVerbose(lab));
@@ -140,7 +140,7 @@ describe('device clients with TLS required and heuristics in the lab', function 
   ];
   for (const c of cases) {
     it(`${c.name}: certificates verified; node1's failing heuristic hands the split to node2`, async () => {
-      const lab = await Lab.up({ profile: 'fast', arbiter: c.arbiter, qdevice: c.qdevice, tls: 'required', certificates: 'quorate', heuristics });
+      const lab = await NamespaceLab.up({ profile: 'fast', arbiter: c.arbiter, qdevice: c.qdevice, tls: 'required', certificates: 'quorate', heuristics });
       try {
         assertCertificatesVerified(await arbiterListVerbose(lab));
         const t = monotonicClock.now();
@@ -187,7 +187,7 @@ describe('our device client (quorate qdevice run, native addon) on real corosync
 
   for (const kind of ['qnetd', 'ours'] as const) {
     it(`against ${kind === 'qnetd' ? 'real corosync-qnetd' : 'our arbiter'}: 3 votes, isolation keeps node1, arbiter loss withdraws the vote`, async () => {
-      const lab = await Lab.up({ profile: 'fast', arbiter: arbiterOf(kind), qdevice: ourQdevice });
+      const lab = await NamespaceLab.up({ profile: 'fast', arbiter: arbiterOf(kind), qdevice: ourQdevice });
       try {
         keepers[kind] = await isolationKeeper(lab);
         const t = monotonicClock.now();

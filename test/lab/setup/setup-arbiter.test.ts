@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { HostName } from '../../../src/lab/names';
 import { LAB_ARBITER_CERT_DIR } from '../../../src/lab/tls';
 import { planArbiterSetup, type ArbiterSetupOptions } from '../../../src/setup/arbiter-setup';
@@ -11,7 +11,7 @@ import { skipWithoutLab } from '../../support/lab';
 const cli = join(__dirname, '../../../src/cli/main.js');
 
 interface SetupLab {
-  lab: Lab;
+  lab: NamespaceLab;
   runner: RemoteRunner;
   options: ArbiterSetupOptions;
 }
@@ -22,11 +22,11 @@ interface SetupLab {
  * /etc/corosync and /run), `quorate` is this build's CLI, and 'localhost' is node1, where setup
  * runs. The options ask for a device with `tls`, started by `arbiterStart` and corosync-qdevice.
  */
-function useSetupLab(tls: 'off' | 'required', arbiterStart: (lab: Lab) => string[]): SetupLab {
+function useSetupLab(tls: 'off' | 'required', arbiterStart: (lab: NamespaceLab) => string[]): SetupLab {
   const context = {} as SetupLab;
   before(async function () {
     skipWithoutLab(this);
-    const lab = await Lab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
+    const lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'none', arbiter: 'none' });
     context.lab = lab;
     const byAddress = new Map<string, HostName>(Object.values(lab.hosts).map((h) => [h.address, h.name]));
     byAddress.set('localhost', 'node1');

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { DocumentRegistry } from '../../../src/store/documents';
 import { NotRecordedError, NotWritableError, StoreDiskError } from '../../../src/store/errors';
 import { checkStateDirWritable, loadState, logFileName } from '../../../src/store/persistence';
-import { SimClock } from '../../../src/store/sim-clock';
-import { SimCpgNetwork } from '../../../src/store/sim-cpg';
-import { SimQuorum } from '../../../src/store/sim-quorum';
+import { SimClock } from '../../../src/util/sim-clock';
+import { SimCpgNetwork } from '../../../src/store/sim/sim-cpg';
+import { SimQuorum } from '../../../src/store/sim/sim-quorum';
 import { ClusterStore } from '../../../src/store/store';
 import { kv, leaseMs } from '../../unit/store/sim-cluster';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { HaEffect } from '../../../src/ha/env';
 import type { HaConfig, LrmStatus, ManagerStatus } from '../../../src/ha/types';
-import type { Lab } from '../../../src/lab/lab';
+import type { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 import type { StoreView } from '../../../src/ha/env';
 import { skipWithoutLab } from '../../support/lab';
@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('cluster store on a quorum-device split (real corosync)', function () {
   const cluster = new StoreLab(2, leaseMs);
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
   const probe = (h: NodeHost) => cluster.probe(h);
   const status = (h: NodeHost) => cluster.status(h);
   const synced = (h: NodeHost, members: number[]) => cluster.synced(h, members);
@@ -53,7 +53,7 @@ describe('cluster store on a quorum-device split (real corosync)', function () {
   after(() => cluster.down());
 
   it('a renewed lock never expires; after the holder is cut off the quorate side takes it only once the lease ran out', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     await probe('node2').call('hold', { lock: 'manager', everyMs: leaseMs / 4 });
     await probe('node2').waitFor<boolean>('store.renewed', (ok) => ok, 10_000);
     await sleep(leaseMs * 1.5);
@@ -77,7 +77,7 @@ describe('cluster store on a quorum-device split (real corosync)', function () {
   });
 
   it('isolation with the arbiter reachable: one side stays quorate, the other side\'s writes never come back', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     await Promise.all(hosts.map((h) => probe(h).call('loop', { prefix: `pre-${h}-` })));
     await sleep(300);
     // Only what was acknowledged before the isolation began must survive: the losing side may still

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { nodeHostNames, type NodeHost } from '../../../src/lab/names';
 import type { StoreStatus } from '../../../src/store/store';
 import { Probe } from '../native/probe-client';
@@ -10,7 +10,7 @@ const storeNodeScript = path.join(__dirname, 'probes', 'store-node.js');
 
 /** A lab (fast profile, qnetd) with a store-node probe per node, each with its own state directory. */
 export class StoreLab {
-  lab: Lab | undefined;
+  lab: NamespaceLab | undefined;
   readonly probes = new Map<NodeHost, Probe>();
   private readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'quorate-store-lab-'));
 
@@ -21,8 +21,8 @@ export class StoreLab {
   }
 
   /** Brings the lab up, starts every node's store and waits until they synchronised together. */
-  async up(): Promise<Lab> {
-    this.lab = await Lab.up({ profile: 'fast', nodes: this.size });
+  async up(): Promise<NamespaceLab> {
+    this.lab = await NamespaceLab.up({ profile: 'fast', nodes: this.size });
     for (const h of this.hosts) await this.startNode(h);
     const all = this.hosts.map((_, i) => i + 1);
     await Promise.all(this.hosts.map((h) => this.synced(h, all)));
@@ -41,7 +41,7 @@ export class StoreLab {
   async startNode(h: NodeHost): Promise<void> {
     const dir = path.join(this.root, h);
     fs.mkdirSync(dir, { recursive: true });
-    const p = await Probe.start(this.lab as Lab, h, storeNodeScript, [dir, String(this.leaseMs)]);
+    const p = await Probe.start(this.lab as NamespaceLab, h, storeNodeScript, [dir, String(this.leaseMs)]);
     this.probes.set(h, p);
     await p.call('open');
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Lab } from '../../../src/lab/lab';
+import type { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 import type { StoreStatus } from '../../../src/store/store';
 import { skipWithoutLab } from '../../support/lab';
@@ -10,7 +10,7 @@ const hosts: NodeHost[] = ['node1', 'node2'];
 /** The cluster store on real corosync: a store-node probe per lab node (fast profile, qnetd). */
 describe('cluster store (real corosync)', function () {
   const cluster = new StoreLab(2, 10_000);
-  let lab: Lab | undefined;
+  let lab: NamespaceLab | undefined;
   const probe = (h: NodeHost) => cluster.probe(h);
   const status = (h: NodeHost) => cluster.status(h);
   const startNode = (h: NodeHost) => cluster.startNode(h);
@@ -45,7 +45,7 @@ describe('cluster store (real corosync)', function () {
   });
 
   it('partition and heal: the quorate side keeps writing, every write it acknowledged survives the heal', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     await Promise.all(hosts.map((h) => probe(h).call('loop', { prefix: `split-${h}-` })));
     await l.cutLink('node1');
     await synced('node2', [2]);
@@ -67,7 +67,7 @@ describe('cluster store (real corosync)', function () {
   });
 
   it('isolation with the arbiter deciding: the losing node\'s lock expires only after the lease, its writes are refused and never come back', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     assert.equal(await probe('node2').call<boolean>('acquire', { lock: 'agent-node2' }), true);
     const isolatedAt = performance.now();
     await l.isolateNodes();
@@ -96,7 +96,7 @@ describe('cluster store (real corosync)', function () {
   });
 
   it('kill -9 of a node mid-write: it comes back with the cluster state, no acknowledged write lost', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     await Promise.all(hosts.map((h) => probe(h).call('loop', { prefix: `kill-${h}-` })));
     await probe('node2').waitFor<string>('store.acked', (k) => k.startsWith('kill-node2-'), 10_000);
     await new Promise((r) => setTimeout(r, 300));
@@ -114,7 +114,7 @@ describe('cluster store (real corosync)', function () {
   });
 
   it('restarting every node finds the state intact', async () => {
-    const l = lab as Lab;
+    const l = lab as NamespaceLab;
     const before = await allSame();
     await Promise.all([...cluster.probes.values()].map((p) => p.stop()));
     for (const h of hosts) await l.powerOff(h);

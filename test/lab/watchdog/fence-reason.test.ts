@@ -5,7 +5,7 @@ import type { NodeFences } from '../../../src/daemon/fence-report';
 import { addDemoService, demoService } from '../../../src/lab/demo';
 import { servingNode } from '../../../src/lab/failover';
 import { LabHaCluster } from '../../../src/lab/ha-cluster';
-import { Lab } from '../../../src/lab/lab';
+import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { ServiceProbe } from '../../../src/lab/service-probe';
 import { monotonicClock } from '../../../src/util/clock';
 import { skipWithoutLab } from '../../support/lab';
@@ -17,13 +17,13 @@ import { skipWithoutLab } from '../../support/lab';
  * `quorate status` on node2 shows node1's last fence.
  */
 describe('watchdog: the reason of a reset, written before it and shown after it (real corosync, lab watchdog)', function () {
-  let lab: Lab;
+  let lab: NamespaceLab;
   let ha: LabHaCluster;
   let probe: ServiceProbe;
 
   before(async function () {
     skipWithoutLab(this);
-    lab = await Lab.up({ profile: 'fast', qdevice: 'integrated' });
+    lab = await NamespaceLab.up({ profile: 'fast', qdevice: 'integrated' });
     // Down long enough for node2 to take the service over (a node back sooner takes it up again itself).
     ha = await LabHaCluster.start(lab, { bootDelayMs: 15_000, restartAfterReset: true });
     await addDemoService(ha);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { NodeDaemon } from '../../../src/daemon/node-daemon';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
-import type { ResourceDriver, ResourceState } from '../../../src/daemon/driver';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
+import type { ResourceDriver, ResourceState } from '../../../src/daemon/resources/driver';
 import type { WatchdogControl } from '../../../src/daemon/watchdog-control';
 import type { ShutdownKind } from '../../../src/ha/lrm';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, type HaConfig } from '../../../src/ha/types';
 import type { MembershipSnapshot, MembershipSource } from '../../../src/quorum/types';
-import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/store/ha-adapter';
+import { emptyHaConfig, haConfigDoc, HaStoreAdapter } from '../../../src/daemon/store/ha-adapter';
 import { SimCluster } from '../store/sim-cluster';
 
 const names = ['node1', 'node2'];
@@ -124,7 +124,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     const adapter = adapterOf(id);
     const watchdog = watchdogs[id - 1]!;
     return new NodeDaemon({
-      timings: defaultTimings, membership: membership(id), clock: cluster.clock,
+      timings: simulatorTimingDefaults, membership: membership(id), clock: cluster.clock,
       log: process.env.DEBUG_DAEMON === undefined
         ? { info: () => undefined, warn: (m) => daemonLogs.push(`${id} warn ${m}`), error: (m) => daemonLogs.push(`${id} error ${m}`) }
         : { info: (m) => console.log(id, m), warn: (m) => console.log(id, m), error: (m) => console.log(id, m) },
@@ -211,7 +211,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(daemons[0]!.self().lrm.state, 'active');
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true'], 'not stopped');
     assert.equal(cluster.node(2).lock(agentLockName('node1'))?.holder, 1, 'the lock stays held, renewed in the others\' copies');
-    assert.ok((cluster.node(2).lock(agentLockName('node1'))?.ageMs ?? Infinity) < defaultTimings.feedWindowMs);
+    assert.ok((cluster.node(2).lock(agentLockName('node1'))?.ageMs ?? Infinity) < simulatorTimingDefaults.feedWindowMs);
     // New work: a second service for node1 is not started while it cannot record.
     await Promise.all([adapterOf(2).editConfig({ op: 'add-resource', sid: 'lab:db', resource: defaultResource('node1') }), runFor(1000)]);
     await runFor(10_000);
@@ -230,7 +230,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     }
     assert.deepEqual(drivers[0]!.calls, ['start web armed=true']);
     // Manager lock, agent lock, start: each waits for a lock, each follows 50 ms after it was taken.
-    assert.ok(elapsed < defaultTimings.roundMs, `the service started ${elapsed} ms after the daemons, more than one ${defaultTimings.roundMs} ms round`);
+    assert.ok(elapsed < simulatorTimingDefaults.roundMs, `the service started ${elapsed} ms after the daemons, more than one ${simulatorTimingDefaults.roundMs} ms round`);
   });
 
   it('starts nothing while the watchdog cannot be opened, and starts once it can', async () => {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storeOperatorBackend, type DaemonState, type OperatorBackend, type ParamsValidator } from '../../../src/daemon/operator-backend';
-import { startOperatorServer, type OperatorServer } from '../../../src/daemon/operator-server';
-import { HaStoreAdapter } from '../../../src/store/ha-adapter';
+import { storeOperatorBackend, type DaemonState, type OperatorBackend, type ParamsValidator } from '../../../src/daemon/operator/backend';
+import { startOperatorServer, type OperatorServer } from '../../../src/daemon/operator/server';
+import { HaStoreAdapter } from '../../../src/daemon/store/ha-adapter';
 import { SimCluster } from '../store/sim-cluster';
 
 /**

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { maxOperatorConnections, startOperatorServer } from '../../../src/daemon/operator-server';
+import { maxOperatorConnections, startOperatorServer } from '../../../src/daemon/operator/server';
 import {
   DaemonUnavailableError, operatorRequest, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
-} from '../../../src/daemon/operator-client';
+} from '../../../src/daemon/operator/client';
 import { defaultResource } from '../../../src/ha/types';
-import { maxLineBytes } from '../../../src/watchdog/json-lines';
-import { connectUnix } from '../../../src/watchdog/unix-socket';
+import { maxLineBytes } from '../../../src/util/json-lines';
+import { connectUnix } from '../../../src/util/unix-socket';
 import { floodConnections } from '../../support/connection-flood';
 import { OperatorHarness } from './operator-harness';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { DriverParams, ResourceDriver, ResourceState } from '../../../src/daemon/driver';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
+import type { DriverParams, ResourceDriver, ResourceState } from '../../../src/daemon/resources/driver';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
 import { defaultResource, type HaConfig } from '../../../src/ha/types';
-import { emptyHaConfig } from '../../../src/store/ha-adapter';
+import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
 
 /** The driver seam: records calls with their parameters; `failStart` makes starts fail and leave nothing running. */
 class RecordingDriver implements ResourceDriver {

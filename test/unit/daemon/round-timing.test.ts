@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { NodeDaemon } from '../../../src/daemon/node-daemon';
-import { ResourceRunner } from '../../../src/daemon/resource-runner';
-import type { HaStore, StoreEffect } from '../../../src/daemon/store-seam';
+import { ResourceRunner } from '../../../src/daemon/resources/runner';
+import type { HaStore, StoreEffect } from '../../../src/daemon/store/store-seam';
 import type { StoreView } from '../../../src/ha/env';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { managerLockName } from '../../../src/ha/types';
 import type { MembershipSnapshot } from '../../../src/quorum/types';
-import { emptyHaConfig } from '../../../src/store/ha-adapter';
-import { ManualClock } from '../../support/manual-clock';
+import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
+import { SimClock } from '../../../src/util/sim-clock';
 
 /** The store seam with one lock another node stopped renewing, as its replica ages it. */
 class ExpiringLockStore implements HaStore {
@@ -15,7 +15,7 @@ class ExpiringLockStore implements HaStore {
   readonly diskProblem = null;
   holder = 'node1';
   acquiredAt: number | null = null;
-  constructor(private readonly clock: ManualClock, private renewedAt: number) {}
+  constructor(private readonly clock: SimClock, private renewedAt: number) {}
   view(): StoreView {
     return {
       config: emptyHaConfig(), managerStatus: null, lrmStatus: {}, commands: [],
@@ -24,7 +24,7 @@ class ExpiringLockStore implements HaStore {
   }
   apply(effect: StoreEffect): Promise<boolean> {
     if (effect.kind !== 'lock' || effect.lock !== managerLockName) return Promise.resolve(true);
-    const expired = this.clock.now() - this.renewedAt >= defaultTimings.lockLeaseMs;
+    const expired = this.clock.now() - this.renewedAt >= simulatorTimingDefaults.lockLeaseMs;
     if (effect.op === 'acquire' && expired) {
       this.holder = 'node2';
       this.renewedAt = this.clock.now();
@@ -44,9 +44,9 @@ const snapshot: MembershipSnapshot = {
   nodes: [{ nodeId: 1, name: 'node1', votes: 1, member: true }, { nodeId: 2, name: 'node2', votes: 1, member: true }],
 };
 
-function daemonOn(clock: ManualClock, store: ExpiringLockStore): NodeDaemon {
+function daemonOn(clock: SimClock, store: ExpiringLockStore): NodeDaemon {
   return new NodeDaemon({
-    timings: defaultTimings, clock, store,
+    timings: simulatorTimingDefaults, clock, store,
     membership: { current: () => snapshot, onChange: () => () => undefined, close: () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     watchdog: { armed: false, open: () => Promise.resolve(), update: () => Promise.resolve(), close: () => Promise.resolve(), handover: () => Promise.resolve(), reattach: () => Promise.resolve(false) },
@@ -56,7 +56,7 @@ function daemonOn(clock: ManualClock, store: ExpiringLockStore): NodeDaemon {
 
 describe('NodeDaemon: rounds timed to the locks', () => {
   it('reports how long its rounds take (for status and the scale benchmark)', async () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     const store = new ExpiringLockStore(clock, 0);
     // Each store write of a round takes 40 ms on this clock.
     const apply = store.apply.bind(store);
@@ -68,7 +68,7 @@ describe('NodeDaemon: rounds timed to the locks', () => {
     await daemon.start();
     try {
       for (let i = 0; i < 10 && daemon.self().rounds.count < 2; i++) {
-        clock.advance(defaultTimings.roundMs);
+        clock.advance(simulatorTimingDefaults.roundMs);
         await new Promise((r) => setImmediate(r));
       }
       const { rounds } = daemon.self();
@@ -81,10 +81,10 @@ describe('NodeDaemon: rounds timed to the locks', () => {
   });
 
   it("runs a round just after another node's lock expires instead of up to a round later", async () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     // Expires at 15,000 - 900 = 14,100 ms, between the regular rounds at 14,000 and 15,000.
     const store = new ExpiringLockStore(clock, -900);
-    const expiresAt = defaultTimings.lockLeaseMs - 900;
+    const expiresAt = simulatorTimingDefaults.lockLeaseMs - 900;
     const daemon = daemonOn(clock, store);
     await daemon.start();
     try {
@@ -94,7 +94,7 @@ describe('NodeDaemon: rounds timed to the locks', () => {
       }
       assert.ok(store.acquiredAt !== null, 'the manager lock was taken over');
       const late = store.acquiredAt - expiresAt;
-      assert.ok(late >= 0 && late <= 100, `taken ${late} ms after it expired (regular rounds every ${defaultTimings.roundMs} ms)`);
+      assert.ok(late >= 0 && late <= 100, `taken ${late} ms after it expired (regular rounds every ${simulatorTimingDefaults.roundMs} ms)`);
     } finally {
       daemon.halt();
     }

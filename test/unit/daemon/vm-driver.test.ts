@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { VmDriver } from '../../../src/daemon/vm-driver';
-import { VirshSession, type Virsh, type VirshResult } from '../../../src/daemon/virsh-session';
+import { VmDriver } from '../../../src/daemon/resources/vm-driver';
+import { VirshSession, type Virsh, type VirshResult } from '../../../src/daemon/resources/virsh-session';
 
 const haveVirsh = spawnSync('virsh', ['--version']).status === 0;
 

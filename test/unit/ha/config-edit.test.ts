@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { applyConfigEdit, parseConfigEdit, type ConfigEdit } from '../../../src/ha/config-edit';
 import { parseCrmCommand } from '../../../src/ha/command-parse';
 import { defaultResource, type HaConfig } from '../../../src/ha/types';
-import { emptyHaConfig } from '../../../src/store/ha-adapter';
+import { emptyHaConfig } from '../../../src/daemon/store/ha-adapter';
 
 function apply(config: HaConfig, ...edits: ConfigEdit[]): HaConfig {
   return edits.reduce((c, e) => applyConfigEdit(c, parseConfigEdit(e)), config);

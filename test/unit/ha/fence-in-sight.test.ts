@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { fenceProvenInSight, trackFenceSightings, type FenceSighting } from '../../../src/ha/fence-in-sight';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import type { NodeState } from '../../../src/ha/types';
 
-const t = defaultTimings; // Q_stale 6 s, W 5 s, clock margin 1 s
+const t = simulatorTimingDefaults; // Q_stale 6 s, W 5 s, clock margin 1 s
 
 describe('fencing a node back in sight (fence-in-sight)', () => {
   const round = (sightings: Record<string, FenceSighting>, now: number, state: NodeState, inSight: boolean): boolean => {

@@ -3,7 +3,7 @@ import { crmStep, initialCrmState } from '../../../src/ha/crm';
 import { viewFromMembership, type ClusterView, type HaEffect, type StoreView } from '../../../src/ha/env';
 import { initialLrmState, lrmStep, type LrmInput } from '../../../src/ha/lrm';
 import { assertFenced, assertMayStart, SafetyViolation } from '../../../src/ha/safety';
-import { defaultTimings } from '../../../src/ha/timings';
+import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, managerLockName, type ManagerStatus } from '../../../src/ha/types';
 
 const nodes = ['node1', 'node2'];
@@ -32,7 +32,7 @@ describe('HA steps (pure CRM and LRM)', () => {
   const heldLock = { [agentLockName('node1')]: { holder: 'node1', ageMs: 1000 } };
 
   function lrmInput(s: StoreView, overrides: Partial<LrmInput> = {}): LrmInput {
-    return { view: view('node1'), store: s, timings: defaultTimings, running: [], driverResults: [], shutdown: null, ...overrides };
+    return { view: view('node1'), store: s, timings: simulatorTimingDefaults, running: [], driverResults: [], shutdown: null, ...overrides };
   }
 
   it('LRM: arms the watchdog before asking for its lock, starts only once it holds it', () => {
@@ -79,11 +79,11 @@ describe('HA steps (pure CRM and LRM)', () => {
     const base = store(managerStatus('started', 'node2.7'));
     base.config.resources['vm:102'] = defaultResource('node2');
     const commands = [{ seq: 1, command: { cmd: 'migrate' as const, sid: 'vm:101', target: 'node2' } }];
-    const slave = crmStep(initialCrmState(), { view: view('node2'), store: { ...base, commands }, timings: defaultTimings, shutdown: false });
+    const slave = crmStep(initialCrmState(), { view: view('node2'), store: { ...base, commands }, timings: simulatorTimingDefaults, shutdown: false });
     assert.equal(slave.state.role, 'slave');
     assert.deepEqual(slave.effects.filter((e) => e.kind === 'lock'), [{ kind: 'lock', op: 'acquire', lock: managerLockName }]);
     const locks = { [managerLockName]: { holder: 'node2', ageMs: 1000 } };
-    const master = crmStep(slave.state, { view: view('node2'), store: { ...base, commands, locks }, timings: defaultTimings, shutdown: false });
+    const master = crmStep(slave.state, { view: view('node2'), store: { ...base, commands, locks }, timings: simulatorTimingDefaults, shutdown: false });
     assert.equal(master.state.role, 'master');
     const written = master.effects.find((e) => e.kind === 'write-manager-status');
     assert.ok(written !== undefined && written.kind === 'write-manager-status');
@@ -91,7 +91,7 @@ describe('HA steps (pure CRM and LRM)', () => {
     assert.equal(written.status.serviceStatus['vm:101']?.state, 'migrate');
     // The same queue seen again with the written status: the command is not applied twice.
     const again = crmStep(master.state, {
-      view: view('node2'), store: { ...base, commands, locks, managerStatus: written.status }, timings: defaultTimings, shutdown: false,
+      view: view('node2'), store: { ...base, commands, locks, managerStatus: written.status }, timings: simulatorTimingDefaults, shutdown: false,
     });
     assert.equal(again.effects.some((e) => e.kind === 'log' && e.msg.startsWith('crm command')), false);
   });
@@ -99,8 +99,8 @@ describe('HA steps (pure CRM and LRM)', () => {
   it('CRM: a master that loses quorum stops acting at once', () => {
     const locks = { [managerLockName]: { holder: 'node2', ageMs: 1000 } };
     const s = store(managerStatus('started', 'node2.7'), locks);
-    const master = crmStep(initialCrmState(), { view: view('node2'), store: s, timings: defaultTimings, shutdown: false });
-    const lost = crmStep(master.state, { view: view('node2', false), store: s, timings: defaultTimings, shutdown: false });
+    const master = crmStep(initialCrmState(), { view: view('node2'), store: s, timings: simulatorTimingDefaults, shutdown: false });
+    const lost = crmStep(master.state, { view: view('node2', false), store: s, timings: simulatorTimingDefaults, shutdown: false });
     assert.equal(lost.state.role, 'wait_for_quorum');
     assert.equal(lost.effects.some((e) => e.kind === 'write-manager-status' || e.kind === 'lock'), false);
   });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { checkSafetyBound, defaultTimings, mergeTimings } from '../../../src/ha/timings';
+import { checkSafetyBound, simulatorTimingDefaults, mergeTimings } from '../../../src/ha/timings';
 
 describe('HA timings and the safety bound', () => {
   it('accepts the defaults and names every term', () => {
-    const bound = checkSafetyBound(defaultTimings);
+    const bound = checkSafetyBound(simulatorTimingDefaults);
     assert.equal(bound.ok, true);
     assert.deepEqual(bound.terms.map((t) => t.name), ['Q_renew', 'W', 'renew_interval', 'feed_window', 'clock_margin']);
     assert.equal(bound.requiredMs, 6000 + 5000 + 1000 + 1500 + 1000);
@@ -11,19 +11,19 @@ describe('HA timings and the safety bound', () => {
   });
 
   it('refuses a lease that does not exceed the sum, naming the terms', () => {
-    const bound = checkSafetyBound({ ...defaultTimings, lockLeaseMs: 14500 });
+    const bound = checkSafetyBound({ ...simulatorTimingDefaults, lockLeaseMs: 14500 });
     assert.equal(bound.ok, false);
     assert.match(bound.message, /^unsafe timings: lock lease 14500 ms must exceed Q_renew 6000/);
   });
 
   it('counts a longer watchdog or Q_renew against the lease', () => {
-    assert.equal(checkSafetyBound({ ...defaultTimings, watchdogMs: 6000 }).ok, false);
-    assert.equal(checkSafetyBound({ ...defaultTimings, renewStaleMs: 8000 }).ok, false);
-    assert.equal(checkSafetyBound({ ...defaultTimings, renewStaleMs: 8000, lockLeaseMs: 17000 }).ok, true);
+    assert.equal(checkSafetyBound({ ...simulatorTimingDefaults, watchdogMs: 6000 }).ok, false);
+    assert.equal(checkSafetyBound({ ...simulatorTimingDefaults, renewStaleMs: 8000 }).ok, false);
+    assert.equal(checkSafetyBound({ ...simulatorTimingDefaults, renewStaleMs: 8000, lockLeaseMs: 17000 }).ok, true);
   });
 
   it('refuses a feed window shorter than the renew interval', () => {
-    const bound = checkSafetyBound({ ...defaultTimings, feedWindowMs: 500 });
+    const bound = checkSafetyBound({ ...simulatorTimingDefaults, feedWindowMs: 500 });
     assert.equal(bound.ok, false);
     assert.match(bound.message, /feed_window 500 ms at least renew_interval/);
   });

@@ -10,7 +10,7 @@ import { ALL_MESSAGE_TYPES, ALL_OPTIONS, MsgType } from '../../../src/qdevice/pr
 import { Framer } from '../../../src/qdevice/protocol/framing';
 import { createLogger } from '../../../src/util/logger';
 import { MuxCore } from '../../../src/watchdog/mux-core';
-import { ManualClock } from '../../support/manual-clock';
+import { SimClock } from '../../../src/util/sim-clock';
 import { promtoolCheckMetrics, skipWithoutPromtool } from '../../support/promtool';
 import { FakeDevice, captureLog, memoryMarker } from '../watchdog/fake-device';
 import { sampleDaemon } from './sample-daemon';
@@ -79,7 +79,7 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
 
   describe('the watchdog multiplexer', () => {
     it("shows the device armed, its time left and every lease's slack", async () => {
-      const clock = new ManualClock();
+      const clock = new SimClock();
       const mux = new MuxCore({ openDevice: async () => new FakeDevice(clock), deviceName: 'fake0', timeoutSeconds: 10, clock, log: captureLog(), marker: memoryMarker() });
       const server = await serve(muxMetrics(() => mux.status()).registry);
       assert.equal(sample((await scrape(server)).text, 'quorate_watchdog_armed'), 0);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { run } from '../../../src/lab/run';
+import { run } from '../../../src/util/run';
 
 const cli = path.join(__dirname, '../../../src/cli/main.js');
 

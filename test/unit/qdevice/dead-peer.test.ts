@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { ArbiterClient } from '../../../src/qdevice/arbiter/client';
 import { DeadPeerSweep } from '../../../src/qdevice/arbiter/dead-peer';
-import { ManualClock } from '../../support/manual-clock';
+import { SimClock } from '../../../src/util/sim-clock';
 
 describe('arbiter dead-peer detection (one sweep for every client)', () => {
   const transport = { send: () => undefined, close: () => undefined };
   const client = (limitMs: number) => Object.assign(new ArbiterClient('peer', transport), { deadPeerLimitMs: limitMs });
 
   it('drops only the clients silent longer than their own limit; a message restarts the silence', () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     const clients = new Set([client(1500), client(3000), client(0)]);
     const dropped: number[] = [];
     const sweep = new DeadPeerSweep(clients, (c) => { dropped.push(c.deadPeerLimitMs); c.disconnected = true; }, clock);
@@ -33,7 +33,7 @@ describe('arbiter dead-peer detection (one sweep for every client)', () => {
   });
 
   it('drops a client that has not completed INIT in time, though it keeps sending; one that did stays', () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     const [talker, joined] = [client(0), client(0)] as [ArbiterClient, ArbiterClient];
     const clients = new Set([talker, joined]);
     const reasons: string[] = [];

@@ -7,7 +7,7 @@ import sinon from 'sinon';
 import { planArbiterSetup, type ArbiterSetupOptions } from '../../../src/setup/arbiter-setup';
 import { SetupRefusedError } from '../../../src/setup/quorum-device-conf';
 import type { RemoteRunner } from '../../../src/setup/remote';
-import type { RunResult } from '../../../src/lab/run';
+import type { RunResult } from '../../../src/util/run';
 import { twoNodeConf as conf } from './two-node-conf';
 
 const options = (tls: 'off' | 'on' | 'required'): ArbiterSetupOptions => ({

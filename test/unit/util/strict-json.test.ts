@@ -8,7 +8,7 @@ import { readServicesFile } from '../../../src/diag/services-file';
 import { loadScenario } from '../../../src/ha/sim/scenario';
 import { loadArbiterConfig } from '../../../src/qdevice/arbiter/config';
 import { parseStrictJson } from '../../../src/util/strict-json';
-import { readJsonLines } from '../../../src/watchdog/json-lines';
+import { readJsonLines } from '../../../src/util/json-lines';
 import { runCli } from '../../support/run-cli';
 
 /**

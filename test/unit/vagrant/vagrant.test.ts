@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig } from '../../../src/diag/config-checks';
 import { parseCorosyncConf } from '../../../src/diag/corosync-conf';
-import { defaultTimings } from '../../../src/ha/timings';
+import { daemonTimingDefaults } from '../../../src/daemon/config';
 
 const vagrantDir = join(__dirname, '../../../../vagrant');
 
@@ -20,8 +20,8 @@ describe('vagrant/ test bed files', () => {
     }
   });
 
-  it("the cluster's corosync.conf passes quorate diag config with the default HA timings", () => {
-    const report = checkConfig(parseCorosyncConf(readFileSync(join(vagrantDir, 'files/corosync.conf'), 'utf8')), defaultTimings);
+  it("the cluster's corosync.conf passes quorate diag config with the daemon's default timings", () => {
+    const report = checkConfig(parseCorosyncConf(readFileSync(join(vagrantDir, 'files/corosync.conf'), 'utf8')), daemonTimingDefaults);
     assert.deepEqual(report.checks.filter((c) => c.level !== 'ok'), []);
   });
 

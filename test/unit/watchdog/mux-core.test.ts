@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { MuxCore, MuxError } from '../../../src/watchdog/mux-core';
-import { ManualClock } from '../../support/manual-clock';
+import { SimClock } from '../../../src/util/sim-clock';
 import { FakeDevice, captureLog, memoryMarker } from './fake-device';
 
 function setup(options: { timeoutSeconds?: number; roundTo?: number } = {}) {
-  const clock = new ManualClock();
+  const clock = new SimClock();
   const device = new FakeDevice(clock, options.roundTo);
   const log = captureLog();
   const marker = memoryMarker();
@@ -199,7 +199,7 @@ describe('watchdog multiplexer logic', () => {
   });
 
   it('clears the marker when the device cannot be opened', async () => {
-    const clock = new ManualClock();
+    const clock = new SimClock();
     const marker = memoryMarker();
     const mux = new MuxCore({
       openDevice: async () => { throw new Error('ENOENT /dev/watchdog'); },

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectUnix } from '../../../src/watchdog/unix-socket';
-import { openLabWatchdog } from '../../../src/watchdog/lab-device';
-import { LabWatchdogTimer } from '../../../src/watchdog/lab-timer';
+import { connectUnix } from '../../../src/util/unix-socket';
+import { openEmulatedWatchdog } from '../../../src/watchdog/emulated-device';
+import { EmulatedWatchdogTimer } from '../../../src/watchdog/emulated-timer';
 import { openWatchdogLease, readMuxStatus, reattachWatchdogLease } from '../../../src/watchdog/mux-client';
 import { startWatchdogMux, stopWatchdogMux, type RunningMux } from '../../../src/watchdog/mux-daemon';
 import { maxMuxConnections } from '../../../src/watchdog/mux-server';
@@ -29,7 +29,7 @@ async function runCli(argv: string[]): Promise<{ code: number; out: string }> {
 /** The multiplexer, its socket and client library, driving a lab timer whose reset is recorded. */
 describe('watchdog multiplexer over its socket, with a lab timer', () => {
   let dir: string;
-  let timer: LabWatchdogTimer;
+  let timer: EmulatedWatchdogTimer;
   let mux: RunningMux | null;
   let resets: number;
   const log = captureLog();
@@ -37,13 +37,13 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quorate-wd-'));
     resets = 0;
-    timer = await LabWatchdogTimer.start({
+    timer = await EmulatedWatchdogTimer.start({
       host: 'h1', socketPath: join(dir, 'timer.sock'), log,
       reset: async () => { resets++; },
     });
     mux = await startWatchdogMux({
       socketPath: join(dir, 'mux.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2,
-      deviceName: 'lab:h1', openDevice: () => openLabWatchdog(join(dir, 'timer.sock')), log,
+      deviceName: 'lab:h1', openDevice: () => openEmulatedWatchdog(join(dir, 'timer.sock')), log,
     });
   });
 
@@ -90,7 +90,7 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     assert.equal((await stat(join(dir, 'mux.sock'))).mode & 0o777, 0o600);
     const lease = await openWatchdogLease({ client: 'lrm', deadlineMs: 1000 }, join(dir, 'mux.sock'));
     await assert.rejects(
-      startWatchdogMux({ socketPath: join(dir, 'mux2.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2, deviceName: 'lab:h1', openDevice: () => openLabWatchdog(join(dir, 'timer.sock')), log }),
+      startWatchdogMux({ socketPath: join(dir, 'mux2.sock'), markerPath: join(dir, 'armed'), timeoutSeconds: 2, deviceName: 'lab:h1', openDevice: () => openEmulatedWatchdog(join(dir, 'timer.sock')), log }),
       /watchdog still armed by a previous multiplexer \(marker .*armed exists\): refusing to start/,
     );
     await lease.close();

@@ -1,6 +1,6 @@
 import type winston from 'winston';
 import { ErrorCode, Vote } from '../../protocol/constants';
-import type { DecisionAlgorithmImpl } from '../../algorithms/types';
+import type { DecisionAlgorithmImpl } from '../algorithms/types';
 import type { ArbiterClient } from '../client';
 import type { ClusterRegistry } from '../cluster';
 import type { ArbiterSettings } from '../settings';

@@ -1,7 +1,7 @@
 import { ErrorCode, Heuristics, NodeListType } from '../../protocol/constants';
 import { nodeListReply } from '../../protocol/builders';
 import type { DecodedMessage } from '../../protocol/message';
-import type { AlgoResult } from '../../algorithms/types';
+import type { AlgoResult } from '../algorithms/types';
 import type { ArbiterClient } from '../client';
 import type { HandlerEnv } from './env';
 import { passesInitCheck, passesTlsCheck } from './tls-check';

@@ -9,7 +9,7 @@
  */
 import type { HaEffect } from '../../../../src/ha/env';
 import type { HaConfig } from '../../../../src/ha/types';
-import { haConfigDoc, HaStoreAdapter, registerHaDocuments } from '../../../../src/store/ha-adapter';
+import { haConfigDoc, HaStoreAdapter, registerHaDocuments } from '../../../../src/daemon/store/ha-adapter';
 import { defineDocument, DocumentRegistry } from '../../../../src/store/documents';
 import { NativeCpgTransport } from '../../../../src/store/native-cpg';
 import { quorumFromMembership } from '../../../../src/store/quorum';
