@@ -33,8 +33,17 @@ export interface MembershipSnapshot {
 }
 
 export interface MembershipSource {
+  /**
+   * The latest snapshot, at any time after construction and without waiting: the daemon reads it
+   * at the start of every round. `quorate` is votequorum's view; it may lag a cut by Q_stale
+   * (docs/design/safety.md), so callers never take it alone as a licence to run services.
+   */
   current(): MembershipSnapshot;
-  /** Called after every membership or quorum change with the new snapshot. */
+  /**
+   * Called after every membership or quorum change with the new snapshot, in the order corosync
+   * delivered them, on the event loop (never re-entrantly); returns the unsubscribe function.
+   */
   onChange(listener: (snapshot: MembershipSnapshot) => void): () => void;
+  /** Stops delivering changes and frees the corosync connections; current() is not called after it. */
   close(): void;
 }
