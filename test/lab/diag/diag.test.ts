@@ -91,7 +91,8 @@ describe('quorate diag (real corosync)', function () {
   it('config: the lab corosync.conf passes, with the safety terms', async () => {
     const r = await diag<ConfigReport>('node1', ['config', '--file', join(lab!.hosts.node1.dir, 'corosync.conf')]);
     assert.equal(r.ok, true, JSON.stringify(r.checks));
-    assert.deepEqual(r.corosync, { tokenMs: 1000, consensusMs: 1200, deviceTimeoutMs: 3000, staleQuorumEstimateMs: 5200 });
+    // Q_stale = token + consensus + max(device timeout, sync_timeout), as the daemon's check counts it.
+    assert.deepEqual(r.corosync, { tokenMs: 1000, consensusMs: 1200, deviceTimeoutMs: 3000, syncTimeoutMs: 9000, staleQuorumEstimateMs: 11200 });
     assert.equal(r.safety.terms.length, 5);
   });
 
