@@ -51,6 +51,45 @@ export function writeJsonLine(socket: Socket, message: unknown): void {
 }
 
 /** `code` classifies a refusal for callers that act on it (the operator CLI's exit codes). */
+/** How one queued piece of work ended, for OrderedReplies to turn into its reply line. */
+export type WorkOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+/**
+ * The replies of one connection, written in request order even though each is computed
+ * asynchronously; `unanswered` counts those not written yet (a connection waiting for an answer is
+ * in use and is never closed to make room).
+ */
+export class OrderedReplies {
+  private tail: Promise<void> = Promise.resolve();
+  private waiting = 0;
+
+  constructor(private readonly socket: Socket) {}
+
+  get unanswered(): number {
+    return this.waiting;
+  }
+
+  /** Runs `work` after the earlier replies were written and writes `line(outcome)` as its reply. */
+  add(work: () => Promise<unknown>, line: (outcome: WorkOutcome) => unknown): void {
+    this.waiting++;
+    this.tail = this.tail.then(async () => {
+      let outcome: WorkOutcome;
+      try {
+        outcome = { ok: true, result: await work() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      writeJsonLine(this.socket, line(outcome));
+      this.waiting--;
+    });
+  }
+
+  /** Resolves once every reply queued so far was written. */
+  written(): Promise<void> {
+    return this.tail;
+  }
+}
+
 export type Reply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
 
 /** A request the peer answered with `ok: false`. */

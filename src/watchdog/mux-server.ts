@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
+import { OrderedReplies, readJsonLines, type Reply } from '../util/json-lines';
 import { parseMuxRequest, type MuxRequest } from './mux-protocol';
 import type { MuxCore } from './mux-core';
 import type { LogSink } from '../util/log-sink';
@@ -24,22 +24,9 @@ export async function startMuxServer(core: MuxCore, socketPath: string, log: Log
 
 function serveConnection(core: MuxCore, socket: Socket, log: LogSink): ServedConnection {
   let client: string | null = null;
-  // Replies leave in request order even though the core answers asynchronously.
-  let replies: Promise<void> = Promise.resolve();
-  let unanswered = 0;
-  const answer = (work: () => Promise<unknown>) => {
-    unanswered++;
-    replies = replies.then(async () => {
-      let reply: Reply;
-      try {
-        reply = { ok: true, result: await work() };
-      } catch (err) {
-        reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-      writeJsonLine(socket, reply);
-      unanswered--;
-    });
-  };
+  const replies = new OrderedReplies(socket);
+  const answer = (work: () => Promise<unknown>) => replies.add(work, (outcome) =>
+    outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error) });
   const handle = async (request: MuxRequest): Promise<unknown> => {
     switch (request.op) {
       case 'open': {
@@ -91,10 +78,10 @@ function serveConnection(core: MuxCore, socket: Socket, log: LogSink): ServedCon
   socket.on('error', (err) => log.warn(`multiplexer connection error: ${err.message}`));
   socket.on('close', () => {
     // Wait for queued requests: a close sent just before hanging up still counts.
-    void replies.then(() => {
+    void replies.written().then(() => {
       if (client !== null) void core.disconnected(client);
     });
   });
   // A lease holder is never closed to make room: that would stop the feeding for good.
-  return { inUse: () => client !== null || unanswered > 0 };
+  return { inUse: () => client !== null || replies.unanswered > 0 };
 }

@@ -8,7 +8,7 @@ import { parseCrmCommand } from '../../ha/command-parse';
 import { parseConfigEdit } from '../../ha/config-edit';
 import { InputError } from '../../ha/shape';
 import { StoreError } from '../../store/errors';
-import { oversizedLine, readJsonLines, writeJsonLine, type Reply } from '../../util/json-lines';
+import { oversizedLine, OrderedReplies, readJsonLines } from '../../util/json-lines';
 import type { LogSink } from '../../util/log-sink';
 import { serveOwnerOnly, type OwnerOnlyServer, type ServedConnection } from '../../util/unix-socket';
 import { OperatorRefusedError, type OperatorBackend } from './backend';
@@ -32,25 +32,15 @@ function errorCode(err: unknown): OperatorErrorCode {
 }
 
 function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink): ServedConnection {
-  // Answers leave in request order even though the backend answers asynchronously.
-  let answers: Promise<void> = Promise.resolve();
-  let unanswered = 0;
-  const answer = (id: OperatorRequest['id'] | null, work: () => Promise<unknown>) => {
-    unanswered++;
-    answers = answers.then(async () => {
-      let reply: Reply;
-      try {
-        reply = { ok: true, result: await work() };
-      } catch (err) {
-        const code = errorCode(err);
-        const message = err instanceof Error ? err.message : String(err);
-        if (code === 'internal') log.error(`operator request failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
-        reply = { ok: false, error: message, code };
-      }
-      writeJsonLine(socket, { id, ...reply });
-      unanswered--;
-    });
-  };
+  const replies = new OrderedReplies(socket);
+  const answer = (id: OperatorRequest['id'] | null, work: () => Promise<unknown>) => replies.add(work, (outcome) => {
+    if (outcome.ok) return { id, ok: true, result: outcome.result };
+    const { error } = outcome;
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'internal') log.error(`operator request failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    return { id, ok: false, error: message, code };
+  });
   readJsonLines(
     socket,
     (message) => {
@@ -67,11 +57,11 @@ function serveConnection(backend: OperatorBackend, socket: Socket, log: LogSink)
     (problem) => {
       answer(null, () => Promise.reject(new InputError(problem)));
       // The rest of an oversized line would arrive as garbage: hang up after answering.
-      if (problem === oversizedLine) void answers.then(() => socket.end());
+      if (problem === oversizedLine) void replies.written().then(() => socket.end());
     },
   );
   socket.on('error', (err) => log.warn(`operator connection error: ${err.message}`));
-  return { inUse: () => unanswered > 0 };
+  return { inUse: () => replies.unanswered > 0 };
 }
 
 /** Listens on `socketPath` (directory created 0700, socket 0600); a live listener there makes it fail. */
