@@ -42,11 +42,12 @@ ip link set lo up
 ip addr add "$address" dev eth0
 ip link set eth0 up
 mkdir -p /www
+# Before the responder, so a guest that answers also obeys the power button. In the foreground
+# (then in the background of init): as a daemon busybox acpid ignores the button.
+acpid -f -c /etc/acpid -l /dev/console &
 echo "guest $name boot $(cat /proc/sys/kernel/random/boot_id)" > /www/index.html
 httpd -p ${guestResponderPort} -h /www
 arping -U -c 1 -I eth0 "\${address%/*}" >/dev/null 2>&1 &
-# In the foreground (then in the background of init): as a daemon busybox acpid ignores the button.
-acpid -f -c /etc/acpid -l /dev/console &
 while true; do sleep 3600; done
 `;
 
