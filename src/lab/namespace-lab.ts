@@ -14,6 +14,7 @@ import { LabHypervisor, lockspaceDir, nodeLibvirtUri, placeGuestImage } from './
 import { clearHypervisorRunState, ensureLibvirtQemuUser, hypervisorBinds, prepareHypervisorNode, saveCapabilities } from './hypervisor-node';
 import { defaultLabName, guestNetworkNames, labNames, newLabId, type HostAddressing, type HostName, type NodeHost } from './names';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options';
+import { hypervisorUnavailableReason } from './requirements';
 import { inHost, isAlive, killNamespacesSync, namespacePidsSync, processStartTime, programName, signalPids, spawnInHost, startDaemon } from './processes';
 import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
 import { run, runChecked, type RunOptions, type RunResult } from '../util/run';
@@ -421,6 +422,8 @@ export class NamespaceLab {
 
   /** The libvirt-qemu user, the guest image (built once, cached) and the shared directory with the image on it. */
   private async prepareHypervisor(progress: ProgressReporter): Promise<void> {
+    const unavailable = hypervisorUnavailableReason();
+    if (unavailable !== undefined) throw new Error(unavailable);
     ensureLibvirtQemuUser();
     const cached = await ensureGuestImage(progress);
     const sharedDir = join(this.state.workDir, 'shared');
