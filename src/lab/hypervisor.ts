@@ -37,7 +37,7 @@ export interface LabGuest {
 export type NodeExec = (node: NodeHost, argv: string[], options?: RunOptions) => Promise<RunResult>;
 
 export class LabHypervisor {
-  constructor(private readonly state: HypervisorState, private readonly execIn: NodeExec) {}
+  constructor(private readonly state: HypervisorState, private readonly execIn: NodeExec, private readonly addressOf: (node: NodeHost) => string) {}
 
   /** Shared image directory: the same host directory at the same path in every node. */
   get sharedDir(): string { return this.state.sharedDir; }
@@ -55,6 +55,11 @@ export class LabHypervisor {
   /** `virsh -q -c qemu:///system ARGS` against the node's own libvirtd. */
   virsh(node: NodeHost, args: string[], options?: RunOptions): Promise<RunResult> {
     return this.execIn(node, ['virsh', '-q', '-c', nodeLibvirtUri, ...args], options);
+  }
+
+  /** The node's libvirtd from the other nodes: TCP on its cluster address (a migration's destination URI). */
+  remoteUri(node: NodeHost): string {
+    return `qemu+tcp://${this.addressOf(node)}/system`;
   }
 
   /** The guest's raw disk on the shared directory. */

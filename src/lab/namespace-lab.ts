@@ -143,7 +143,7 @@ export class NamespaceLab {
   get hypervisor(): LabHypervisor {
     const state = this.state.hypervisor;
     if (state === undefined) throw new Error(`lab ${this.name} runs no hypervisor: bring it up with the hypervisor option (quorate lab up --hypervisor)`);
-    return new LabHypervisor(state, (node, argv, options) => this.exec(node, argv, options));
+    return new LabHypervisor(state, (node, argv, options) => this.exec(node, argv, options), (node) => this.addressing(node).address);
   }
 
   get nodes(): LabHost[] {
