@@ -111,9 +111,13 @@ export function registerLabCommands(program: Command): void {
       const up = await NamespaceLab.up(labOptions(flags), progress);
       up.detach();
       const seconds = ((up.upDurationMs ?? 0) / 1000).toFixed(2);
-      printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts }, flags, () =>
+      const hypervisor = up.options.hypervisor ? up.hypervisor : undefined;
+      const hypervisorJson = hypervisor === undefined ? {}
+        : { hypervisor: { sharedDir: hypervisor.sharedDir, image: hypervisor.image, bridge: hypervisor.bridge, libvirtdStartMs: hypervisor.libvirtdStartMs } };
+      printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts, ...hypervisorJson }, flags, () =>
         `lab ${up.name} up: all nodes quorate with ${up.nodes.length + (up.options.qdevice === 'none' ? 0 : 1)} expected votes after ${seconds} s`
-        + `\n${table(['host', 'netns', 'address'], Object.values(up.hosts).map((h) => [h.name, h.netns, h.address]))}`);
+        + `\n${table(['host', 'netns', 'address'], Object.values(up.hosts).map((h) => [h.name, h.netns, h.address]))}`
+        + (hypervisor === undefined ? '' : `\nlibvirtd on every node (quorate lab exec node1 virsh -c qemu:///system list); shared dir ${hypervisor.sharedDir}, guest bridge ${hypervisor.bridge}`));
     }));
 
   lab.command('down')
