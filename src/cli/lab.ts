@@ -25,6 +25,7 @@ interface UpFlags {
   certificates: string;
   qdevice: boolean;
   bmc?: boolean;
+  hypervisor?: boolean;
   json?: boolean;
 }
 
@@ -66,6 +67,7 @@ function labOptions(flags: UpFlags): LabOptions {
     certificates: flags.certificates as 'quorate',
     qdevice: flags.qdevice ? 'corosync-qdevice' : 'none',
     bmc: flags.bmc === true,
+    hypervisor: flags.hypervisor === true,
   };
 }
 
@@ -102,15 +104,20 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--certificates <tool>', 'who makes the TLS certificates').choices(['corosync-certutil', 'quorate']).default('corosync-certutil'))
     .option('--no-qdevice', 'run the nodes without a quorum device')
     .option('--bmc', 'a BMC (ipmi_sim, IPMI over LAN) per node at 10.213.0.(200 + node id), switching the node\'s power')
+    .option('--hypervisor', 'libvirtd + virtlogd + virtlockd per node, a shared image directory and a guest bridge on the lab\'s switch; builds the guest once')
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
       const progress = flags.json ? () => undefined : (m: string) => process.stderr.write(`  ${m}\n`);
       const up = await NamespaceLab.up(labOptions(flags), progress);
       up.detach();
       const seconds = ((up.upDurationMs ?? 0) / 1000).toFixed(2);
-      printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts }, flags, () =>
+      const hypervisor = up.options.hypervisor ? up.hypervisor : undefined;
+      const hypervisorJson = hypervisor === undefined ? {}
+        : { hypervisor: { sharedDir: hypervisor.sharedDir, image: hypervisor.image, bridge: hypervisor.bridge, libvirtdStartMs: hypervisor.libvirtdStartMs } };
+      printResult({ name: up.name, id: up.id, upDurationMs: up.upDurationMs, hosts: up.hosts, ...hypervisorJson }, flags, () =>
         `lab ${up.name} up: all nodes quorate with ${up.nodes.length + (up.options.qdevice === 'none' ? 0 : 1)} expected votes after ${seconds} s`
-        + `\n${table(['host', 'netns', 'address'], Object.values(up.hosts).map((h) => [h.name, h.netns, h.address]))}`);
+        + `\n${table(['host', 'netns', 'address'], Object.values(up.hosts).map((h) => [h.name, h.netns, h.address]))}`
+        + (hypervisor === undefined ? '' : `\nlibvirtd on every node (quorate lab exec node1 virsh -c qemu:///system list); shared dir ${hypervisor.sharedDir}, guest bridge ${hypervisor.bridge}`));
     }));
 
   lab.command('down')

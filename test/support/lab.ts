@@ -1,9 +1,9 @@
 import type { QuorumStatus } from '../../src/lab/quorum-status';
-import { labUnavailableReason } from '../../src/lab/requirements';
+import { hypervisorUnavailableReason, labUnavailableReason } from '../../src/lab/requirements';
 
 /** In a `before` hook: skips the suite, saying why, where the namespace lab cannot run. */
-export function skipWithoutLab(context: Mocha.Context): void {
-  const reason = labUnavailableReason();
+export function skipWithoutLab(context: Mocha.Context, options: { hypervisor?: boolean } = {}): void {
+  const reason = options.hypervisor === true ? hypervisorUnavailableReason() : labUnavailableReason();
   if (reason === undefined) return;
   console.log(`      skipped: ${reason}`);
   context.skip();
