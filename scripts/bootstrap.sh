@@ -19,6 +19,7 @@ packages=(
   python3 make g++
   nftables iputils-arping libvirt-clients prometheus
   openipmi fence-agents
+  libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 busybox-static cpio
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,7 @@ interface UpFlags {
   certificates: string;
   qdevice: boolean;
   bmc?: boolean;
+  hypervisor?: boolean;
   json?: boolean;
 }
 
@@ -66,6 +67,7 @@ function labOptions(flags: UpFlags): LabOptions {
     certificates: flags.certificates as 'quorate',
     qdevice: flags.qdevice ? 'corosync-qdevice' : 'none',
     bmc: flags.bmc === true,
+    hypervisor: flags.hypervisor === true,
   };
 }
 
@@ -102,6 +104,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--certificates <tool>', 'who makes the TLS certificates').choices(['corosync-certutil', 'quorate']).default('corosync-certutil'))
     .option('--no-qdevice', 'run the nodes without a quorum device')
     .option('--bmc', 'a BMC (ipmi_sim, IPMI over LAN) per node at 10.213.0.(200 + node id), switching the node\'s power')
+    .option('--hypervisor', 'libvirtd + virtlogd + virtlockd per node, a shared image directory and a guest bridge on the lab\'s switch; builds the guest once')
     .option('--json', 'print the result as JSON')
     .action((flags: UpFlags) => labAction(async () => {
       const progress = flags.json ? () => undefined : (m: string) => process.stderr.write(`  ${m}\n`);

@@ -103,6 +103,28 @@ export function bmcAddressing(id: string, nodeId: number): Omit<HostAddressing, 
   };
 }
 
+/**
+ * A hypervisor node's guest network (`--hypervisor`): a bridge inside the node (`q<id>gb`, the
+ * same name on every node, so one domain XML fits all) whose uplink veth (`q<id>gu`) has its peer
+ * on the lab's switch as the node's guest port (`q<id>g<n>`). It is apart from the node's own
+ * link, so guests stay reachable from the lab's probe host and the node's address stays on its veth.
+ */
+export interface GuestNetworkNames {
+  bridge: string;
+  uplink: string;
+  port: string;
+}
+
+export function guestNetworkNames(id: string, nodeId: number): GuestNetworkNames {
+  return { bridge: `q${id}gb`, uplink: `q${id}gu`, port: `q${id}g${nodeId}` };
+}
+
+/** Floating addresses for hypervisor lab guests: 10.213.0.150 + index (0-49), with the lab's prefix. */
+export function labGuestAddress(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > 49) throw new LabOptionError(`invalid guest index ${String(index)}: expected 0 to 49`);
+  return `10.213.0.${150 + index}/24`;
+}
+
 /** The lab id in a BMC namespace name made by `bmcAddressing`. */
 export function labIdOfBmcNamespace(netns: string): string | undefined {
   return new RegExp(`^${namespacePrefix}([0-9a-f]{6})-b[0-9]{1,2}$`).exec(netns)?.[1];

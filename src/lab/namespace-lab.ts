@@ -8,7 +8,11 @@ import { applyBmcFault, createBmc, newBmcState, startBmc, stopBmc, type BmcFault
 import { renderCorosyncConf } from './corosync-config';
 import { LabNotUpError } from './errors';
 import { guardLab, unguardLab } from './exit-guard';
-import { defaultLabName, labNames, newLabId, type HostAddressing, type HostName, type NodeHost } from './names';
+import { ensureGuestImage } from './guest-image';
+import { hypervisorHostUuid } from './hypervisor-config';
+import { LabHypervisor, lockspaceDir, nodeLibvirtUri, placeGuestImage } from './hypervisor';
+import { clearHypervisorRunState, ensureLibvirtQemuUser, hypervisorBinds, prepareHypervisorNode, saveCapabilities } from './hypervisor-node';
+import { defaultLabName, guestNetworkNames, labNames, newLabId, type HostAddressing, type HostName, type NodeHost } from './names';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options';
 import { inHost, isAlive, killNamespacesSync, namespacePidsSync, processStartTime, programName, signalPids, spawnInHost, startDaemon } from './processes';
 import { parseQuorumStatus, type QuorumStatus } from './quorum-status';
@@ -16,7 +20,7 @@ import { run, runChecked, type RunOptions, type RunResult } from '../util/run';
 import { createState, labDir, readState, writeState, type HostState, type LabState } from './state';
 import { clearLeftovers, labIsLive, teardownSync } from './teardown';
 import { provisionTls } from './tls';
-import { createTopology, hostLinkDown, hostLinkUp, setPort, setPortIsolated } from './topology';
+import { createGuestNetwork, createTopology, hostLinkDown, hostLinkUp, setGuestPort, setPort, setPortIsolated } from './topology';
 
 /** The lab client's address: outside the hosts' range (.1-.16 nodes, .20 arbiter) and the services'. */
 const clientAddress = '10.213.0.250';
@@ -129,6 +133,16 @@ export class NamespaceLab {
     const shown = await run(['ip', '-n', bridgeNetns, '-4', 'addr', 'show', 'dev', bridge]);
     if (!shown.stdout.includes(`${address}/`)) await runChecked(['ip', '-n', bridgeNetns, 'addr', 'add', `${address}/${prefixLength}`, 'dev', bridge]);
     return { netns: bridgeNetns, address };
+  }
+
+  /**
+   * The hypervisor side of a lab brought up with `hypervisor`: virsh against a node's libvirtd,
+   * the shared directory, the guest image, domain XML for a guest (src/lab/hypervisor.ts).
+   */
+  get hypervisor(): LabHypervisor {
+    const state = this.state.hypervisor;
+    if (state === undefined) throw new Error(`lab ${this.name} runs no hypervisor: bring it up with the hypervisor option (quorate lab up --hypervisor)`);
+    return new LabHypervisor(state, (node, argv, options) => this.exec(node, argv, options));
   }
 
   get nodes(): LabHost[] {
@@ -247,10 +261,12 @@ export class NamespaceLab {
   /** Pulls a host's cable: its switch port goes down; its processes keep running. */
   async cutLink(host: HostName): Promise<void> {
     await setPort(this.state.names, this.addressing(host), false);
+    await this.setGuestLink(host, false);
   }
 
   async restoreLink(host: HostName): Promise<void> {
     await setPort(this.state.names, this.addressing(host), true);
+    await this.setGuestLink(host, true);
   }
 
   /** Nodes can no longer reach each other; every node still reaches the arbiter. */
@@ -377,8 +393,15 @@ export class NamespaceLab {
 
   private async bringUp(progress: ProgressReporter): Promise<void> {
     const t0 = monotonicClock.now();
+    if (this.state.options.hypervisor) {
+      await this.prepareHypervisor(progress);
+      progress(`guest image ready (${monotonicClock.now() - t0} ms)`);
+    }
     for (const host of this.state.names.hosts) this.prepareHost(host);
     await createTopology(this.state.names);
+    if (this.state.options.hypervisor) {
+      await Promise.all(this.nodeAddressing().map((n) => createGuestNetwork(this.state.names, n, guestNetworkNames(this.id, n.nodeId as number))));
+    }
     progress(`namespaces and links up (${monotonicClock.now() - t0} ms)`);
     if (this.state.options.bmc) {
       await this.bringUpBmcs();
@@ -394,6 +417,38 @@ export class NamespaceLab {
     // An integrated device votes only once the node daemons run; until then quorum comes from the nodes.
     await this.waitQuorate({ timeoutMs: this.state.options.upTimeoutMs, deviceVote: this.runsDeviceProcess() });
     progress(`all nodes quorate (${monotonicClock.now() - t0} ms)`);
+  }
+
+  /** The libvirt-qemu user, the guest image (built once, cached) and the shared directory with the image on it. */
+  private async prepareHypervisor(progress: ProgressReporter): Promise<void> {
+    ensureLibvirtQemuUser();
+    const cached = await ensureGuestImage(progress);
+    const sharedDir = join(this.state.workDir, 'shared');
+    mkdirSync(lockspaceDir(sharedDir), { recursive: true });
+    this.state.hypervisor = {
+      sharedDir, image: placeGuestImage(cached, sharedDir), bridge: guestNetworkNames(this.id, 1).bridge, libvirtdStartMs: {},
+    };
+    writeState(this.state);
+  }
+
+  /** A hypervisor node's boot: virtlogd, virtlockd, then libvirtd, which answers once it probed qemu. */
+  private async startHypervisor(host: NodeHost): Promise<void> {
+    const state = this.hostState(host);
+    clearHypervisorRunState(state.runDir);
+    const started = monotonicClock.now();
+    this.startDaemonIn(host, ['virtlogd']);
+    this.startDaemonIn(host, ['virtlockd']);
+    this.startDaemonIn(host, ['libvirtd', '--listen', '-f', '/etc/libvirt/libvirtd.conf']);
+    await this.waitFor(host, 'libvirtd', ['virsh', '-c', nodeLibvirtUri, 'version'], 180_000);
+    const hypervisor = this.state.hypervisor;
+    if (hypervisor !== undefined) hypervisor.libvirtdStartMs[host] = monotonicClock.now() - started;
+    writeState(this.state);
+    saveCapabilities(state.extraBinds ?? []);
+  }
+
+  private async setGuestLink(host: HostName, up: boolean): Promise<void> {
+    const nodeId = this.addressing(host).nodeId;
+    if (this.state.options.hypervisor && nodeId !== undefined) await setGuestPort(this.state.names, guestNetworkNames(this.id, nodeId), up);
   }
 
   private async bringUpBmcs(): Promise<void> {
@@ -426,6 +481,11 @@ export class NamespaceLab {
     }
     if (host.nodeId === undefined) return;
     const options = this.state.options;
+    if (this.state.hypervisor !== undefined) {
+      prepareHypervisorNode(state.extraBinds ?? [], {
+        address: host.address, hostUuid: hypervisorHostUuid(this.id, host.nodeId), lockspaceDir: lockspaceDir(this.state.hypervisor.sharedDir),
+      });
+    }
     writeFileSync(join(state.dir, 'corosync.conf'), renderCorosyncConf({
       clusterName: this.clusterName,
       nodes: this.nodeAddressing(),
@@ -449,6 +509,7 @@ export class NamespaceLab {
     const qdevice = this.state.options.qdevice;
     if (qdevice === 'corosync-qdevice') this.startDaemonIn(host, ['corosync-qdevice', '-f']);
     else if (typeof qdevice === 'object') this.startDaemonIn(host, this.expand(host, qdevice.command));
+    if (this.state.options.hypervisor) await this.startHypervisor(host);
   }
 
   /** corosync-qdevice or our own device command runs next to corosync (not for 'none' or 'integrated'). */
@@ -536,6 +597,7 @@ function initialState(options: ResolvedLabOptions, id: string): LabState {
     const hostDir = join(workDir, host.name);
     hosts[host.name] = {
       dir: hostDir, runDir: join(hostDir, 'run'), etcDir: join(hostDir, 'etc'), logDir: join(hostDir, 'log'), daemons: {}, poweredOn: true,
+      ...(options.hypervisor && host.nodeId !== undefined ? { extraBinds: hypervisorBinds(hostDir) } : {}),
     };
   }
   if (options.arbiter === 'none') hosts.arbiter = { ...(hosts.arbiter as HostState), poweredOn: false };

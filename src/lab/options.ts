@@ -44,6 +44,11 @@ export interface LabOptions {
   upTimeoutMs?: number;
   /** A BMC (ipmi_sim) per node whose chassis power is the node's power (default off). */
   bmc?: boolean;
+  /**
+   * libvirtd, virtlogd and virtlockd per node with private libvirt directories, a shared image
+   * directory and a guest bridge on the lab's switch (default off).
+   */
+  hypervisor?: boolean;
 }
 
 export interface ResolvedLabOptions {
@@ -61,6 +66,7 @@ export interface ResolvedLabOptions {
   heuristics?: ConfigValues;
   upTimeoutMs: number;
   bmc: boolean;
+  hypervisor: boolean;
 }
 
 function isCommand(choice: unknown): choice is { command: string[] } {
@@ -112,5 +118,6 @@ export function resolveLabOptions(options: LabOptions, id: string): ResolvedLabO
     ...(options.heuristics === undefined ? {} : { heuristics: options.heuristics }),
     upTimeoutMs,
     bmc: options.bmc ?? false,
+    hypervisor: options.hypervisor ?? false,
   };
 }

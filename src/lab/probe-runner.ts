@@ -1,7 +1,7 @@
 /**
  * The service probe's process (`node probe-runner.js ADDRESS PORT INTERVAL_MS`), run in the lab
  * client's namespace: every interval it opens a TCP connection to the service address, sends one
- * HTTP request and prints one JSON line per answer, {at, node, body}, with `at` in monotonic ms
+ * HTTP request and prints one JSON line per answer, {at, node, bootId, body}, with `at` in monotonic ms
  * (CLOCK_MONOTONIC, shared by every network namespace). Attempts overlap: a connection to a
  * node that lost power hangs until its timeout while the next attempts go on.
  */
@@ -32,7 +32,9 @@ function attempt(): void {
   });
   socket.on('end', () => {
     const node = /\bnode\d+\b/.exec(body)?.[0] ?? null;
-    process.stdout.write(`${JSON.stringify({ at: nowMs(), node, body: body.slice(-200) })}\n`);
+    // A hypervisor lab guest answers `guest NAME boot BOOT_ID` (src/lab/guest-image.ts).
+    const bootId = /\bboot ([0-9a-f-]{36})\b/.exec(body)?.[1] ?? null;
+    process.stdout.write(`${JSON.stringify({ at: nowMs(), node, bootId, body: body.slice(-200) })}\n`);
     done();
   });
   socket.on('error', done);

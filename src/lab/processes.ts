@@ -9,19 +9,28 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
  * hence per network namespace, so tools and the addon only need to run in the host's netns.
  */
 
+/** A directory of the host's bound over a system path inside it. */
+export interface HostBind {
+  source: string;
+  target: string;
+}
+
 /** The host's private directories, bound over the system's. */
 export interface HostMounts {
   runDir: string;
   etcDir: string;
+  /** More private directories (a hypervisor node's /etc/libvirt, /var/lib/libvirt, …). */
+  extraBinds?: HostBind[];
 }
 
-/** argv that runs `argv` inside `netns` with the host's directories bound over /run and /etc/corosync. */
+/** argv that runs `argv` inside `netns` with the host's directories bound over /run, /etc/corosync and the extra targets. */
 export function inHost(netns: string, mounts: HostMounts, argv: string[]): string[] {
+  const binds = [{ source: mounts.runDir, target: '/run' }, { source: mounts.etcDir, target: '/etc/corosync' }, ...mounts.extraBinds ?? []];
   return [
     'ip', 'netns', 'exec', netns,
     'unshare', '--mount', '--propagation', 'private',
-    'sh', '-c', 'mount --bind "$1" /run && mount --bind "$2" /etc/corosync && shift 2 && exec "$@"', 'sh',
-    mounts.runDir, mounts.etcDir,
+    'sh', '-c', 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"', 'sh',
+    ...binds.flatMap((b) => [b.source, b.target]), '--',
     ...argv,
   ];
 }

@@ -11,6 +11,8 @@ export interface ProbeAnswer {
   /** Monotonic ms. */
   at: number;
   node: string | null;
+  /** The boot id a hypervisor lab guest answers with: the same after a migration, a new one after a boot. */
+  bootId: string | null;
 }
 
 export class ServiceProbe {
@@ -21,7 +23,7 @@ export class ServiceProbe {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const parsed = JSON.parse(line) as ProbeAnswer;
-        this.answers.push({ at: parsed.at, node: parsed.node });
+        this.answers.push({ at: parsed.at, node: parsed.node, bootId: parsed.bootId ?? null });
         for (const w of this.waiters) w();
       } catch {
         // A partial line at exit: nothing to record.
@@ -47,9 +49,18 @@ export class ServiceProbe {
 
   /** Resolves with the first answer from `node` after `since`; rejects after timeoutMs. */
   waitFor(node: string, since: number, timeoutMs: number): Promise<ProbeAnswer> {
+    return this.waitForAnswer((a) => a.node === node, since, timeoutMs, node);
+  }
+
+  /** Resolves with the first answer after `since` with a boot id other than `previous` (a guest's boot). */
+  waitForBoot(since: number, timeoutMs: number, previous?: string): Promise<ProbeAnswer> {
+    return this.waitForAnswer((a) => a.bootId !== null && a.bootId !== previous, since, timeoutMs, previous === undefined ? 'a guest' : `a guest booted after ${previous}`);
+  }
+
+  private waitForAnswer(matches: (answer: ProbeAnswer) => boolean, since: number, timeoutMs: number, from: string): Promise<ProbeAnswer> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const answer = this.firstFrom(node, since);
+        const answer = this.answers.find((a) => a.at >= since && matches(a));
         if (answer === undefined) return;
         clearTimeout(timer);
         this.waiters.delete(check);
@@ -57,7 +68,7 @@ export class ServiceProbe {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`no answer from ${node} within ${timeoutMs} ms`));
+        reject(new Error(`no answer from ${from} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.add(check);
       check();

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BmcState } from './bmc';
+import type { HypervisorState } from './hypervisor';
 import type { HostName, LabNames, NodeHost } from './names';
 import type { ResolvedLabOptions } from './options';
+import type { HostBind } from './processes';
 
 /**
  * What a later CLI invocation (status, exec, down) or a later `up` clearing leftovers needs
@@ -18,6 +20,8 @@ export interface HostState {
   /** Bound over /etc/corosync inside the host (NSS databases for TLS live there). */
   etcDir: string;
   logDir: string;
+  /** More private directories bound inside the host (a hypervisor node's libvirt ones). */
+  extraBinds?: HostBind[];
   /** Pids of the daemons the lab started on this host, by program. */
   daemons: Record<string, number>;
   poweredOn: boolean;
@@ -45,6 +49,8 @@ export interface LabState {
   pidsEverStarted: number[];
   /** The nodes' BMCs, in a lab brought up with them. */
   bmcs?: Partial<Record<NodeHost, BmcState>>;
+  /** The shared directory, guest image and libvirtd timings of a lab brought up with `hypervisor`. */
+  hypervisor?: HypervisorState;
   /** Monotonic milliseconds the bring-up took, once done. */
   upDurationMs?: number;
 }

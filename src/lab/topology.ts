@@ -1,5 +1,5 @@
 import { run, runChecked } from '../util/run';
-import type { HostAddressing, LabNames } from './names';
+import type { GuestNetworkNames, HostAddressing, LabNames } from './names';
 
 /**
  * The lab's network: one namespace per host, each with a veth into a bridge that lives in a
@@ -27,6 +27,23 @@ export async function createHost(names: LabNames, host: SwitchAttachment): Promi
   await ip(names.bridgeNetns, 'link', 'add', host.port, 'type', 'veth', 'peer', 'name', host.ifname, 'netns', host.netns);
   await ip(names.bridgeNetns, 'link', 'set', host.port, 'master', names.bridge, 'up');
   await hostLinkUp(names, host);
+}
+
+/**
+ * A hypervisor node's guest bridge, its uplink into the lab's switch as a port of its own (no
+ * forwarding delay: a guest's first packets count).
+ */
+export async function createGuestNetwork(names: LabNames, host: HostAddressing, guest: GuestNetworkNames): Promise<void> {
+  await ip(host.netns, 'link', 'add', guest.bridge, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0');
+  await ip(names.bridgeNetns, 'link', 'add', guest.port, 'type', 'veth', 'peer', 'name', guest.uplink, 'netns', host.netns);
+  await ip(names.bridgeNetns, 'link', 'set', guest.port, 'master', names.bridge, 'up');
+  await ip(host.netns, 'link', 'set', guest.uplink, 'master', guest.bridge, 'up');
+  await ip(host.netns, 'link', 'set', guest.bridge, 'up');
+}
+
+/** Bridge side: a guest port up or down (the node's cable carries its guests too). */
+export async function setGuestPort(names: LabNames, guest: GuestNetworkNames, up: boolean): Promise<void> {
+  await ip(names.bridgeNetns, 'link', 'set', guest.port, up ? 'up' : 'down');
 }
 
 /** Host side: address and link up (a machine that boots). */
