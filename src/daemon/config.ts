@@ -30,7 +30,7 @@ export interface DaemonConfig {
   shutdown: { jobsCommand: string[] };
   drivers: {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
-    vm: { uri: string; migrationUri: string; migrationAddresses: Record<string, string>; sharedStorage: string; runDir: string };
+    vm: { uri: string; migrationUri: string; migrationAddresses: Record<string, string>; sharedStorage: string; trustSharedStorage: boolean; runDir: string };
   };
   /** Fence devices per node (src/fence/config.ts); none by default. */
   fencing: FencingConfig;
@@ -186,6 +186,11 @@ function schema() {
           format: 'address-map',
         },
         sharedStorage: absolutePath('directory all nodes share: every file a VM under HA uses must lie under it', '/var/lib/quorate/shared'),
+        trustSharedStorage: {
+          doc: "migrate with virsh --unsafe: sharedStorage is shared even where libvirt cannot tell (a local or bind-mounted directory); libvirt trusts NFS, GFS2, OCFS2, CephFS and disks with cache='none' itself",
+          format: Boolean,
+          default: false,
+        },
         runDir: absolutePath('where a domain definition is written for virsh create', '/run/quorate/vm'),
       },
     },

@@ -11,7 +11,8 @@ export function createDrivers(config: DaemonConfig): ResourceDriver[] {
   return [
     new LabServiceDriver({ node: config.node, defaultPort: lab.port, runDir: lab.runDir, journal: lab.journal }),
     new VmDriver({
-      virsh: new VirshSession(vm.uri), migrationUri: vm.migrationUri, migrationAddresses: vm.migrationAddresses, sharedStorage: vm.sharedStorage, runDir: vm.runDir,
+      virsh: new VirshSession(vm.uri), migrationUri: vm.migrationUri, migrationAddresses: vm.migrationAddresses, sharedStorage: vm.sharedStorage,
+      trustSharedStorage: vm.trustSharedStorage, runDir: vm.runDir,
     }),
   ];
 }

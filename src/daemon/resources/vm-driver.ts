@@ -23,6 +23,8 @@ export interface VmDriverOptions {
   migrationUri: string;
   /** Every file a guest uses must lie under this directory, the storage all nodes share. */
   sharedStorage: string;
+  /** Migrate with `--unsafe`: libvirt refuses disks on a file system it does not know as shared. */
+  trustSharedStorage?: boolean;
   /** Where a definition is written for `virsh create` (root-only). */
   runDir: string;
   /** How often stop looks whether the guest shut down. */
@@ -112,7 +114,8 @@ export class VmDriver implements ResourceDriver {
     const host = uriHost(address);
     const uri = this.options.migrationUri.replace('{address}', host);
     // --migrateuri: qemu's data stream goes to the address too, not to the name the target's libvirtd reports.
-    const result = await this.options.virsh.run(['migrate', '--live', vm.domain, uri, '--migrateuri', `tcp://${host}`]);
+    const unsafe = this.options.trustSharedStorage === true ? ['--unsafe'] : [];
+    const result = await this.options.virsh.run(['migrate', '--live', ...unsafe, vm.domain, uri, '--migrateuri', `tcp://${host}`]);
     if (result.ok) return;
     const here = await this.state(vm).catch((err: unknown) => `unknown (${(err as Error).message})`);
     const left = here === 'running' ? 'it still runs on this node' : `its state on this node: ${here}`;

@@ -103,3 +103,26 @@ describe('vm driver: a guest that ignores ACPI shutdown', () => {
     assert.equal(state, 'shut off');
   });
 });
+
+describe('vm driver: the migration command line', () => {
+  function recording(): { virsh: Virsh; lines: string[] } {
+    const lines: string[] = [];
+    return {
+      lines,
+      virsh: { run: (args) => { lines.push(args.join(' ')); return Promise.resolve({ ok: true, output: '' }); }, close: () => undefined },
+    };
+  }
+
+  it('goes to the target\'s address for libvirt and for qemu\'s stream, IPv6 in brackets, --unsafe only when trusted', async () => {
+    const { virsh, lines } = recording();
+    const addresses = { node2: '10.0.0.2', node3: 'fd00::3' };
+    const web = { domainXml: testDomainXml() };
+    await new VmDriver({ ...options(virsh, '/nonexistent'), migrationUri: 'qemu+tcp://{address}/system', migrationAddresses: addresses }).migrate('web', web, 'node2');
+    await new VmDriver({ ...options(virsh, '/nonexistent'), migrationUri: 'qemu+tcp://{address}/system', migrationAddresses: addresses, trustSharedStorage: true })
+      .migrate('web', web, 'node3');
+    assert.deepEqual(lines, [
+      'migrate --live web qemu+tcp://10.0.0.2/system --migrateuri tcp://10.0.0.2',
+      'migrate --live --unsafe web qemu+tcp://[fd00::3]/system --migrateuri tcp://[fd00::3]',
+    ]);
+  });
+});
