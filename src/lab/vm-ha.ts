@@ -8,6 +8,7 @@
  */
 import { monotonicClock } from '../util/clock';
 import type { ServiceStatus } from '../ha/types';
+import { longestGap } from './failover';
 import { guestResponderPort } from './guest-image';
 import { LabHaCluster } from './ha-cluster';
 import { NamespaceLab } from './namespace-lab';
@@ -110,14 +111,6 @@ export function bootIdsBetween(vm: VmHa, from: number, to: number): string[] {
   return [...new Set(ids)];
 }
 
-/** The longest silence between guest answers in [from, to] (ms). */
-export function longestSilence(vm: VmHa, from: number, to: number): number {
-  const times = vm.probe.answers.filter((a) => a.at >= from && a.at <= to && guestAnswer(a) !== null).map((a) => a.at);
-  let gap = 0;
-  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
-  return Math.round(gap);
-}
-
 /** libvirt's downtime of the last completed migration into `node` (`virsh domjobinfo --completed`), in ms. */
 export async function libvirtDowntimeMs(vm: VmHa, node: NodeHost): Promise<number | null> {
   const info = await vm.lab.hypervisor.virsh(node, ['domjobinfo', vmGuest.name, '--completed']);
@@ -154,7 +147,7 @@ export async function migrateVm(vm: VmHa, from: NodeHost, to: NodeHost, timeoutM
   const arrived = monotonicClock.now();
   const after = await waitGuest(vm, arrived, 30_000);
   return {
-    from, to, tookMs: Math.round(arrived - at), probeGapMs: longestSilence(vm, before.at, after.at),
+    from, to, tookMs: Math.round(arrived - at), probeGapMs: longestGap(vm.probe, before.at, after.at, (a) => a.bootId !== null),
     libvirtDowntimeMs: await libvirtDowntimeMs(vm, to), bootIds: bootIdsBetween(vm, before.at, after.at),
   };
 }
