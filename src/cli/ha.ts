@@ -3,6 +3,7 @@
  * Each talks to the daemon on this node over its root-only socket; arguments are checked here
  * first (usage errors need no daemon) and again by the daemon against the cluster.
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseConfigEdit, requestedStates, shutdownPolicies, type ConfigEdit, type ResourceChanges } from '../ha/config-edit';
 import { prototypeKeys } from '../util/strict-json';
@@ -75,6 +76,17 @@ function keyValues(pairs: string[]): Record<string, string> {
   return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
+/** `--domain-xml FILE`: the VM's libvirt definition goes into the cluster's config as driver parameter domainXml. */
+function domainXmlParam(file: string | undefined, sid: string): Record<string, string> {
+  if (file === undefined) return {};
+  if (!sid.startsWith('vm:')) throw new CliError(`--domain-xml is for vm: resources, not ${sid}`, exitCodes.usage);
+  try {
+    return { domainXml: readFileSync(file, 'utf8') };
+  } catch (err) {
+    throw new CliError(`--domain-xml ${file}: ${(err as Error).message}`, exitCodes.usage);
+  }
+}
+
 /** `node1:2,node2` → {node1: 2, node2: 0}. */
 function priorities(spec: string): Record<string, number> {
   const nodes: Record<string, number> = {};
@@ -114,6 +126,7 @@ interface ResourceAddOptions extends SocketOptions {
   maxRelocate: number;
   failback: boolean;
   param: string[];
+  domainXml?: string;
 }
 
 interface ResourceSetOptions extends SocketOptions {
@@ -125,6 +138,7 @@ interface ResourceSetOptions extends SocketOptions {
   failback?: boolean;
   param: string[];
   unsetParam: string[];
+  domainXml?: string;
 }
 
 function registerResourceCommands(program: Command): void {
@@ -137,10 +151,12 @@ function registerResourceCommands(program: Command): void {
     .option('--max-relocate <n>', 'relocations after failed starts', wholeNumber, 1)
     .option('--no-failback', 'stay where it is when a higher-priority node returns')
     .option('--param <key=value>', 'driver parameter (repeatable)', collectParam, [])
+    .option('--domain-xml <file>', "vm: the libvirt domain XML; the cluster keeps it and creates the domain where the VM runs")
     .action(async (sid: string, o: ResourceAddOptions) => {
+      const params = { ...keyValues(o.param), ...domainXmlParam(o.domainXml, sid) };
       const node = o.node ?? (await talk(() => readDaemonStatus(client(o)))).node;
       const res = { node, state: o.state as RequestedState, failback: o.failback, maxRestart: o.maxRestart, maxRelocate: o.maxRelocate,
-        ...(o.group === undefined ? {} : { group: o.group }), ...(o.param.length === 0 ? {} : { params: keyValues(o.param) }) };
+        ...(o.group === undefined ? {} : { group: o.group }), ...(Object.keys(params).length === 0 ? {} : { params }) };
       await edit(o, { op: 'add-resource', sid, resource: res }, `added ${sid} on ${node}, requested state ${o.state}`);
     });
   verb(resource, 'set', 'change an HA resource').argument('<sid>')
@@ -151,16 +167,18 @@ function registerResourceCommands(program: Command): void {
     .option('--failback', 'move back to a higher-priority node').option('--no-failback', 'stay put')
     .option('--param <key=value>', 'set a driver parameter (repeatable)', collectParam, [])
     .option('--unset-param <key>', 'remove a driver parameter (repeatable)', collectUnsetParam, [])
+    .option('--domain-xml <file>', 'vm: replace the libvirt domain XML (used from the next start)')
     .action(async (sid: string, o: ResourceSetOptions) => {
+      const xml = domainXmlParam(o.domainXml, sid);
       const changes: ResourceChanges = {
         ...(o.node === undefined ? {} : { node: o.node }), ...(o.state === undefined ? {} : { state: o.state as RequestedState }),
         ...(o.group === undefined ? {} : { group: o.group === false ? null : o.group }),
         ...(o.maxRestart === undefined ? {} : { maxRestart: o.maxRestart }), ...(o.maxRelocate === undefined ? {} : { maxRelocate: o.maxRelocate }),
         ...(o.failback === undefined ? {} : { failback: o.failback }),
       };
-      if (o.param.length + o.unsetParam.length > 0) {
+      if (o.param.length + o.unsetParam.length + Object.keys(xml).length > 0) {
         // --param wins over --unset-param of the same key: unset, then set.
-        changes.params = { ...Object.fromEntries(o.unsetParam.map((k) => [k, null])), ...keyValues(o.param) };
+        changes.params = { ...Object.fromEntries(o.unsetParam.map((k) => [k, null])), ...keyValues(o.param), ...xml };
       }
       await edit(o, { op: 'set-resource', sid, changes }, `changed ${sid}`);
     });

@@ -1,5 +1,6 @@
 import { Argument, Command, Option } from 'commander';
 import { describeQuorum, runDemo } from '../lab/demo';
+import { runVmDemo } from '../lab/vm-demo';
 import { LabNotUpError, LabOptionError } from '../lab/errors';
 import { bmcFaults, type BmcFault } from '../lab/bmc';
 import { NamespaceLab, type LabStatus } from '../lab/namespace-lab';
@@ -178,7 +179,10 @@ export function registerLabCommands(program: Command): void {
     .description('bring a lab up, fail an HA service over from node1 to node2, tear it down (npm run lab)')
     .addOption(new Option('--name <name>', 'lab name').default('demo'))
     .addOption(new Option('--profile <profile>', "corosync timings: fast (token 1 s) or corosync's defaults").choices(['default', 'fast']).default('fast'))
-    .action((flags: { name: string; profile: 'default' | 'fast' }) => labAction(async () => {
-      await runDemo({ name: flags.name, profile: flags.profile }, (line) => process.stdout.write(`${line}\n`));
+    .option('--vm', 'a real qemu guest under HA instead (hypervisor lab): live migration there and back, then failover on a power cut')
+    .action((flags: { name: string; profile: 'default' | 'fast'; vm?: boolean }) => labAction(async () => {
+      const print = (line: string): void => { process.stdout.write(`${line}\n`); };
+      if (flags.vm === true) await runVmDemo({ name: flags.name, profile: flags.profile }, print);
+      else await runDemo({ name: flags.name, profile: flags.profile }, print);
     }));
 }

@@ -4,6 +4,7 @@
  * a daemon that guesses at its fencing settings is worse than one that does not run.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseStrictJson } from '../util/strict-json';
 import { simulatorTimingDefaults, type HaTimings } from '../ha/timings';
@@ -29,7 +30,7 @@ export interface DaemonConfig {
   shutdown: { jobsCommand: string[] };
   drivers: {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
-    vm: { uri: string; migrateUri: string };
+    vm: { uri: string; migrationUri: string; migrationAddresses: Record<string, string>; sharedStorage: string; trustSharedStorage: boolean; runDir: string };
   };
   /** Fence devices per node (src/fence/config.ts); none by default. */
   fencing: FencingConfig;
@@ -87,6 +88,19 @@ convict.addFormat({
   validate: (value: unknown): void => {
     if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
       throw new Error('must be a non-empty list of non-empty strings (the program and its arguments)');
+    }
+  },
+});
+
+// node name → IP literal (convict has no record type).
+convict.addFormat({
+  name: 'address-map',
+  coerce: (value: unknown) => value,
+  validate: (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be an object of node name → IP address');
+    for (const [node, address] of Object.entries(value)) {
+      if (!nodeNamePattern.test(node)) throw new Error(`${JSON.stringify(node)} is not a node name`);
+      if (typeof address !== 'string' || isIP(address) === 0) throw new Error(`${node}: ${JSON.stringify(address)} is not an IP address (no host names)`);
     }
   },
 });
@@ -159,7 +173,25 @@ function schema() {
       },
       vm: {
         uri: { doc: 'libvirt connection URI of this node', format: String, default: 'qemu:///system' },
-        migrateUri: { doc: "libvirt URI a live migration goes to; {target} is the target node's name", format: String, default: 'qemu+ssh://{target}/system' },
+        migrationUri: {
+          doc: "libvirt URI of a live migration's target; {address} is the target's migration address",
+          default: 'qemu+tcp://{address}/system',
+          format: (value: unknown): void => {
+            if (typeof value !== 'string' || !value.includes('{address}')) throw new Error('must contain {address} (migrations go to addresses, never host names)');
+          },
+        },
+        migrationAddresses: {
+          doc: 'node name → IP address its libvirtd and qemu accept migrations on (usually its corosync ring0_addr)',
+          default: {},
+          format: 'address-map',
+        },
+        sharedStorage: absolutePath('directory all nodes share: every file a VM under HA uses must lie under it', '/var/lib/quorate/shared'),
+        trustSharedStorage: {
+          doc: "migrate with virsh --unsafe: sharedStorage is shared even where libvirt cannot tell (a local or bind-mounted directory); libvirt trusts NFS, GFS2, OCFS2, CephFS and disks with cache='none' itself",
+          format: Boolean,
+          default: false,
+        },
+        runDir: absolutePath('where a domain definition is written for virsh create', '/run/quorate/vm'),
       },
     },
   });

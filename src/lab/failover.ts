@@ -7,7 +7,7 @@
 import { monotonicClock } from '../util/clock';
 import type { LabHaCluster } from './ha-cluster';
 import type { NodeHost } from './names';
-import type { ServiceProbe } from './service-probe';
+import type { ProbeAnswer, ServiceProbe } from './service-probe';
 
 export type FaultKind = 'power-loss' | 'link-cut' | 'other-link-cut' | 'arbiter-down-then-node-loss' | 'daemon-sigstop';
 
@@ -39,8 +39,9 @@ export async function servingNode(probe: ServiceProbe, nodes: NodeHost[], timeou
   return answer.node as NodeHost;
 }
 
-function longestGap(probe: ServiceProbe, from: number, to: number): number {
-  const times = [from, ...probe.answers.filter((a) => a.at >= from && a.at <= to && a.node !== null).map((a) => a.at), to];
+/** The longest silence of the probe in [from, to]: between answers that `answered` counts (ms). */
+export function longestGap(probe: ServiceProbe, from: number, to: number, answered = (a: ProbeAnswer): boolean => a.node !== null): number {
+  const times = [from, ...probe.answers.filter((a) => a.at >= from && a.at <= to && answered(a)).map((a) => a.at), to];
   let gap = 0;
   for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
   return Math.round(gap);

@@ -188,9 +188,10 @@ export class LabHaCluster {
       store: { dir: join(nodeDir, 'store') },
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
-      drivers: { lab: { journal: this.journalPath } },
       shutdown: { jobsCommand: ['cat', this.jobsPath(node)] },
       ...this.options.extraConfig,
+      // The lab driver journals; extra driver sections (vm) join it.
+      drivers: { lab: { journal: this.journalPath }, ...(this.options.extraConfig?.drivers as Record<string, unknown> | undefined) },
     };
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
     this.queueSystemJob(node, null);

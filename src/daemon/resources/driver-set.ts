@@ -10,6 +10,9 @@ export function createDrivers(config: DaemonConfig): ResourceDriver[] {
   const { lab, vm } = config.drivers;
   return [
     new LabServiceDriver({ node: config.node, defaultPort: lab.port, runDir: lab.runDir, journal: lab.journal }),
-    new VmDriver({ virsh: new VirshSession(vm.uri), migrateUri: vm.migrateUri }),
+    new VmDriver({
+      virsh: new VirshSession(vm.uri), migrationUri: vm.migrationUri, migrationAddresses: vm.migrationAddresses, sharedStorage: vm.sharedStorage,
+      trustSharedStorage: vm.trustSharedStorage, runDir: vm.runDir,
+    }),
   ];
 }

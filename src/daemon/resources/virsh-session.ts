@@ -16,7 +16,8 @@ export interface Virsh {
   close(): void;
 }
 
-const safeWord = /^[A-Za-z0-9_.:/+@=,-]+$/;
+// [ and ] for IPv6 literals in URIs; none of these is special to virsh's tokenizer.
+const safeWord = /^[A-Za-z0-9_.:/+@=,[\]-]+$/;
 
 export class VirshSession implements Virsh {
   private child: ChildProcessWithoutNullStreams | null = null;

@@ -12,6 +12,9 @@ describe('daemon config', () => {
     assert.equal(parseConfig({ node: 'node1' }).timings.lockLeaseMs, 0, 'computed at start by default');
     assert.equal(config.watchdog.socket, '/run/quorate/watchdog-mux.sock');
     assert.equal(config.drivers.lab.port, 8080);
+    assert.equal(config.drivers.vm.migrationUri, 'qemu+tcp://{address}/system');
+    assert.deepEqual(parseConfig({ node: 'n1', drivers: { vm: { migrationAddresses: { node2: '10.0.0.2', node3: 'fd00::3' } } } }).drivers.vm.migrationAddresses,
+      { node2: '10.0.0.2', node3: 'fd00::3' });
     assert.deepEqual(config.shutdown.jobsCommand, ['systemctl', 'list-jobs', '--no-legend', '--full']);
   });
 
@@ -22,6 +25,9 @@ describe('daemon config', () => {
     ['a relative socket path', { node: 'n1', operator: { socket: 'q.sock' } }, /operator\.socket: must be an absolute path/],
     ['a port out of range', { node: 'n1', drivers: { lab: { port: 70000 } } }, /drivers\.lab\.port/],
     ['an unknown key', { node: 'n1', timings: { leaseMs: 1 } }, /timings\.leaseMs/],
+    ['a migration URI without {address}', { node: 'n1', drivers: { vm: { migrationUri: 'qemu+ssh://{target}/system' } } }, /drivers\.vm\.migrationUri: must contain \{address\}/],
+    ['a host name as migration address', { node: 'n1', drivers: { vm: { migrationAddresses: { node2: 'node2.lan' } } } }, /drivers\.vm\.migrationAddresses: node2: "node2\.lan" is not an IP address/],
+    ['a relative shared storage path', { node: 'n1', drivers: { vm: { sharedStorage: 'images' } } }, /drivers\.vm\.sharedStorage: must be an absolute path/],
     ['a jobs command that is not a list of words', { node: 'n1', shutdown: { jobsCommand: 'systemctl list-jobs' } }, /shutdown\.jobsCommand: must be a non-empty list/],
     ['an empty jobs command', { node: 'n1', shutdown: { jobsCommand: [] } }, /shutdown\.jobsCommand/],
   ];
