@@ -23,9 +23,17 @@ export interface FencingConfig {
   secretsFile: string;
   /** Per node name, its levels in the order they are tried. */
   nodes: Record<string, FenceDevice[]>;
+  /**
+   * After the HA core recorded a confirmed off: `reboot` powers the node on again so it returns
+   * as a spare (the default: a booted node runs nothing until it holds its lock again), `off`
+   * leaves it off for the operator.
+   */
+  afterFence: AfterFence;
 }
 
-export const defaultFencing: FencingConfig = { agentDir: '/usr/sbin', secretsFile: '/etc/quorate/fence-secrets.json', nodes: {} };
+export type AfterFence = 'reboot' | 'off';
+
+export const defaultFencing: FencingConfig = { agentDir: '/usr/sbin', secretsFile: '/etc/quorate/fence-secrets.json', nodes: {}, afterFence: 'reboot' };
 export const defaultAgentTimeoutMs = 30_000;
 
 /** Agent options that are secrets: only the secrets file may set them. */
@@ -79,9 +87,10 @@ function absolute(where: string, value: unknown): string {
 
 /** Checks the `fencing` section; every error names the key, e.g. `nodes.node1[0].agent`. */
 export function parseFencing(raw: unknown): FencingConfig {
-  if (!isRecord(raw)) throw new Error('must be an object { agentDir, secretsFile, nodes }');
-  for (const key of Object.keys(raw)) if (!['agentDir', 'secretsFile', 'nodes'].includes(key)) throw new Error(`${key}: unknown key (expected agentDir, secretsFile, nodes)`);
-  const { agentDir = defaultFencing.agentDir, secretsFile = defaultFencing.secretsFile, nodes = {} } = raw;
+  if (!isRecord(raw)) throw new Error('must be an object { agentDir, secretsFile, nodes, afterFence }');
+  for (const key of Object.keys(raw)) if (!['agentDir', 'secretsFile', 'nodes', 'afterFence'].includes(key)) throw new Error(`${key}: unknown key (expected agentDir, secretsFile, nodes, afterFence)`);
+  const { agentDir = defaultFencing.agentDir, secretsFile = defaultFencing.secretsFile, nodes = {}, afterFence = defaultFencing.afterFence } = raw;
+  if (afterFence !== 'reboot' && afterFence !== 'off') throw new Error(`afterFence: must be "reboot" or "off", got ${JSON.stringify(afterFence)}`);
   if (!isRecord(nodes)) throw new Error('nodes: must map node names to their levels');
   const seen = new Set<string>();
   const parsedNodes: Record<string, FenceDevice[]> = {};
@@ -94,5 +103,5 @@ export function parseFencing(raw: unknown): FencingConfig {
       return device;
     });
   }
-  return { agentDir: absolute('agentDir', agentDir), secretsFile: absolute('secretsFile', secretsFile), nodes: parsedNodes };
+  return { agentDir: absolute('agentDir', agentDir), secretsFile: absolute('secretsFile', secretsFile), nodes: parsedNodes, afterFence };
 }

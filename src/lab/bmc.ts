@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FenceDevice } from '../fence/config';
 import { monotonicClock } from '../util/clock';
 import { bmcAddressing, type HostAddressing, type LabNames, type NodeHost } from './names';
 import { isAlive, killNamespacesSync, startDaemon } from './processes';
@@ -100,4 +101,12 @@ export async function applyBmcFault(names: LabNames, bmc: BmcState, fault: BmcFa
   if (fault === 'dies-with-node' && !nodePoweredOn) return stopBmc(bmc);
   if (bmc.pid === undefined || !isAlive(bmc.pid)) bmc.pid = await startBmc(bmc);
   return [];
+}
+
+/**
+ * The lab BMC as a fence device (fence_ipmilan over lanplus, cipher suite 3); power_timeout 4
+ * bounds a dead or unreachable BMC to about 4 s instead of the agent's 20 s.
+ */
+export function bmcFenceDevice(bmc: Readonly<BmcState>): FenceDevice {
+  return { name: `ipmi-${bmc.node}`, agent: 'fence_ipmilan', options: { ip: bmc.address, username: bmc.username, lanplus: '1', cipher: '3', power_timeout: '4' }, timeoutMs: 30_000 };
 }

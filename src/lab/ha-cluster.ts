@@ -14,6 +14,7 @@ import { minimumWatchdogMs, readCorosyncValues } from '../daemon/startup-check';
 import type { HaTimings } from '../ha/timings';
 import { monotonicClock } from '../util/clock';
 import { EmulatedWatchdogTimer, type EmulatedTimerExpiry } from '../watchdog/emulated-timer';
+import { bmcFenceDevice } from './bmc';
 import type { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
@@ -173,6 +174,14 @@ export class LabHaCluster {
     return { exitedAt, bootedAt };
   }
 
+  /** With lab BMCs, every node's BMC is its fence device; the passwords go in a root-only secrets file. */
+  private fencingConfig(nodeDir: string): Record<string, unknown> {
+    const nodes = this.lab.nodes.map((n) => n.name as NodeHost);
+    const secretsFile = join(nodeDir, 'fence-secrets.json');
+    writeFileSync(secretsFile, `${JSON.stringify(Object.fromEntries(nodes.map((n) => [bmcFenceDevice(this.lab.bmc(n)).name, { password: this.lab.bmc(n).password }])))}\n`, { mode: 0o600 });
+    return { secretsFile, nodes: Object.fromEntries(nodes.map((n) => [n, [bmcFenceDevice(this.lab.bmc(n))]])) };
+  }
+
   logPath(node: NodeHost): string {
     return join(this.dir, node, 'daemon.log');
   }
@@ -189,6 +198,7 @@ export class LabHaCluster {
       operator: { socket: operatorSocket },
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
       shutdown: { jobsCommand: ['cat', this.jobsPath(node)] },
+      ...(this.lab.options.bmc ? { fencing: this.fencingConfig(nodeDir) } : {}),
       ...this.options.extraConfig,
       // The lab driver journals; extra driver sections (vm) join it.
       drivers: { lab: { journal: this.journalPath }, ...(this.options.extraConfig?.drivers as Record<string, unknown> | undefined) },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFenceAgent, type FenceAction, type FenceResult } from '../../../src/fence/agent';
 import type { FenceDevice } from '../../../src/fence/config';
+import { bmcFenceDevice } from '../../../src/lab/bmc';
 import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
 import { newLabId } from '../../../src/lab/names';
@@ -43,11 +44,7 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  const device = (node: NodeHost): FenceDevice => {
-    const bmc = (lab as NamespaceLab).bmc(node);
-    // power_timeout bounds how long the agent waits for a BMC that does not answer (20 s by default).
-    return { name: `ipmi-${node}`, agent: 'fence_ipmilan', options: { ip: bmc.address, username: bmc.username, lanplus: '1', cipher: '3', power_timeout: '4' }, timeoutMs: 30_000 };
-  };
+  const device = (node: NodeHost): FenceDevice => bmcFenceDevice((lab as NamespaceLab).bmc(node));
   const agent = (node: NodeHost, action: FenceAction): Promise<FenceResult> =>
     runFenceAgent(device(node), action, { agentDir: '/usr/sbin', secrets: { password: (lab as NamespaceLab).bmc(node).password }, wrapper: ['ip', 'netns', 'exec', client.netns] });
   const powerOf = (result: FenceResult): string | undefined => result.ok ? result.power : `failed: ${result.reason}`;
