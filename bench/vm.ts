@@ -99,7 +99,7 @@ async function run(options: Options): Promise<void> {
 
 export const benchmark: Benchmark = {
   summary: 'a qemu guest under HA: live-migration downtime and power-loss failover in the hypervisor lab',
-  estimate: 'about 9 minutes (~1.5 minutes of start-up, ~6 s a migration, ~30 s a failover with its restore)',
+  estimate: 'about 14 minutes at load 16 on 2 cores (~1.5 minutes of start-up, ~12 s a migration, ~75 s a failover with its restore)',
   declare: (command) => command
     .addOption(new Option('--migrations <N>', 'live migrations by the operator, back and forth').argParser(wholeNumber(0)).default(10))
     .addOption(new Option('--failovers <N>', 'power losses of the VM\'s node').argParser(wholeNumber(0)).default(10)),
