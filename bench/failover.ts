@@ -10,6 +10,7 @@ import { p99IsMaxNote, percentile } from '../src/util/percentile';
 import { monotonicClock } from '../src/util/clock';
 import { LabPacemaker } from '../src/lab/pacemaker';
 import { injectPeerFault, pacemakerSubject, peerFaultDescriptions, peerFaults, quorateSubject, subjectDualRuns, type FailoverSubject, type PeerFault, type PeerRun } from '../src/lab/peer-failover';
+import { existsSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { wholeNumber, type Benchmark } from './benchmark';
 
@@ -131,6 +132,10 @@ async function run(options: Options): Promise<void> {
   for (const line of lines) say(`  ${line}`);
 }
 
+/** What the Pacemaker half runs: the cluster manager, its CLI, the agents and the lab's BMCs. */
+const peerPrograms = ['/usr/sbin/pacemakerd', '/usr/sbin/cibadmin', '/usr/sbin/crm_mon', '/usr/sbin/fence_ipmilan', '/usr/bin/ipmitool', '/usr/bin/ipmi_sim',
+  '/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/lib/ocf/resource.d/heartbeat/anything'];
+
 /** Peers the side-by-side mode (`--peer`) runs next to quorate. */
 const peers = ['pacemaker'] as const;
 type Peer = typeof peers[number];
@@ -210,6 +215,8 @@ const ratio = (a: number | undefined, b: number | undefined): string => a === un
 async function runPeer(peer: Peer, options: PeerOptions): Promise<void> {
   const reason = labUnavailableReason();
   if (reason !== undefined) throw new Error(`the failover benchmark needs the lab: ${reason}`);
+  const missing = peerPrograms.filter((p) => !existsSync(p));
+  if (missing.length > 0) throw new Error(`--peer ${peer} needs ${missing.join(', ')} (apt-get install pacemaker pacemaker-cli-utils resource-agents fence-agents ipmitool openipmi)`);
   const lines: string[] = [];
   for (const profile of options.profiles) {
     const quorate = await runSubject('quorate', profile, options, lines);
