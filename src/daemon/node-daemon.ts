@@ -12,6 +12,7 @@ import type { HaTimings } from '../ha/timings';
 import { agentLockName } from '../ha/types';
 import type { MembershipSource } from '../quorum/types';
 import type { Clock } from '../util/clock';
+import type { Fencer } from './fencer';
 import type { ResourceRunner } from './resources/runner';
 import type { HaStore, StoreEffect } from './store/store-seam';
 import type { WatchdogControl } from './watchdog-control';
@@ -50,6 +51,8 @@ export interface NodeDaemonParts {
   resources: ResourceRunner;
   clock: Clock;
   log: DaemonLog;
+  /** Fence devices (fencer.ts); without it the master fences by the lease alone. */
+  fencer?: Fencer;
 }
 
 /** What the daemon knows of itself, for the operator socket and status. */
@@ -204,7 +207,7 @@ export class NodeDaemon {
   private async round(): Promise<boolean> {
     const { store, timings } = this.parts;
     this.rounds.count += 1;
-    const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: false });
+    const crm = crmStep(this.crm, { view: this.view(), store: store.view(), timings, shutdown: false, fenceDevices: this.parts.fencer?.take() });
     this.crm = crm.state;
     await this.carryOut('crm', crm.effects);
 
@@ -258,6 +261,10 @@ export class NodeDaemon {
           break;
         case 'driver':
           this.startAction(effect);
+          break;
+        case 'fence-device':
+          if (effect.op === 'off') this.parts.fencer?.off(effect.node, effect.attempt);
+          else this.parts.fencer?.restore(effect.node);
           break;
         case 'exit':
           await this.finish();

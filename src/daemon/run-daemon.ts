@@ -25,6 +25,7 @@ import { deviceHealthPublisher, fenceDeviceHealth, fenceHealthDoc } from './fenc
 import { startFenceMonitor } from './fence-monitoring';
 import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
+import { AgentFencer } from './fencer';
 import { NodeDaemon } from './node-daemon';
 import { storeOperatorBackend } from './operator/backend';
 import { detectShutdownKind } from './shutdown-kind';
@@ -118,6 +119,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), adopt: (lock) => adapter.adopt(lock), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
       resources,
+      fencer: Object.keys(config.fencing.nodes).length > 0 ? new AgentFencer(config.fencing, log) : undefined,
     });
     if (metrics !== null) {
       closers.push(metrics.follow({

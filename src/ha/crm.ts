@@ -4,7 +4,8 @@
  * lost_manager_lock, exited.
  */
 import { Effects, type ClusterView, type StepResult, type StoreView } from './env';
-import { emptyManagerStatus, manage, type ManagerMemory } from './manager';
+import { noFenceDevices, type FenceDeviceInput } from './fence-device';
+import { emptyManagerStatus, freshMemory, manage, type ManagerMemory } from './manager';
 import { trackLastOnline } from './node-status';
 import type { HaTimings } from './timings';
 import { managerLockName } from './types';
@@ -22,10 +23,12 @@ export interface CrmInput {
   timings: HaTimings;
   /** The node is shutting down: a master hands its lock back. */
   shutdown: boolean;
+  /** The fencing seam: nodes with fence devices and results since the last round (none if absent). */
+  fenceDevices?: FenceDeviceInput;
 }
 
 export function initialCrmState(): CrmState {
-  return { role: 'wait_for_quorum', memory: { lastOnline: {}, reported: {}, fenceSightings: {} } };
+  return { role: 'wait_for_quorum', memory: freshMemory({}) };
 }
 
 function setRole(state: CrmState, role: CrmRole, fx: Effects, why: string): void {
@@ -49,7 +52,7 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
   }
   if (!view.quorate) {
     // What it saw before is no proof of anything once it lost sight of the quorate partition.
-    state.memory = { lastOnline: {}, reported: {}, fenceSightings: {} };
+    state.memory = freshMemory({});
     setRole(state, 'wait_for_quorum', fx, 'no quorum');
     return { state, effects: fx.list };
   }
@@ -61,11 +64,11 @@ export function crmStep(previous: CrmState, input: CrmInput): StepResult<CrmStat
     if (state.role !== 'master') {
       setRole(state, 'master', fx, 'got the manager lock');
       // Last-online times carry over from this node's quorate rounds as a slave; they live in memory only.
-      state.memory = { lastOnline: state.memory.lastOnline, reported: {}, fenceSightings: {} };
+      state.memory = freshMemory(state.memory.lastOnline);
     }
     fx.push({ kind: 'lock', op: 'renew', lock: managerLockName });
     const before = store.managerStatus ?? emptyManagerStatus(view.node);
-    const after = manage(view, store, timings, before, state.memory, fx);
+    const after = manage(view, store, timings, before, state.memory, fx, input.fenceDevices ?? noFenceDevices);
     if (JSON.stringify(after) !== JSON.stringify(store.managerStatus)) {
       fx.push({ kind: 'write-manager-status', status: after });
     }

@@ -68,6 +68,14 @@ export type HaEffect =
   | { kind: 'watchdog'; op: 'open' | 'update' | 'close' | 'handover' }
   /** Asynchronous: the outcome comes back as a DriverResult in a later LRM input. */
   | { kind: 'driver'; op: DriverOp; sid: string; uid: string; target?: string }
+  /**
+   * The fencing seam (fence-device.ts), asynchronous: `off` asks the node's fence devices to
+   * power it off and confirm it, the outcome comes back as a FenceDeviceResult in a later CRM
+   * input; `restore` follows a proof the store recorded: power the node back on if the fence
+   * policy says so (the daemon's config: reboot or off).
+   */
+  | { kind: 'fence-device'; op: 'off'; node: string; attempt: string }
+  | { kind: 'fence-device'; op: 'restore'; node: string }
   /** The LRM finished its shutdown: the node may power off (or reboot). */
   | { kind: 'exit' };
 

@@ -4,6 +4,7 @@
  * operator can follow.
  */
 import type { ClusterView, Effects, StoreView } from './env';
+import { deviceFence, type FenceAttempt, type FenceDeviceInput } from './fence-device';
 import { fenceProvenInSight, trackFenceSightings, type FenceSighting } from './fence-in-sight';
 import { updateNodeStates, setNodeState } from './node-status';
 import { selectNode, type Preference } from './placement';
@@ -21,8 +22,15 @@ export interface ManagerMemory {
   reported: Record<string, string>;
   /** Nodes in `fence` seen back in sight (fence-in-sight.ts); only the current master's own rounds count. */
   fenceSightings: Record<string, FenceSighting>;
+  /** This master's fence device attempts (fence-device.ts); a new master starts its own. */
+  fenceAttempts: Record<string, FenceAttempt>;
   /** Rules compiled for this config, recompiled when config or nodes change. */
   compiled?: { key: string; rules: CompiledRules };
+}
+
+/** Memory for a node that starts (or starts over) counting: only last-online times may carry over. */
+export function freshMemory(lastOnline: Record<string, number>): ManagerMemory {
+  return { lastOnline, reported: {}, fenceSightings: {}, fenceAttempts: {} };
 }
 
 interface Round {
@@ -33,6 +41,7 @@ interface Round {
   memory: ManagerMemory;
   rules: CompiledRules;
   fx: Effects;
+  devices: FenceDeviceInput;
   /** Moves asked for by commands this round, applied by the service state machine. */
   moves: Map<string, { cmd: 'migrate' | 'relocate'; target: string }>;
   stops: Set<string>;
@@ -71,7 +80,9 @@ function describe(s: ServiceStatus): string {
 function changeState(r: Round, sid: string, next: ServiceState, changes: Partial<ServiceStatus> = {}, why?: string): void {
   const prev = r.status.serviceStatus[sid]!;
   // The one door to recovery: only with the lost node's agent lock in hand.
-  if (next === 'recovery') assertFenced(prev.node, r.store.locks[agentLockName(prev.node)]?.holder, r.view.node);
+  if (next === 'recovery') {
+    assertFenced(prev.node, r.store.locks[agentLockName(prev.node)]?.holder, r.view.node, r.store.managerStatus?.fenceProofs?.[prev.node] !== undefined);
+  }
   r.status.uidCounter += 1;
   const keep: Partial<ServiceStatus> = { failedNodes: prev.failedNodes, maintenanceNode: prev.maintenanceNode };
   const updated: ServiceStatus = { ...keep, node: prev.node, ...changes, state: next, uid: `${r.status.master}.${r.status.uidCounter}` };
@@ -455,6 +466,23 @@ function fencing(r: Round): void {
       setNodeState(r.status, node, 'fence', r.fx, 'its services must be recovered');
       r.fx.info(`fencing: waiting to take the agent lock of node '${node}' (its lease must expire first)`);
     }
+    // In parallel with the lease: a fence device's confirmed off, recorded in the store first.
+    const proof = deviceFence({
+      node, now: r.view.now, master: r.view.node, inSight: isOnline(r, node), lastOnline: r.memory.lastOnline[node],
+      attempts: r.memory.fenceAttempts, devices: r.devices, recorded: r.store.managerStatus?.fenceProofs?.[node], status: r.status, fx: r.fx,
+    });
+    if (proof !== null) {
+      fenced.add(node);
+      const attempt = r.memory.fenceAttempts[node]!;
+      if (attempt.acknowledged !== true) {
+        attempt.acknowledged = true;
+        delete r.memory.reported[`sighted:${node}`];
+        r.fx.info(`fencing: acknowledged - device '${proof.device}' confirmed node '${node}' off, the store recorded it`);
+        setNodeState(r.status, node, 'unknown', r.fx, `fenced by ${proof.device}`);
+        r.fx.push({ kind: 'fence-device', op: 'restore', node });
+      }
+      continue;
+    }
     if (r.view.now - (r.memory.lastOnline[node] ?? r.view.now) >= r.timings.lockLeaseMs) {
       // Out of sight for a whole lease: even a lock it took unseen in a partition that still
       // believed it was quorate has expired by now, and the node has reset.
@@ -466,6 +494,8 @@ function fencing(r: Round): void {
       r.fx.push({ kind: 'lock', op: 'acquire', lock: agentLockName(node) });
     }
   }
+  // An attempt counts only while its node stays lost without a break.
+  for (const node of Object.keys(r.memory.fenceAttempts)) if (!lost.has(node)) delete r.memory.fenceAttempts[node];
   for (const [sid, s] of waiting) {
     if (nodesToFence(r, s).every((n) => fenced.has(n))) {
       changeState(r, sid, 'recovery', { target: s.target });
@@ -556,10 +586,11 @@ function rulesFor(r: Omit<Round, 'rules'>): CompiledRules {
 /** One master round: returns the new manager status (the caller writes it if it changed). */
 export function manage(
   view: ClusterView, store: StoreView, timings: HaTimings, previous: ManagerStatus, memory: ManagerMemory, fx: Effects,
+  devices: FenceDeviceInput,
 ): ManagerStatus {
   const status = structuredClone(previous);
   status.master = view.node;
-  const base = { view, store, timings, status, memory, fx, moves: new Map(), stops: new Set<string>() };
+  const base = { view, store, timings, status, memory, fx, devices, moves: new Map(), stops: new Set<string>() };
   const r: Round = { ...base, rules: rulesFor(base) };
   updateNodeStates(status, {
     now: view.now, nodes: view.nodes, online: (n) => isOnline(r, n), lrmStatus: store.lrmStatus,

@@ -29,9 +29,12 @@ export function assertMayStart(p: StartPreconditions): void {
   }
 }
 
-/** The manager recovers a lost node's services only once it holds that node's agent lock. */
-export function assertFenced(node: string, lockHolder: string | undefined, master: string): void {
-  if (lockHolder !== master) {
-    throw new SafetyViolation(`recovery from '${node}' without holding its agent lock (holder: ${lockHolder ?? 'none'})`);
+/**
+ * The manager recovers a lost node's services only once it holds that node's agent lock, or its
+ * copy of the store holds a fence device's confirmed off of that node (fence-device.ts).
+ */
+export function assertFenced(node: string, lockHolder: string | undefined, master: string, recordedDeviceProof = false): void {
+  if (lockHolder !== master && !recordedDeviceProof) {
+    throw new SafetyViolation(`recovery from '${node}' without holding its agent lock (holder: ${lockHolder ?? 'none'}) or a device's confirmed off in the store`);
   }
 }

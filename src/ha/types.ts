@@ -1,3 +1,5 @@
+import type { DeviceFenceProof } from './fence-device';
+
 /**
  * The documents the HA stack keeps in the replicated store, and the states they carry. Plain
  * JSON-able data: the store replicates them, the CRM and LRM read them as input.
@@ -122,6 +124,11 @@ export interface ManagerStatus {
    * the manager sees it hold its agent lock again after arm-ha.
    */
   unprotected: string[];
+  /**
+   * node → the fence device that confirmed it off, recorded before recovery acts on it
+   * (fence-device.ts); kept until the node is back in sight, so status can say how it was fenced.
+   */
+  fenceProofs?: Record<string, DeviceFenceProof>;
 }
 
 export type LrmMode = 'active' | 'restart' | 'shutdown' | 'maintenance' | 'disarm';
