@@ -9,8 +9,10 @@ import { ServiceProbe } from '../src/lab/service-probe';
 import { p99IsMaxNote, percentile } from '../src/util/percentile';
 import { monotonicClock } from '../src/util/clock';
 import { LabPacemaker } from '../src/lab/pacemaker';
-import { injectPeerFault, pacemakerSubject, peerFaultDescriptions, peerFaults, quorateSubject, subjectDualRuns, type FailoverSubject, type PeerFault, type PeerRun } from '../src/lab/peer-failover';
-import { existsSync } from 'node:fs';
+import { injectPeerFault, labFencing, pacemakerSubject, peerFaultDescriptions, peerFaults, quorateSubject, subjectDualRuns, type FailoverSubject, type PeerFault, type PeerRun } from '../src/lab/peer-failover';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { wholeNumber, type Benchmark } from './benchmark';
 
@@ -144,7 +146,11 @@ const defaultPeerRuns = 10;
 /** A side-by-side run: fault, failover (or the whole wait), restore and settle: ~40 s on average. */
 const peerRunSeconds = 40;
 
+type Subject = FailoverSubject['name'];
+const subjects: Subject[] = ['quorate', 'pacemaker'];
+
 interface PeerOptions {
+  subjects: Subject[];
   runs: number;
   profiles: FailoverProfile[];
   waitMs: number;
@@ -184,13 +190,17 @@ async function runSubject(name: FailoverSubject['name'], profile: FailoverProfil
   // Pacemaker needs a quorum device process (corosync-qdevice); quorate brings its own client.
   const labOptions = { ...profile.lab, bmc: true, ...(name === 'pacemaker' ? { qdevice: 'corosync-qdevice' as const } : {}) };
   say(`${tag}: bringing the lab up with a BMC per node`);
-  const lab = await NamespaceLab.up({ name: `bench-peer-${profile.name}-${name}`, ...labOptions }, (m) => say(`  lab: ${m}`));
+  // The pid: two side-by-side benches may run at once.
+  const lab = await NamespaceLab.up({ name: `peer-${profile.name}-${name}-${process.pid}`, ...labOptions }, (m) => say(`  lab: ${m}`));
   let ha: LabHaCluster | undefined;
   let probe: ServiceProbe | undefined;
+  const closers: (() => void)[] = [];
   try {
     let subject: FailoverSubject;
     if (name === 'quorate') {
-      ha = await LabHaCluster.start(lab, { timings: profile.timings });
+      const fencingDir = mkdtempSync(join(tmpdir(), 'quorate-bench-fencing-'));
+      closers.push(() => rmSync(fencingDir, { recursive: true, force: true }));
+      ha = await LabHaCluster.start(lab, { timings: profile.timings, extraConfig: { fencing: labFencing(lab, fencingDir) } });
       await addDemoService(ha);
       subject = quorateSubject(ha);
     } else {
@@ -207,6 +217,7 @@ async function runSubject(name: FailoverSubject['name'], profile: FailoverProfil
     await probe?.stop();
     await ha?.stop();
     await lab.down();
+    for (const close of closers) close();
   }
 }
 
@@ -219,11 +230,12 @@ async function runPeer(peer: Peer, options: PeerOptions): Promise<void> {
   if (missing.length > 0) throw new Error(`--peer ${peer} needs ${missing.join(', ')} (apt-get install pacemaker pacemaker-cli-utils resource-agents fence-agents ipmitool openipmi)`);
   const lines: string[] = [];
   for (const profile of options.profiles) {
-    const quorate = await runSubject('quorate', profile, options, lines);
-    const other = await runSubject(peer, profile, options, lines);
+    const none = { line: 'not run (--subjects)' };
+    const quorate = options.subjects.includes('quorate') ? await runSubject('quorate', profile, options, lines) : undefined;
+    const other = options.subjects.includes(peer) ? await runSubject(peer, profile, options, lines) : undefined;
     for (const fault of peerFaults) {
-      const q = figures(quorate[fault]);
-      const p = figures(other[fault]);
+      const q: ReturnType<typeof figures> = quorate === undefined ? none : figures(quorate[fault]);
+      const p: ReturnType<typeof figures> = other === undefined ? none : figures(other[fault]);
       lines.push(`${profile.name.padEnd(7)} ${peerFaultDescriptions[fault]}:`,
         `          quorate   ${q.line}`,
         `          ${peer} ${p.line}`,
@@ -248,15 +260,17 @@ export const benchmark: Benchmark = {
       .argParser(listOf(Object.keys(failoverProfiles) as FailoverProfile['name'][], 'profile')).default(['default', 'tuned'], 'default,tuned'))
     .addOption(new Option('--peer <name>', `side by side with another cluster manager on the same lab, BMCs and probe: ${peerFaults.join(', ')},`
       + ` --runs N each (default ${defaultPeerRuns}); --faults does not apply`).choices(peers))
+    .addOption(new Option('--subjects <names>', 'with --peer: which halves run (quorate, the peer, or both)')
+      .argParser(listOf(subjects, 'subject')).default(subjects, 'quorate,pacemaker'))
     .addOption(new Option('--wait <seconds>', 'with --peer: how long a run waits for the service to answer from the other node')
       .argParser(wholeNumber(1)).default(30)),
   run: (options) => {
-    const o = options as { runs: Record<FaultKind, number>; faults: FaultKind[]; profiles: FailoverProfile['name'][]; peer?: Peer; wait: number };
+    const o = options as { runs: Record<FaultKind, number>; faults: FaultKind[]; profiles: FailoverProfile['name'][]; peer?: Peer; wait: number; subjects: Subject[] };
     const profiles = o.profiles.map((p) => failoverProfiles[p]);
     if (o.peer !== undefined) {
       const counts = new Set(Object.values(o.runs));
       if (o.runs !== defaultRuns && counts.size !== 1) throw new Error('with --peer, --runs takes one count (runs per fault and subject)');
-      return runPeer(o.peer, { runs: o.runs === defaultRuns ? defaultPeerRuns : o.runs['power-loss'], profiles, waitMs: o.wait * 1000 });
+      return runPeer(o.peer, { subjects: o.subjects, runs: o.runs === defaultRuns ? defaultPeerRuns : o.runs['power-loss'], profiles, waitMs: o.wait * 1000 });
     }
     return run({ runs: o.runs, faults: o.faults, profiles });
   },

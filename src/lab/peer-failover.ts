@@ -4,6 +4,9 @@
  * the same faults. A subject knows how to cut a node's power and how to put its cluster back;
  * the measurement (fault to first answer from the other node) is the same for both.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { findDualRuns, readJournal, type DualRun } from '../daemon/resources/lab-service-journal';
 import { monotonicClock } from '../util/clock';
 import { restore as restoreQuorate, servingNode, type FaultKind } from './failover';
@@ -11,6 +14,7 @@ import type { LabHaCluster } from './ha-cluster';
 import type { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import type { LabPacemaker } from './pacemaker';
+import { namespacePidsSync } from './processes';
 import type { ServiceProbe } from './service-probe';
 
 export type PeerFault = 'power-loss-bmc-alive' | 'power-loss-bmc-dead' | 'link-cut';
@@ -41,6 +45,43 @@ export interface FailoverSubject {
   restore(run: PeerRun, probe: ServiceProbe): Promise<void>;
 }
 
+/**
+ * The daemon config's `fencing` for a lab with BMCs: fence_ipmilan per node as Pacemaker's
+ * devices are set (lanplus, cipher 3, the agent's default timeouts), the passwords in a root-only
+ * secrets file in `dir`. The node stays off after a confirmed off (the bench powers it on: a
+ * second power-on from the daemon would race it); recovery does not wait for the power-on either way.
+ */
+export function labFencing(lab: NamespaceLab, dir: string): Record<string, unknown> {
+  const nodes = lab.nodes.map((n) => n.name as NodeHost);
+  const secretsFile = join(dir, 'fence-secrets.json');
+  writeFileSync(secretsFile, JSON.stringify(Object.fromEntries(nodes.map((n) => [`ipmi-${n}`, { password: lab.bmc(n).password }]))), { mode: 0o600 });
+  return {
+    secretsFile,
+    afterFence: 'off',
+    nodes: Object.fromEntries(nodes.map((n) => [n, [{ name: `ipmi-${n}`, agent: 'fence_ipmilan', options: { ip: lab.bmc(n).address, username: lab.bmc(n).username, lanplus: 1, cipher: 3 } }]])),
+  };
+}
+
+function fenceAgentRuns(lab: NamespaceLab): boolean {
+  return lab.nodes.flatMap((n) => namespacePidsSync(n.netns)).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('fence_');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Until no fence agent has run in any node for two checks a second apart (or the timeout). */
+async function untilNoFenceAgentRuns(lab: NamespaceLab, timeoutMs: number): Promise<void> {
+  const deadline = monotonicClock.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 2 && monotonicClock.now() < deadline) {
+    quiet = fenceAgentRuns(lab) ? 0 : quiet + 1;
+    await sleep(1000);
+  }
+}
+
 export function quorateSubject(ha: LabHaCluster): FailoverSubject {
   return {
     name: 'quorate',
@@ -49,6 +90,8 @@ export function quorateSubject(ha: LabHaCluster): FailoverSubject {
     journals: [ha.journalPath, ha.lab.powerJournalPath],
     powerOff: (node) => ha.powerOff(node),
     restore: async (run, probe) => {
+      // A fence under way (it outlives a recovery by the lease) would power off the node being booted.
+      await untilNoFenceAgentRuns(ha.lab, 60_000);
       // A fence through the BMC powers nodes off and on in processes of their own.
       ha.lab.reloadState();
       await ha.lab.setBmcFault(run.from, 'alive');
