@@ -11,14 +11,15 @@ source scripts/corosync-guard.sh
 refuse_to_stop_cluster_corosync || exit 1
 
 # Debian packages: real corosync, the quorum device pair, the library headers for the addon,
-# and the tools the namespace lab uses.
+# the tools the namespace lab uses, and Pacemaker for the side-by-side failover bench.
 packages=(
   corosync corosync-qnetd corosync-qdevice
   libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libqb-dev
   iproute2 procps psmisc util-linux openssl libnss3-tools
   python3 make g++
   nftables iputils-arping libvirt-clients prometheus
-  openipmi fence-agents
+  openipmi ipmitool fence-agents
+  pacemaker pacemaker-cli-utils resource-agents
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 busybox-static cpio
 )
 missing=()
@@ -35,9 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   step "apt-get update" apt-get update -q
   step "apt-get install ${missing[*]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# The Debian corosync package starts a system instance on install; the lab runs its own.
+# The Debian corosync (and pacemaker) packages start a system instance on install; the lab runs its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  systemctl disable --now corosync corosync-qdevice corosync-qnetd >/dev/null 2>&1 || true
+  systemctl disable --now pacemaker corosync corosync-qdevice corosync-qnetd >/dev/null 2>&1 || true
 fi
 
 # npm dependencies: reinstall when node_modules is missing or older than the lock file.

@@ -54,7 +54,16 @@ export function renderHaStatus(s: DaemonStatus): string {
     '',
     lockRows.length === 0 ? 'no locks held' : table(['lock', 'holder', 'age'], lockRows),
     ...renderFences(s),
+    ...renderFenceDevices(s),
   ].join('\n');
+}
+
+/** Each fence device's last status check, by the node that would use it: a failed one is shown before it is needed. */
+function renderFenceDevices(s: DaemonStatus): string[] {
+  const rows = Object.entries(s.fenceDevices ?? {}).flatMap(([checker, report]) => report.devices.map((d) => [
+    d.device, `${d.node} level ${d.level}`, checker, d.ok ? `ok (power ${d.power ?? '?'})` : `FAILED: ${d.reason ?? 'no reason given'}`, d.at,
+  ]));
+  return rows.length === 0 ? [] : ['', table(['fence device', 'fences', 'checked by', 'last status', 'at'], rows)];
 }
 
 /** Each node's last watchdog reset: when feeding stopped, on what condition, which client, why. */

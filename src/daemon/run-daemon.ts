@@ -21,6 +21,8 @@ import { arbiterVoteCondition, quorumCondition, type FencingCondition } from '..
 import type { DaemonConfig } from './config';
 import type { ResourceDriver } from './resources/driver';
 import { nodeFences, nodeFencesDoc, publishLastFence, recordRecoveries } from './fence-report';
+import { deviceHealthPublisher, fenceDeviceHealth, fenceHealthDoc } from './fence-health';
+import { startFenceMonitor } from './fence-monitoring';
 import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { AgentFencer } from './fencer';
@@ -99,6 +101,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     const registry = new DocumentRegistry();
     registerHaDocuments(registry);
     registry.register(nodeFencesDoc);
+    registry.register(fenceHealthDoc);
     const store = new ClusterStore({
       transport,
       quorum: quorumFromMembership(membership), registry, dir: config.store.dir, clock: monotonicClock,
@@ -121,18 +124,19 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
     if (metrics !== null) {
       closers.push(metrics.follow({
         membership, self: () => daemon.self(), storeView: () => adapter.view(), storeStatus: () => store.status(),
-        onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now, fences: () => nodeFences(store),
+        onStoreChange: (listener) => store.onChange(listener), qdevice, now: monotonicClock.now, fences: () => nodeFences(store), fenceDevices: () => fenceDeviceHealth(store),
       }));
       const server = await serveMetrics(metrics.registry, parseMetricsListen(config.metrics.listen), log);
       closers.push(() => void server?.close());
     }
     await daemon.start();
     closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log),
-      recordRecoveries(store, adapter, () => daemon.self().crm.role === 'master', monotonicClock.now, log));
+      recordRecoveries(store, adapter, () => daemon.self().crm.role === 'master', monotonicClock.now, log),
+      startFenceMonitor(config.fencing, config.node, deviceHealthPublisher(store, config.node, log)));
     const daemonState = () => {
       const self = daemon.self();
       const { node, quorate, members, nodes } = self.view;
-      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, rounds: self.rounds, fences: nodeFences(store) };
+      return { node, quorate, members, nodes, crm: self.crm, lrm: self.lrm, watchdog: self.watchdog, rounds: self.rounds, fences: nodeFences(store), fenceDevices: fenceDeviceHealth(store) };
     };
     const operator = await startOperatorServer(
       storeOperatorBackend(store, adapter, daemonState, { validateParams: (sid, params) => resources.validate(sid, params) }), config.operator.socket, log);

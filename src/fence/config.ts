@@ -23,6 +23,8 @@ export interface FencingConfig {
   secretsFile: string;
   /** Per node name, its levels in the order they are tried. */
   nodes: Record<string, FenceDevice[]>;
+  /** How often each node asks the devices it would use for their status (jittered); 0: never. */
+  monitorIntervalMs: number;
   /**
    * After the HA core recorded a confirmed off: `reboot` powers the node on again so it returns
    * as a spare (the default: a booted node runs nothing until it holds its lock again), `off`
@@ -33,7 +35,10 @@ export interface FencingConfig {
 
 export type AfterFence = 'reboot' | 'off';
 
-export const defaultFencing: FencingConfig = { agentDir: '/usr/sbin', secretsFile: '/etc/quorate/fence-secrets.json', nodes: {}, afterFence: 'reboot' };
+export const defaultFencing: FencingConfig = { agentDir: '/usr/sbin', secretsFile: '/etc/quorate/fence-secrets.json', nodes: {}, monitorIntervalMs: 60_000, afterFence: 'reboot' };
+/** The shortest monitoring interval: a status call of an unreachable BMC takes up to 20 s. */
+export const minMonitorIntervalMs = 1000;
+const fencingKeys = ['agentDir', 'secretsFile', 'nodes', 'monitorIntervalMs', 'afterFence'];
 export const defaultAgentTimeoutMs = 30_000;
 
 /** Agent options that are secrets: only the secrets file may set them. */
@@ -87,9 +92,12 @@ function absolute(where: string, value: unknown): string {
 
 /** Checks the `fencing` section; every error names the key, e.g. `nodes.node1[0].agent`. */
 export function parseFencing(raw: unknown): FencingConfig {
-  if (!isRecord(raw)) throw new Error('must be an object { agentDir, secretsFile, nodes, afterFence }');
-  for (const key of Object.keys(raw)) if (!['agentDir', 'secretsFile', 'nodes', 'afterFence'].includes(key)) throw new Error(`${key}: unknown key (expected agentDir, secretsFile, nodes, afterFence)`);
-  const { agentDir = defaultFencing.agentDir, secretsFile = defaultFencing.secretsFile, nodes = {}, afterFence = defaultFencing.afterFence } = raw;
+  if (!isRecord(raw)) throw new Error(`must be an object { ${fencingKeys.join(', ')} }`);
+  for (const key of Object.keys(raw)) if (!fencingKeys.includes(key)) throw new Error(`${key}: unknown key (expected ${fencingKeys.join(', ')})`);
+  const { agentDir = defaultFencing.agentDir, secretsFile = defaultFencing.secretsFile, nodes = {}, monitorIntervalMs = defaultFencing.monitorIntervalMs, afterFence = defaultFencing.afterFence } = raw;
+  if (typeof monitorIntervalMs !== 'number' || !Number.isInteger(monitorIntervalMs) || (monitorIntervalMs !== 0 && monitorIntervalMs < minMonitorIntervalMs)) {
+    throw new Error(`monitorIntervalMs: must be 0 (no monitoring) or a whole number of ms ≥ ${minMonitorIntervalMs}`);
+  }
   if (afterFence !== 'reboot' && afterFence !== 'off') throw new Error(`afterFence: must be "reboot" or "off", got ${JSON.stringify(afterFence)}`);
   if (!isRecord(nodes)) throw new Error('nodes: must map node names to their levels');
   const seen = new Set<string>();
@@ -103,5 +111,5 @@ export function parseFencing(raw: unknown): FencingConfig {
       return device;
     });
   }
-  return { agentDir: absolute('agentDir', agentDir), secretsFile: absolute('secretsFile', secretsFile), nodes: parsedNodes, afterFence };
+  return { agentDir: absolute('agentDir', agentDir), secretsFile: absolute('secretsFile', secretsFile), nodes: parsedNodes, monitorIntervalMs, afterFence };
 }

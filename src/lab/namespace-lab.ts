@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicClock } from '../util/clock';
+import { appendJournal, monotonicNowMs } from '../daemon/resources/lab-service-journal';
 import { applyBmcFault, createBmc, newBmcState, startBmc, stopBmc, type BmcFault, type BmcState } from './bmc';
 import { renderCorosyncConf } from './corosync-config';
 import { LabNotUpError } from './errors';
@@ -165,6 +166,14 @@ export class NamespaceLab {
     };
   }
 
+  /**
+   * Every power cut of a host, whoever made it (a test, a bench, a BMC's power control), as
+   * `host-down` lines of the lab service journal format: a service's instances end there.
+   */
+  get powerJournalPath(): string {
+    return join(this.state.workDir, 'power-journal.jsonl');
+  }
+
   /** False from `powerOff` until `powerOn` (and for the arbiter host of a lab without one). */
   isPoweredOn(host: HostName): boolean {
     return this.hostState(host).poweredOn;
@@ -287,6 +296,7 @@ export class NamespaceLab {
   async powerOff(host: HostName, options: { byBmc?: boolean } = {}): Promise<void> {
     const state = this.hostState(host);
     const killed = killNamespacesSync([this.addressing(host).netns], Object.values(state.daemons));
+    appendJournal(this.powerJournalPath, { at: monotonicNowMs(), event: 'host-down', node: host });
     const bmc = this.state.bmcs?.[host as NodeHost];
     if (bmc?.fault === 'dies-with-node' && options.byBmc !== true) killed.push(...stopBmc(bmc));
     this.recordPids(killed);

@@ -11,6 +11,7 @@ import type { QdeviceVoteState } from '../qdevice/client/quorum-device';
 import type { MembershipSource } from '../quorum/types';
 import type { ServiceState } from '../ha/types';
 import type { NodeFences } from '../daemon/fence-report';
+import type { FenceHealthReport } from '../daemon/fence-health';
 import { FailoverTracker } from './failover-tracker';
 import { processMetrics, type ProcessMetrics } from './process-metrics';
 
@@ -27,6 +28,8 @@ export interface DaemonMetricSources {
   now(): number;
   /** Each node's published fences (fence-report.ts). */
   fences(): Record<string, NodeFences>;
+  /** Each node's last status check of the fence devices it would use (fence-health.ts). */
+  fenceDevices?(): Record<string, FenceHealthReport>;
 }
 
 export interface DaemonMetrics extends ProcessMetrics {
@@ -143,6 +146,27 @@ function followDaemon(registers: Registry[], sources: DaemonMetricSources): () =
       for (const [node, fences] of Object.entries(sources.fences())) for (const [condition, count] of Object.entries(fences.resets)) this.inc({ node, condition }, count ?? 0);
     },
   });
+  const fenceDevices = sources.fenceDevices;
+  if (fenceDevices !== undefined) {
+    const labelNames = ['device', 'node', 'checked_by'];
+    const eachDevice = (set: (labels: Record<string, string>, d: FenceHealthReport['devices'][number]) => void): void => {
+      for (const [checker, report] of Object.entries(fenceDevices())) for (const d of report.devices) set({ device: d.device, node: d.node, checked_by: checker }, d);
+    };
+    new Gauge({
+      name: 'quorate_fence_device_up', help: "A fence device's last status check by a node that would use it succeeded: 1, else 0 (from the store)", labelNames, registers,
+      collect() {
+        this.reset();
+        eachDevice((labels, d) => this.set(labels, Number(d.ok)));
+      },
+    });
+    new Gauge({
+      name: 'quorate_fence_device_checked_timestamp_seconds', help: "Wall-clock time of a fence device's last status check (Unix seconds, the checking node's clock)", labelNames, registers,
+      collect() {
+        this.reset();
+        eachDevice((labels, d) => this.set(labels, Date.parse(d.at) / 1000));
+      },
+    });
+  }
   gauge('quorate_store_version', "Version of this node's copy of the replicated store", () => sources.storeStatus().version);
   gauge('quorate_store_current', "This node's copy of the store is current: 1, else 0 (writes and quorum wait)", () => Number(sources.storeStatus().current));
 

@@ -15,6 +15,7 @@ import type { RoundTimes } from '../node-daemon';
 
 export type { ConfigEdit, ResourceChanges } from '../../ha/config-edit';
 import type { NodeFences } from '../fence-report';
+import type { FenceHealthReport } from '../fence-health';
 
 /** What the running daemon knows right now. */
 export interface DaemonStatus {
@@ -27,6 +28,8 @@ export interface DaemonStatus {
   watchdog: 'armed' | 'disarmed';
   /** Each node's last watchdog fence, as published after it came back (fence-report.ts). */
   fences?: Record<string, NodeFences>;
+  /** Per checking node, its last status check of each fence device it would use (fence-health.ts). */
+  fenceDevices?: Record<string, FenceHealthReport>;
   rounds: RoundTimes;
   store: StoreView;
   /** Why this node cannot record HA state (its disk error), or null: meanwhile it refuses writes and takes no new HA work. */

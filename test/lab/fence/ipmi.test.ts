@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFenceAgent, type FenceAction, type FenceResult } from '../../../src/fence/agent';
-import type { FenceDevice } from '../../../src/fence/config';
+import { parseFencing, type FenceDevice } from '../../../src/fence/config';
+import { FenceMonitor, type DeviceHealth } from '../../../src/fence/monitor';
 import { bmcFenceDevice } from '../../../src/lab/bmc';
 import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import type { NodeHost } from '../../../src/lab/names';
@@ -107,5 +108,27 @@ describe('lab BMCs with fence_ipmilan (real ipmi_sim, real corosync)', function 
     assert.equal(poweredOn('node1'), true);
     await l.setBmcFault('node1', 'alive');
     assert.equal(powerOf(await agent('node1', 'status')), 'on');
+  });
+
+  it("the fence monitor (node2's view) reports node1's unreachable BMC as failed before it is needed, and ok once it answers", async () => {
+    const l = lab as NamespaceLab;
+    const fencing = parseFencing({ nodes: { node1: [device('node1')], node2: [device('node2')] } });
+    const check = (d: FenceDevice) => runFenceAgent(d, 'status', { agentDir: '/usr/sbin', secrets: { password: l.bmc(d.name === 'ipmi-node1' ? 'node1' : 'node2').password }, wrapper: ['ip', 'netns', 'exec', client.netns] });
+    const rounds: DeviceHealth[][] = [];
+    const monitor = (): Promise<DeviceHealth[]> => new Promise((resolve) => {
+      const m = new FenceMonitor({ fencing, self: 'node2', intervalMs: 60_000, jitter: 0.1, check, report: (h) => { m.stop(); rounds.push(h); resolve(h); } });
+      m.start();
+    });
+    await l.setBmcFault('node1', 'unreachable');
+    try {
+      const [failed] = await monitor();
+      assert.deepEqual([failed?.device, failed?.node, failed?.ok], ['ipmi-node1', 'node1', false], JSON.stringify(failed));
+      assert.match(failed?.reason ?? '', /Connection timed out/);
+    } finally {
+      await l.setBmcFault('node1', 'alive');
+    }
+    const [ok] = await monitor();
+    assert.deepEqual([ok?.device, ok?.ok, ok?.power], ['ipmi-node1', true, 'on']);
+    assert.equal(rounds.flat().length, 2, 'node2 checks only the device it would use, never its own');
   });
 });

@@ -142,6 +142,10 @@ describe('operator CLI (built) against a served backend', function () {
     assert.match(text, /node2\s+maintenance\s+-\s+requested/);
     assert.match(text, /lab:web\s+started\s+node2\s+started\s+node1\s+yes/);
     assert.match(text, /ha-manager\s+node1/);
+    const withDevices = renderHaStatus({ ...h.backend(1).status(), fenceDevices: { node2: { devices: [
+      { device: 'ipmi-node1', node: 'node1', level: 1, ok: false, reason: 'Connection timed out (exit 1)', at: '2026-12-03T16:00:00.000Z', durationMs: 20_100 },
+    ] } } });
+    assert.match(withDevices, /ipmi-node1\s+node1 level 1\s+node2\s+FAILED: Connection timed out \(exit 1\)\s+2026-12-03T16:00:00.000Z/);
   });
 
   it('a node that cannot record HA state: the operator command gets the disk error at once, status shows it', async () => {

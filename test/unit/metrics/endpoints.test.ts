@@ -115,6 +115,8 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
         'quorate_ha_lock_age_seconds{lock="ha-manager"}': 0.25, quorate_store_version: 42, quorate_ha_lock_renew_duration_seconds_count: 1,
         'quorate_store_commit_duration_seconds_count{effect="lock-renew",outcome="applied"}': 1, quorate_event_loop_stalls_total: 1,
         quorate_ha_failover_duration_seconds_count: 0, 'quorate_node_resets_total{node="node2",condition="deadline-missed"}': 2,
+        'quorate_fence_device_up{device="ipmi-node2",node="node2",checked_by="node1"}': 0,
+        'quorate_fence_device_checked_timestamp_seconds{device="ipmi-node2",node="node2",checked_by="node1"}': Date.parse('2026-12-03T12:00:00.000Z') / 1000,
       };
       for (const [series, value] of Object.entries(expected)) assert.equal(sample(text, series), value, series);
       assert.equal(promtoolCheckMetrics(text), '');

@@ -29,6 +29,7 @@ export function sampleDaemon(): { sources: DaemonMetricSources; changeRing(ringI
       qdevice: { state: { connected: true, vote: 'ack', lastAckAt: 9000, ringId: null, ackedRingId: null } },
       now: () => 10_000,
       fences: () => ({ node2: { last: { client: 'lrm', condition: 'deadline-missed', reason: 'client lrm missed its deadline by 1 ms', at: '2026-12-03T12:00:00.000Z', device: 'lab:x', timeoutMs: 6000 }, resets: { 'deadline-missed': 2 } } }),
+      fenceDevices: () => ({ node1: { devices: [{ device: 'ipmi-node2', node: 'node2', level: 1, ok: false, reason: 'Connection timed out (exit 1)', at: '2026-12-03T12:00:00.000Z', durationMs: 20_100 }] } }),
     },
     changeRing: (ringId) => {
       snapshot = { ...snapshot, ringId };
