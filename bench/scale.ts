@@ -118,6 +118,12 @@ function shareFailoverMs(ha: LabHaCluster, from: NodeHost, sids: string[]): numb
   return back.every((at) => at !== undefined) ? Math.max(...back.map((at) => at! - cut)) : null;
 }
 
+/** The watchdog resets since `from` (an index into ha.resets), which a power loss of another node never justifies. */
+function survivorResets(ha: LabHaCluster, from: number): string {
+  const hosts = ha.resets.slice(from).map((r) => r.host);
+  return hosts.length === 0 ? '0' : `${hosts.length} (${hosts.join(', ')})`;
+}
+
 const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** CPU seconds of a process (utime + stime) and its RSS in MB. */
@@ -166,13 +172,15 @@ async function labSize(nodes: number, services: number, runs: number): Promise<v
       const from = await servingNode(probe, ha.nodes, 60_000);
       const shareSids = Object.entries((await status(ha, from)).store.managerStatus?.serviceStatus ?? {})
         .filter(([, st]) => st.node === from).map(([sid]) => sid);
+      const resetsBefore = ha.resets.length;
       const result = await injectAndMeasure(ha, probe, 'power-loss', 120_000);
       if (result.failoverMs !== null) first.push(result.failoverMs);
       await allRunning(ha, services, 120_000).catch(() => undefined);
       const all = shareFailoverMs(ha, from, shareSids);
       if (all !== null) share.push(all);
       console.log(`${head} run ${run + 1}: power loss of ${from} (${shareSids.length} services): first answer from ${result.to ?? 'nobody'} `
-        + `after ${result.failoverMs === null ? '-' : s(result.failoverMs)}, all ${shareSids.length} started elsewhere after ${all === null ? '-' : s(all)}`);
+        + `after ${result.failoverMs === null ? '-' : s(result.failoverMs)}, all ${shareSids.length} started elsewhere after ${all === null ? '-' : s(all)}; `
+        + `survivor resets ${survivorResets(ha, resetsBefore)}`);
       await restore(ha, result);
       await allRunning(ha, services, 300_000);
     }

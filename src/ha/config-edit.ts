@@ -5,7 +5,7 @@
  * result and concurrent edits from different nodes (or the manager's) are all kept.
  */
 import { count, fail, fields, flag, list, oneOf, optional, record, text } from './shape';
-import type { GroupConfig, HaConfig, HaRule, HaSettings, RequestedState, ResourceConfig, ShutdownPolicy } from './types';
+import type { GroupConfig, HaConfig, HaRule, HaSettings, RequestedState, ResourceConfig, ResourceNeeds, ShutdownPolicy } from './types';
 import { prototypeKeys } from '../util/strict-json';
 
 /** Resource types with a driver; a sid is `type:id`. */
@@ -84,7 +84,17 @@ export function parseResource(value: unknown, what = 'resource'): ResourceConfig
   if (group !== undefined) resource.group = group;
   const params = optional(f.params, `${what}.params`, (v, w) => parseParams(v, w, paramValue));
   if (params !== undefined) resource.params = params;
+  const needs = optional(f.needs, `${what}.needs`, parseNeeds);
+  if (needs !== undefined) resource.needs = needs;
   return resource;
+}
+
+/** A resource's static needs for placement: cores and memory MiB, both at least 1. */
+function parseNeeds(value: unknown, what: string): ResourceNeeds {
+  const f = fields(value, what);
+  const needs = { cores: count(f.cores, `${what}.cores`), memoryMiB: count(f.memoryMiB, `${what}.memoryMiB`) };
+  if (needs.cores < 1 || needs.memoryMiB < 1) fail(`${what}: cores and memoryMiB must be at least 1`);
+  return needs;
 }
 
 function parseChanges(value: unknown): ResourceChanges {

@@ -8,7 +8,7 @@ import { disarmWaits } from './manager';
 import { assertMayStart } from './safety';
 import type { HaTimings } from './timings';
 import {
-  agentLockName, type ActionResult, type LrmDaemonState, type LrmMode, type LrmStatus, type ServiceStatus,
+  agentLockName, type ActionResult, type LrmDaemonState, type LrmMode, type LrmStatus, type NodeCapacity, type ServiceStatus,
   type ShutdownPolicy,
 } from './types';
 
@@ -51,6 +51,8 @@ export interface LrmInput {
   unsure?: string[];
   /** Driver actions finished since the last step. */
   driverResults: DriverResult[];
+  /** This node's capacity, published in its status for placement by static load. */
+  capacity?: NodeCapacity;
   /**
    * False while this node cannot record HA state (its disk refuses). It still renews its lock and
    * feeds for what runs here (the other members record the renewals), and stops what it is asked
@@ -405,7 +407,7 @@ function writeStatus(step: Step): void {
   const current = new Set(Object.values(input.store.managerStatus?.serviceStatus ?? {}).map((s) => s.uid));
   for (const uid of Object.keys(state.results)) if (!current.has(uid)) delete state.results[uid];
   for (const uid of Object.keys(state.waits)) if (!current.has(uid)) delete state.waits[uid];
-  const status: LrmStatus = { mode: state.mode, state: state.daemon, results: state.results };
+  const status: LrmStatus = { mode: state.mode, state: state.daemon, results: state.results, ...(input.capacity === undefined ? {} : { capacity: input.capacity }) };
   if (JSON.stringify(status) !== JSON.stringify(input.store.lrmStatus[input.view.node])) {
     step.fx.push({ kind: 'write-lrm-status', node: input.view.node, status: structuredClone(status) });
   }

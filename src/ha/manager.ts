@@ -8,6 +8,7 @@ import { deviceFence, type FenceAttempt, type FenceDeviceInput } from './fence-d
 import { fenceProvenInSight, trackFenceSightings, type FenceSighting } from './fence-in-sight';
 import { updateNodeStates, setNodeState } from './node-status';
 import { selectNode, type Preference } from './placement';
+import type { StaticLoad } from './static-load';
 import { compileRules, type CompiledRules } from './rules';
 import { assertFenced } from './safety';
 import type { HaTimings } from './timings';
@@ -105,8 +106,15 @@ function kindOf(sid: string): 'vm' | 'ct' {
 function place(r: Round, sid: string, s: ServiceStatus, preference: Preference): string | null {
   return selectNode({
     sid, current: s.node, preference, candidates: candidates(r), rules: r.rules, services: r.status.serviceStatus,
-    failedNodes: s.failedNodes, maintenanceNode: s.maintenanceNode,
+    failedNodes: s.failedNodes, maintenanceNode: s.maintenanceNode, load: staticLoad(r),
   });
+}
+
+/** The resources' configured needs and the capacities the nodes' LRMs publish (static-load.ts). */
+function staticLoad(r: Round): StaticLoad {
+  const needs = Object.fromEntries(Object.entries(r.store.config.resources).flatMap(([sid, c]) => (c.needs === undefined ? [] : [[sid, c.needs]])));
+  const capacities = Object.fromEntries(Object.entries(r.store.lrmStatus).flatMap(([node, l]) => (l.capacity === undefined ? [] : [[node, l.capacity]])));
+  return { needs, capacities };
 }
 
 function processCommands(r: Round): void {

@@ -1,9 +1,11 @@
 /**
  * Where should a service run? Node affinity (priority classes, strict), resource affinity
  * (together / apart), failback, the relocate policy's failed nodes, and least-loaded among
- * equals (fewest HA services, then node name).
+ * equals: by static load (cores, memory; static-load.ts) when the nodes' capacities are known,
+ * then fewest HA services, then node name.
  */
 import type { CompiledRules } from './rules';
+import { staticScores, type StaticLoad } from './static-load';
 import type { ServiceStatus } from './types';
 
 /** `stay`: keep the current node if allowed; `best`: recovery; `try-next`: relocate after a failed start. */
@@ -19,6 +21,8 @@ export interface PlacementInput {
   services: Record<string, ServiceStatus>;
   failedNodes?: string[];
   maintenanceNode?: string;
+  /** Resources' needs and nodes' capacities: with them the least loaded node wins, not the one with the fewest services. */
+  load?: StaticLoad;
 }
 
 const idleStates = new Set(['stopped', 'error']);
@@ -28,14 +32,28 @@ function placedOn(status: ServiceStatus): string {
   return status.target ?? status.node;
 }
 
+/** Where a service takes load: nowhere while stopped or in error. */
+function loadsNode(status: ServiceStatus): string | null {
+  return idleStates.has(status.state) ? null : placedOn(status);
+}
+
 export function nodeLoad(services: Record<string, ServiceStatus>, exclude: string): Map<string, number> {
   const load = new Map<string, number>();
   for (const [sid, status] of Object.entries(services)) {
-    if (sid === exclude || idleStates.has(status.state)) continue;
-    const node = placedOn(status);
+    const node = loadsNode(status);
+    if (sid === exclude || node === null) continue;
     load.set(node, (load.get(node) ?? 0) + 1);
   }
   return load;
+}
+
+/** Least loaded first: by static load when every node's capacity is known (static-load.ts), then by service count and name. */
+function byLoad(sid: string, nodes: string[], services: Record<string, ServiceStatus>, load: StaticLoad | undefined): string[] {
+  const count = nodeLoad(services, sid);
+  const scores = new Map((load === undefined ? null : staticScores(sid, nodes, services, load, loadsNode))?.map((s) => [s.node, s]) ?? []);
+  const peak = (n: string) => scores.get(n)?.peak ?? 0;
+  const mean = (n: string) => scores.get(n)?.mean ?? 0;
+  return [...nodes].sort((a, b) => peak(a) - peak(b) || mean(a) - mean(b) || (count.get(a) ?? 0) - (count.get(b) ?? 0) || a.localeCompare(b));
 }
 
 /** Returns the chosen node, or null when no node qualifies. */
@@ -75,8 +93,7 @@ export function selectNode(input: PlacementInput): string | null {
   if (input.maintenanceNode !== undefined && best.includes(input.maintenanceNode)) return input.maintenanceNode;
   if (preference === 'stay' && best.includes(current)) return current;
 
-  const load = nodeLoad(services, sid);
-  const ordered = [...best].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b));
+  const ordered = byLoad(sid, best, services, input.load);
   if (preference === 'try-next') return ordered.find((n) => n !== current) ?? ordered[0] ?? null;
   return ordered[0] ?? null;
 }

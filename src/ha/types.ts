@@ -22,6 +22,21 @@ export type NodeState = 'online' | 'maintenance' | 'unknown' | 'fence' | 'gone';
 /** vm: live-migratable guests; ct: containers, always moved by stop + start elsewhere. */
 export type ResourceKind = 'vm' | 'ct';
 
+/**
+ * What a resource takes of the node it runs on, for placement by static load (Proxmox's static
+ * CRS): its cores and memory as configured (a VM's vcpus and memory), not what it uses now.
+ */
+export interface ResourceNeeds {
+  cores: number;
+  memoryMiB: number;
+}
+
+/** What a node offers its resources: from its daemon config, or read from the node (nproc, MemTotal). */
+export interface NodeCapacity {
+  cores: number;
+  memoryMiB: number;
+}
+
 export interface ResourceConfig {
   node: string;
   state: RequestedState;
@@ -35,6 +50,8 @@ export interface ResourceConfig {
   maxRelocate: number;
   /** Parameters for the resource driver (a lab service's floating address, say); the HA core ignores them. */
   params?: Record<string, string>;
+  /** Static needs for placement; without them the resource counts as taking nothing (src/ha/static-load.ts). */
+  needs?: ResourceNeeds;
 }
 
 export interface GroupConfig {
@@ -141,6 +158,8 @@ export interface LrmStatus {
   state: LrmDaemonState;
   /** uid → outcome of the action requested under that uid. */
   results: Record<string, { sid: string; result: ActionResult }>;
+  /** The node's capacity, published by its LRM for placement by static load. */
+  capacity?: NodeCapacity;
 }
 
 /** One lock as this node's replica of the store sees it. */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseStrictJson } from '../../util/strict-json';
 import { mergeTimings, type HaTimings } from '../timings';
+import type { NodeCapacity } from '../types';
 import {
   defaultResource, type GroupConfig, type HaRule, type RequestedState, type ResourceConfig, type ShutdownPolicy,
 } from '../types';
@@ -29,6 +30,8 @@ export interface ScenarioConfig {
   groups: Record<string, GroupConfig>;
   rules: HaRule[];
   drivers: Record<string, DriverScript>;
+  /** node → capacity its LRM publishes (placement by static load); absent: none published. */
+  capacities: Record<string, NodeCapacity>;
   /** Nodes powered off at the start. */
   poweredOff: string[];
   /** sid → node it already runs on at the start. */
@@ -118,7 +121,7 @@ function priorities(v: unknown, nodes: string[], what: string): Record<string, n
 export function parseResource(sid: string, v: unknown, nodes: string[]): ResourceConfig {
   if (!sidPattern.test(sid)) throw new ScenarioError(`resource id '${sid}' must look like vm:101 or ct:201`);
   if (!isObject(v)) throw new ScenarioError(`resource '${sid}' must be an object`);
-  checkKeys(v, ['node', 'state', 'group', 'failback', 'maxRestart', 'maxRelocate'], `resource '${sid}'`);
+  checkKeys(v, ['node', 'state', 'group', 'failback', 'maxRestart', 'maxRelocate', 'needs'], `resource '${sid}'`);
   const node = str(v.node, `resource '${sid}'.node`);
   if (!nodes.includes(node)) throw new ScenarioError(`resource '${sid}': unknown node '${node}'`);
   const base = defaultResource(node);
@@ -130,7 +133,18 @@ export function parseResource(sid: string, v: unknown, nodes: string[]): Resourc
     maxRelocate: int(v.maxRelocate, `resource '${sid}'.maxRelocate`, base.maxRelocate),
   };
   if (v.group !== undefined) res.group = str(v.group, `resource '${sid}'.group`);
+  if (v.needs !== undefined) res.needs = coresAndMemory(v.needs, `resource '${sid}'.needs`);
   return res;
+}
+
+/** { cores, memoryMiB }, both positive whole numbers: a resource's needs or a node's capacity. */
+function coresAndMemory(v: unknown, what: string): { cores: number; memoryMiB: number } {
+  if (!isObject(v)) throw new ScenarioError(`${what} must be an object { cores, memoryMiB }`);
+  checkKeys(v, ['cores', 'memoryMiB'], what);
+  const cores = int(v.cores, `${what}.cores`, 0);
+  const memoryMiB = int(v.memoryMiB, `${what}.memoryMiB`, 0);
+  if (cores < 1 || memoryMiB < 1) throw new ScenarioError(`${what}: cores and memoryMiB must be at least 1`);
+  return { cores, memoryMiB };
 }
 
 function parseRule(v: unknown, nodes: string[], index: number): HaRule {
@@ -153,7 +167,7 @@ function parseRule(v: unknown, nodes: string[], index: number): HaRule {
 export function parseConfig(raw: unknown): ScenarioConfig {
   if (!isObject(raw)) throw new ScenarioError('config must be a JSON object');
   checkKeys(raw, ['nodes', 'arbiter', 'timings', 'shutdownPolicy', 'resources', 'groups', 'rules', 'drivers', 'poweredOff',
-    'running', 'detectMs', 'staleMs', 'rebootMs', 'settleMs', 'unsafe'], 'config');
+    'running', 'detectMs', 'staleMs', 'rebootMs', 'settleMs', 'unsafe', 'capacities'], 'config');
   if (!Array.isArray(raw.nodes) || raw.nodes.length < 1) throw new ScenarioError('config.nodes must list at least one node');
   const nodes = raw.nodes.map((n, i) => str(n, `config.nodes[${i}]`));
   if (new Set(nodes).size !== nodes.length) throw new ScenarioError('config.nodes lists a node twice');
@@ -187,6 +201,11 @@ export function parseConfig(raw: unknown): ScenarioConfig {
     };
     if (v.onlyOn !== undefined) drivers[sid]!.onlyOn = str(v.onlyOn, `drivers['${sid}'].onlyOn`);
   }
+  const capacities: Record<string, NodeCapacity> = {};
+  for (const [node, v] of Object.entries(isObject(raw.capacities) ? raw.capacities : {})) {
+    if (!nodes.includes(node)) throw new ScenarioError(`config.capacities: unknown node '${node}'`);
+    capacities[node] = coresAndMemory(v, `config.capacities.${node}`);
+  }
   const poweredOff = (Array.isArray(raw.poweredOff) ? raw.poweredOff : []).map((n, i) => str(n, `config.poweredOff[${i}]`));
   const running: Record<string, string> = {};
   for (const [sid, node] of Object.entries(isObject(raw.running) ? raw.running : {})) running[sid] = str(node, `config.running['${sid}']`);
@@ -201,7 +220,7 @@ export function parseConfig(raw: unknown): ScenarioConfig {
   return {
     nodes, arbiter: bool(raw.arbiter, 'config.arbiter', false), timings,
     shutdownPolicy: oneOf(raw.shutdownPolicy, ['conditional', 'freeze', 'failover', 'migrate'] as const, 'config.shutdownPolicy', 'conditional'),
-    resources, groups, rules, drivers, poweredOff, running,
+    resources, groups, rules, drivers, capacities, poweredOff, running,
     detectMs,
     staleMs,
     rebootMs: int(raw.rebootMs, 'config.rebootMs', 20000),

@@ -461,7 +461,7 @@ export class Simulator {
       node.results = [];
       const lrm = lrmStep(node.lrm, {
         view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings,
-        running: this.runningOn(name), driverResults: results, shutdown: node.shutdown,
+        running: this.runningOn(name), driverResults: results, shutdown: node.shutdown, capacity: this.cfg.capacities[name],
       });
       node.lrm = lrm.state;
       this.apply(node, `${name}/lrm`, lrm.effects);

@@ -75,3 +75,39 @@ describe('HA placement', () => {
     assert.equal(selectNode(input({ current: 'node2', maintenanceNode: 'node1' })), 'node1');
   });
 });
+
+describe('HA placement by static load (cores, memory)', () => {
+  const big = { cores: 32, memoryMiB: 131072 };
+  const small = { cores: 8, memoryMiB: 32768 };
+  const vm = (cores: number, memoryMiB: number) => ({ cores, memoryMiB });
+
+  it('picks the node with the most room after placing, not the one with the fewest services', () => {
+    // node2 runs one big VM, node3 three small ones: node3 has more services but more room.
+    const services = { 'vm:201': running('node2'), 'vm:301': running('node3'), 'vm:302': running('node3'), 'vm:303': running('node3') };
+    const needs = { 'vm:101': vm(2, 4096), 'vm:201': vm(6, 24576), 'vm:301': vm(1, 1024), 'vm:302': vm(1, 1024), 'vm:303': vm(1, 1024) };
+    const load = { needs, capacities: { node1: small, node2: small, node3: small } };
+    assert.equal(selectNode(input({ preference: 'best', candidates: ['node2', 'node3'], services, load })), 'node3');
+  });
+
+  it('weighs each node by its own capacity: the bigger node takes more', () => {
+    const services = { 'vm:201': running('node2'), 'vm:202': running('node2'), 'vm:301': running('node3') };
+    const needs = { 'vm:101': vm(2, 8192), 'vm:201': vm(2, 8192), 'vm:202': vm(2, 8192), 'vm:301': vm(2, 8192) };
+    const load = { needs, capacities: { node1: small, node2: big, node3: small } };
+    assert.equal(selectNode(input({ preference: 'best', candidates: ['node2', 'node3'], services, load })), 'node2');
+  });
+
+  it('the scarcer of cores and memory decides', () => {
+    // node2 (two services): cores 5/8 used, memory nearly free; node3 (one): memory 3/4 used. A memory-heavy VM goes to node2.
+    const services = { 'vm:201': running('node2'), 'vm:202': running('node2'), 'vm:301': running('node3') };
+    const needs = { 'vm:101': vm(1, 8192), 'vm:201': vm(4, 1024), 'vm:202': vm(1, 1024), 'vm:301': vm(1, 24576) };
+    const load = { needs, capacities: { node1: small, node2: small, node3: small } };
+    assert.equal(selectNode(input({ preference: 'best', candidates: ['node2', 'node3'], services, load })), 'node2');
+  });
+
+  it('counts services when a candidate\'s capacity is unknown (as Proxmox falls back to basic)', () => {
+    const services = { 'vm:201': running('node2'), 'vm:301': running('node3'), 'vm:302': running('node3') };
+    const needs = { 'vm:101': vm(1, 1024), 'vm:201': vm(8, 32768) };
+    const load = { needs, capacities: { node2: small } };
+    assert.equal(selectNode(input({ preference: 'best', candidates: ['node2', 'node3'], services, load })), 'node2');
+  });
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { checkSchedules, generateSchedule, scheduleScenario } from '../../../src/ha/sim/random';
 import { parseCommands, parseConfig, ScenarioError } from '../../../src/ha/sim/scenario';
-import { simulate, SimulationFailure } from '../../../src/ha/sim/simulator';
+import { simulate, SimulationFailure, Simulator } from '../../../src/ha/sim/simulator';
 
 describe('HA simulator', () => {
   it('is deterministic: the same schedule gives the same log', () => {
@@ -85,5 +85,19 @@ describe('HA simulator', () => {
       assert.equal(await main(['sim', '--random', '5', '--seed', '7', '--json']), 0);
       assert.equal((JSON.parse(out.join('')) as { schedules: number }).schedules, 5);
     });
+  });
+});
+
+describe('simulator: recovery by static load', () => {
+  it('spreads a lost node\'s VMs by cores and memory, not by count: the big node takes the most', () => {
+    const resources = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`vm:${101 + i}`, { node: 'node1', state: 'started', needs: { cores: 2, memoryMiB: 4096 } }]));
+    const small = { cores: 8, memoryMiB: 16384 };
+    const config = parseConfig({
+      nodes: ['node1', 'node2', 'node3', 'node4'], resources, settleMs: 60_000,
+      capacities: { node1: small, node2: { cores: 32, memoryMiB: 65536 }, node3: small, node4: small },
+    });
+    const outcome = new Simulator({ name: 'static-load', description: '', config, commands: [{ at: 20_000, line: 1, words: ['power', 'node1', 'off'] }], expected: null }).run();
+    const on = (node: string) => Object.values(outcome.services).filter((s) => s.state === 'started' && s.node === node).length;
+    assert.deepEqual([on('node2'), on('node3'), on('node4')], [4, 1, 1]);
   });
 });
