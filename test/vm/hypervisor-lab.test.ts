@@ -3,20 +3,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderGuestDomain } from '../../../src/lab/guest-domain';
-import { hypervisorHostUuid } from '../../../src/lab/hypervisor-config';
-import { NamespaceLab } from '../../../src/lab/namespace-lab';
-import { labGuestAddress, newLabId, type NodeHost } from '../../../src/lab/names';
-import { namespacePidsSync, programName } from '../../../src/lab/processes';
-import { ServiceProbe } from '../../../src/lab/service-probe';
-import { readState } from '../../../src/lab/state';
-import { clearLeftovers } from '../../../src/lab/teardown';
-import { guestResponderPort } from '../../../src/lab/guest-image';
-import { monotonicClock } from '../../../src/util/clock';
-import { skipWithoutLab } from '../../support/lab';
+import { renderGuestDomain } from '../../src/lab/guest-domain';
+import { hypervisorHostUuid } from '../../src/lab/hypervisor-config';
+import { NamespaceLab } from '../../src/lab/namespace-lab';
+import { labGuestAddress, newLabId, type NodeHost } from '../../src/lab/names';
+import { namespacePidsSync, programName } from '../../src/lab/processes';
+import { ServiceProbe } from '../../src/lab/service-probe';
+import { readState } from '../../src/lab/state';
+import { clearLeftovers } from '../../src/lab/teardown';
+import { guestResponderPort } from '../../src/lab/guest-image';
+import { monotonicClock } from '../../src/util/clock';
+import { skipWithoutLab } from '../support/lab';
 import { tracesOf } from './leftovers';
 
-const labModule = join(__dirname, '../../../src/lab/namespace-lab.js');
+const labModule = join(__dirname, '../../src/lab/namespace-lab.js');
 
 /**
  * One hypervisor lab for the whole file, owned by a child process: the last case kills that

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monotonicClock } from '../../../src/util/clock';
-import type { NodeHost } from '../../../src/lab/names';
+import { monotonicClock } from '../../src/util/clock';
+import type { NodeHost } from '../../src/lab/names';
 import {
   addVm, bootIdsBetween, guestAnswer, domainsOn, migrateVm, startVmHa, stopVmHa, vmGuest, vmStatus, waitFor, waitGuest, waitStartedOn, type VmHa,
-} from '../../../src/lab/vm-ha';
-import { restore } from '../../../src/lab/failover';
-import { skipWithoutLab } from '../../support/lab';
+} from '../../src/lab/vm-ha';
+import { restore } from '../../src/lab/failover';
+import { skipWithoutLab } from '../support/lab';
 
 /**
  * A real qemu guest under HA: the hypervisor lab (a libvirtd per node, the guest's kernel,
