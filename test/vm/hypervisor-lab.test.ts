@@ -14,7 +14,7 @@ import { clearLeftovers } from '../../src/lab/teardown';
 import { guestResponderPort } from '../../src/lab/guest-image';
 import { monotonicClock } from '../../src/util/clock';
 import { skipWithoutLab } from '../support/lab';
-import { tracesOf } from './leftovers';
+import { tracesOf } from '../lab/lab/leftovers';
 
 const labModule = join(__dirname, '../../src/lab/namespace-lab.js');
 
