@@ -75,6 +75,9 @@ describe('Debian maintainer scripts (private /run)', function () {
     assert.equal(run.code, 0, run.output);
     assert.deepEqual(startsOrRestarts(run.calls), []);
     assert.match(run.output, /upgraded from 0\.0\.9-1; quorate-daemon keeps running the old version with its HA services/);
+    // A restart freezes the services and hands the watchdog lease over (quorate-daemon.service): it never stops them.
+    assert.match(run.output, /systemctl restart quorate-daemon: its HA services keep running, frozen,\nquorate: while the new daemon takes over/);
+    assert.doesNotMatch(run.output, /stopped/);
   });
 
   it('quorate prerm refuses removal while the watchdog is armed, and stops nothing', () => {
