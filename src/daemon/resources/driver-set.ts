@@ -2,6 +2,7 @@
 import type { DaemonConfig } from '../config';
 import type { ResourceDriver } from './driver';
 import { LabServiceDriver } from './lab-service-driver';
+import { SystemdUnitDriver } from './systemd-unit-driver';
 import { VirshSession } from './virsh-session';
 import { VmDriver } from './vm-driver';
 
@@ -14,5 +15,6 @@ export function createDrivers(config: DaemonConfig): ResourceDriver[] {
       virsh: new VirshSession(vm.uri), migrationUri: vm.migrationUri, migrationAddresses: vm.migrationAddresses, sharedStorage: vm.sharedStorage,
       trustSharedStorage: vm.trustSharedStorage, runDir: vm.runDir,
     }),
+    new SystemdUnitDriver(),
   ];
 }
