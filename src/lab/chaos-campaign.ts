@@ -26,6 +26,8 @@ export interface ChaosOptions {
   seed: number;
   kinds: readonly ChaosFaultKind[];
   print: (line: string) => void;
+  /** The lab's name (default chaos): the lab test runs under its own. */
+  labName?: string;
   /** Every service that should run runs within this after the last heal (default 120 s). */
   liveBoundMs?: number;
 }
@@ -96,7 +98,7 @@ export async function runChaosCampaign(options: ChaosOptions): Promise<ChaosResu
   const schedule = chaosSchedule(options);
   print(`seed ${options.seed}: ${schedule.length} faults over ${((schedule.at(-1)?.startMs ?? 0) / 1000).toFixed(0)} s`
     + ` (the schedule is reproducible from the seed; the cluster's timing in between is not)`);
-  const lab = await NamespaceLab.up({ name: 'chaos', nodes: options.nodes, profile: 'fast', qdevice: 'integrated', algorithm: 'ffsplit' }, (m) => print(`  lab: ${m}`));
+  const lab = await NamespaceLab.up({ name: options.labName ?? 'chaos', nodes: options.nodes, profile: 'fast', qdevice: 'integrated', algorithm: 'ffsplit' }, (m) => print(`  lab: ${m}`));
   let ha: LabHaCluster | undefined;
   let nemesis: ChaosNemesis | undefined;
   try {

@@ -79,9 +79,15 @@ export class LabHaCluster {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const cluster = new LabHaCluster(lab, dir, { ...options, timings: await withWatchdogFloor(lab, options.timings ?? {}) });
-    for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
-    await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
-    await cluster.waitReady(cluster.nodes, 60_000);
+    try {
+      for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
+      await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
+      await cluster.waitReady(cluster.nodes, 60_000);
+    } catch (err) {
+      // What was started goes again (timers, processes, the store tmpfs): the caller has no cluster to stop.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
