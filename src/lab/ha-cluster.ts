@@ -4,7 +4,7 @@
  * as a machine's boot would start them. The store's directory lives outside the host's private
  * /run, like a disk that survives a power cut.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { bmcFenceDevice } from './bmc';
 import type { NamespaceLab } from './namespace-lab';
 import type { NodeHost } from './names';
 import { isAlive } from './processes';
+import { runChecked } from '../util/run';
 import { appendJournal, monotonicNowMs } from '../daemon/resources/lab-service-journal';
 import { defaultOperatorSocket } from '../daemon/operator/client';
 import { defaultMuxSocketPath } from '../watchdog/mux-client';
@@ -44,6 +45,11 @@ export interface LabHaOptions {
   restartAfterReset?: boolean;
   /** Extra arguments of every node's `quorate watchdog-mux` (`--metrics ADDR`, …). */
   muxArgs?: string[];
+  /**
+   * Each node's store directory on a tmpfs of this many bytes (mounted outside the hosts, so it
+   * survives a power cut as a disk would), which a fault can fill or turn read-only.
+   */
+  storeTmpfsBytes?: number;
 }
 
 interface NodeStack {
@@ -58,6 +64,8 @@ export class LabHaCluster {
   readonly resets: (EmulatedTimerExpiry & { at: number })[] = [];
   private readonly stacks = new Map<NodeHost, NodeStack>();
   private readonly pendingBoots = new Set<() => void>();
+  /** Nodes between their watchdog reset and the end of their power-on. */
+  private readonly resetting = new Set<NodeHost>();
   private stopped = false;
 
   private constructor(readonly lab: NamespaceLab, readonly dir: string, private readonly options: LabHaOptions) {
@@ -68,12 +76,19 @@ export class LabHaCluster {
   static async start(lab: NamespaceLab, options: LabHaOptions = {}): Promise<LabHaCluster> {
     // Outside /run: a host sees its own private /run, but this directory must be seen by all.
     const dir = join(tmpdir(), `quorate-ha-${lab.name}`);
+    unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const cluster = new LabHaCluster(lab, dir, { ...options, timings: await withWatchdogFloor(lab, options.timings ?? {}) });
-    for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
-    await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
-    await cluster.waitReady(cluster.nodes, 60_000);
+    try {
+      for (const node of lab.nodes) await cluster.prepare(node.name as NodeHost);
+      await Promise.all(lab.nodes.map((n) => cluster.boot(n.name as NodeHost)));
+      await cluster.waitReady(cluster.nodes, 60_000);
+    } catch (err) {
+      // What was started goes again (timers, processes, the store tmpfs): the caller has no cluster to stop.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
@@ -182,6 +197,30 @@ export class LabHaCluster {
     return { secretsFile, nodes: Object.fromEntries(nodes.map((n) => [n, [bmcFenceDevice(this.lab.bmc(n))]])) };
   }
 
+  /** The node's store directory (its state directory's HA part). */
+  storeDir(node: NodeHost): string {
+    return join(this.dir, node, 'store');
+  }
+
+  /** True from a node's watchdog reset until its power-on after the boot delay has finished. */
+  isResetting(node: NodeHost): boolean {
+    return this.resetting.has(node);
+  }
+
+  /** SIGKILL of the node's daemon (a crash: no shutdown policy, the multiplexer keeps its lease). */
+  killDaemon(node: NodeHost): void {
+    const daemon = this.stack(node).daemon;
+    if (daemon?.pid !== undefined && isAlive(daemon.pid)) daemon.kill('SIGKILL');
+  }
+
+  /** Starts what is missing of a powered node's stack: the whole boot without a multiplexer, else the daemon. */
+  async ensureRunning(node: NodeHost): Promise<void> {
+    const stack = this.stack(node);
+    const alive = (p: ChildProcess | null): boolean => p?.pid !== undefined && isAlive(p.pid);
+    if (!alive(stack.mux)) await this.boot(node);
+    else if (!alive(stack.daemon)) await this.startDaemon(node);
+  }
+
   logPath(node: NodeHost): string {
     return join(this.dir, node, 'daemon.log');
   }
@@ -189,6 +228,9 @@ export class LabHaCluster {
   private async prepare(node: NodeHost): Promise<void> {
     const nodeDir = join(this.dir, node);
     mkdirSync(join(nodeDir, 'store'), { recursive: true });
+    if (this.options.storeTmpfsBytes !== undefined) {
+      await runChecked(['mount', '-t', 'tmpfs', '-o', `size=${this.options.storeTmpfsBytes},mode=0700`, `quorate-store-${node}`, this.storeDir(node)]);
+    }
     const watchdogSeconds = Math.ceil(this.timings.watchdogMs / 1000);
     const config = {
       node,
@@ -211,6 +253,7 @@ export class LabHaCluster {
       reset: async () => {
         // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
         if (!this.lab.isPoweredOn(node)) return;
+        this.resetting.add(node);
         this.resets.push({ host: node, timeoutMs: 0, silentMs: 0, resetTookMs: 0, at: monotonicClock.now() });
         const stack = this.stacks.get(node);
         if (stack !== undefined) {
@@ -228,9 +271,13 @@ export class LabHaCluster {
           const timer = setTimeout(done, this.options.bootDelayMs ?? 60_000);
           this.pendingBoots.add(done);
         });
-        // Someone (a benchmark's restore, stop) may have powered it on or ended the lab meanwhile.
-        if (this.stopped || this.lab.isPoweredOn(node)) return;
-        await this.lab.powerOn(node);
+        try {
+          // Someone (a benchmark's restore, stop) may have powered it on or ended the lab meanwhile.
+          if (this.stopped || this.lab.isPoweredOn(node)) return;
+          await this.lab.powerOn(node);
+        } finally {
+          this.resetting.delete(node);
+        }
         if (this.options.restartAfterReset === true) await this.boot(node);
       },
     });
@@ -302,6 +349,7 @@ export class LabHaCluster {
     for (const stack of this.stacks.values()) stack.mux?.kill('SIGTERM');
     await Promise.all([...this.stacks.values()].map((s) => exited(s.mux, 5000)));
     for (const stack of this.stacks.values()) await stack.timer.close();
+    unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -350,6 +398,19 @@ async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, d
     if (child.exitCode !== null || (child.pid !== undefined && !isAlive(child.pid))) throw new Error(`${what}: the process exited (code ${String(child.exitCode)})`);
     if (monotonicClock.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Unmounts every mount at or below `dir` (the store tmpfs of this or a crashed run), deepest first. */
+function unmountUnder(dir: string): void {
+  let mounts: string[];
+  try {
+    mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  } catch {
+    return;
+  }
+  for (const target of mounts.filter((m) => m === dir || m.startsWith(`${dir}/`)).sort().reverse()) {
+    execFileSync('umount', ['-l', target], { stdio: 'ignore' });
   }
 }
 

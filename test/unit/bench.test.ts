@@ -37,6 +37,12 @@ describe('benchmarks: --help and arguments', () => {
     assert.match(unknown.stderr, /unknown benchmark "nope"/);
   });
 
+  it('chaos --kinds: an unknown fault kind is refused by name before the lab comes up', async () => {
+    const r = await bench(['chaos', '--kinds', 'link-cut,meteor']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown fault kind 'meteor': expected power-loss, link-cut, /);
+  });
+
   it('failover --runs: one count for every fault kind, or per kind with the others at their default', () => {
     assert.deepEqual(Object.values(parseRuns('4')), [4, 4, 4, 4, 4]);
     assert.deepEqual(parseRuns('power-loss=10,link-cut=5'),
