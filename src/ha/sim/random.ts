@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { simulatorTimingDefaults } from '../timings';
+import { fenceModels } from './fence-models';
 import { parseCommands, parseConfig, type Scenario } from './scenario';
 import { simulate } from './simulator';
 import { SeededRandom } from '../../util/seeded-random';
@@ -46,6 +47,9 @@ export function generateSchedule(seed: number): GeneratedSchedule {
     staleMs: int(0, simulatorTimingDefaults.quorumStaleMs / 1000) * 1000,
     rebootMs: int(5, 40) * 1000,
     settleMs: 90_000,
+    // Most nodes get a fence device of some model; a node without one is fenced by the lease alone.
+    fenceDevices: Object.fromEntries(nodes.filter(() => rand() < 0.7).map((n) => [n, pick(fenceModels)])),
+    afterFence: pick(['reboot', 'off'] as const),
   };
   const lines: string[] = [];
   let t = 0;
@@ -62,6 +66,15 @@ export function generateSchedule(seed: number): GeneratedSchedule {
     ];
     if (nodes.length === 3) candidates.push(`link ${nodes[0]} ${pick(nodes.slice(1))} ${pick(['cut', 'heal'])}`);
     if (arbiter) candidates.push(`arbiter ${pick(['up', 'down'])}`);
+    candidates.push(`fence-device ${node} ${pick(fenceModels)}`);
+    if (rand() < 0.15) {
+      // Aimed at the fence path: the node is lost and returns (or its device changes) around
+      // its fence request (fence delay 1-8 s, device results 1-30 s after the request).
+      const back = t + int(2, 40);
+      lines.push(`${t} ${pick([`power ${node} off`, `net ${node} down`])}`, `${back} ${pick([`power ${node} on`, `net ${node} up`, `fence-device ${node} ${pick(fenceModels)}`])}`);
+      t = back;
+      continue;
+    }
     lines.push(`${t} ${pick(candidates)}`);
   }
   return { seed, config, commands: `${lines.join('\n')}\n` };

@@ -3,6 +3,7 @@
  * resources, rules, scripted driver failures, timings), `commands` (one timed hardware or
  * operator event per line) and `log.expect` (the golden log). Parsing errors name file and line.
  */
+import { fenceModels, type FenceModel } from './fence-models';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseStrictJson } from '../../util/strict-json';
@@ -46,6 +47,10 @@ export interface ScenarioConfig {
   settleMs: number;
   /** Allow timings that fail the safety bound (to show what the bound prevents). */
   unsafe: boolean;
+  /** node → its fence device (fence-models.ts); nodes without one are fenced by the lease alone. */
+  fenceDevices: Record<string, FenceModel>;
+  /** After a recorded proof: power the node on again (reboot) or leave it off. */
+  afterFence: 'reboot' | 'off';
 }
 
 export interface SimCommand {
@@ -167,7 +172,7 @@ function parseRule(v: unknown, nodes: string[], index: number): HaRule {
 export function parseConfig(raw: unknown): ScenarioConfig {
   if (!isObject(raw)) throw new ScenarioError('config must be a JSON object');
   checkKeys(raw, ['nodes', 'arbiter', 'timings', 'shutdownPolicy', 'resources', 'groups', 'rules', 'drivers', 'poweredOff',
-    'running', 'detectMs', 'staleMs', 'rebootMs', 'settleMs', 'unsafe', 'capacities'], 'config');
+    'running', 'detectMs', 'staleMs', 'rebootMs', 'settleMs', 'unsafe', 'capacities', 'fenceDevices', 'afterFence'], 'config');
   if (!Array.isArray(raw.nodes) || raw.nodes.length < 1) throw new ScenarioError('config.nodes must list at least one node');
   const nodes = raw.nodes.map((n, i) => str(n, `config.nodes[${i}]`));
   if (new Set(nodes).size !== nodes.length) throw new ScenarioError('config.nodes lists a node twice');
@@ -210,6 +215,11 @@ export function parseConfig(raw: unknown): ScenarioConfig {
   const running: Record<string, string> = {};
   for (const [sid, node] of Object.entries(isObject(raw.running) ? raw.running : {})) running[sid] = str(node, `config.running['${sid}']`);
   const unsafe = bool(raw.unsafe, 'config.unsafe', false);
+  const fenceDevices: Record<string, FenceModel> = {};
+  for (const [node, model] of Object.entries(isObject(raw.fenceDevices) ? raw.fenceDevices : {})) {
+    if (!nodes.includes(node)) throw new ScenarioError(`config.fenceDevices: '${node}' is not a node`);
+    fenceDevices[node] = oneOf(model, fenceModels, `config.fenceDevices['${node}']`, 'working');
+  }
   const detectMs = int(raw.detectMs, 'config.detectMs', 2000);
   const staleMs = int(raw.staleMs, 'config.staleMs', 5000);
   // What the timings promise about the cluster (the HA core relies on it, fence-in-sight.ts too):
@@ -226,13 +236,15 @@ export function parseConfig(raw: unknown): ScenarioConfig {
     rebootMs: int(raw.rebootMs, 'config.rebootMs', 20000),
     settleMs: int(raw.settleMs, 'config.settleMs', 60000),
     unsafe,
+    fenceDevices,
+    afterFence: oneOf(raw.afterFence, ['reboot', 'off'] as const, 'config.afterFence', 'reboot'),
   };
 }
 
 /** Verbs and their argument counts; the simulator checks the arguments themselves. */
 const verbs: Record<string, [number, number]> = {
   power: [2, 2], net: [2, 2], link: [3, 3], arbiter: [1, 1], reboot: [1, 1], shutdown: [1, 1], service: [2, 4],
-  driver: [3, 4], maintenance: [2, 2], disarm: [1, 1], arm: [0, 0], node: [2, 2], end: [0, 0],
+  driver: [3, 4], 'fence-device': [2, 2], maintenance: [2, 2], disarm: [1, 1], arm: [0, 0], node: [2, 2], end: [0, 0],
 };
 
 export function parseCommands(text: string, file = 'commands'): SimCommand[] {

@@ -6,10 +6,12 @@
  */
 import { crmStep, initialCrmState, type CrmState } from '../crm';
 import type { ClusterView, DriverOp, DriverResult, HaEffect, LogLevel } from '../env';
+import type { FenceDeviceResult } from '../fence-device';
 import { initialLrmState, lrmStep, type LrmState, type ShutdownKind } from '../lrm';
 import { SafetyViolation } from '../safety';
 import { checkSafetyBound } from '../timings';
 import { agentLockName, type CrmCommand, type HaConfig } from '../types';
+import { canPowerOn, fenceModels, planOff, type FenceModel } from './fence-models';
 import { Replica } from './replica';
 import { parseResource, requestedStates, ScenarioError, type Scenario, type SimCommand } from './scenario';
 import { linkKey, partitions, type Hardware } from './topology';
@@ -41,6 +43,8 @@ interface SimNode {
   shutdown: ShutdownKind | null;
   /** Bumped on every power cycle, so actions of a previous life never complete. */
   life: number;
+  /** Fence device results for this node's CRM, delivered since its last round. */
+  fenceResults: FenceDeviceResult[];
 }
 
 interface Scheduled {
@@ -87,7 +91,7 @@ export class Simulator {
     for (const name of this.cfg.nodes) {
       this.nodes.set(name, {
         name, crm: null, lrm: null, replica: initial, view: { members: [name], quorate: false }, staleUntil: 0, trulyQuorate: false,
-        watchdog: { open: false, lastFeed: 0 }, results: [], shutdown: null, life: 0,
+        watchdog: { open: false, lastFeed: 0 }, results: [], shutdown: null, life: 0, fenceResults: [],
       });
     }
     for (const [sid, node] of Object.entries(this.cfg.running)) {
@@ -119,6 +123,7 @@ export class Simulator {
     node.trulyQuorate = false;
     node.watchdog = { open: false, lastFeed: 0 };
     node.results = [];
+    node.fenceResults = [];
     node.shutdown = null;
     node.life += 1;
   }
@@ -190,6 +195,10 @@ export class Simulator {
           break;
         case 'driver':
           this.startAction(node, effect.op, effect.sid, effect.uid, effect.target);
+          break;
+        case 'fence-device':
+          if (effect.op === 'off') this.fenceOff(node, effect.node, effect.attempt);
+          else this.fenceRestore(effect.node);
           break;
         case 'exit':
           this.finishShutdown(node);
@@ -265,6 +274,33 @@ export class Simulator {
     }
     where.add(node);
     this.running.set(sid, where);
+  }
+
+  /** A master's off request: the device model decides what is switched, read and reported when. */
+  private fenceOff(master: SimNode, target: string, attempt: string): void {
+    const model = this.cfg.fenceDevices[target];
+    if (model === undefined) return;
+    const victim = this.nodes.get(target)!;
+    const plan = planOff(model, this.hw.powered.has(target));
+    const started = this.now;
+    const life = master.life;
+    this.log('fence', 'info', `${target}: ${model} device asked to power it off by ${master.name}`);
+    if (plan.offAt !== null) this.schedule(started + plan.offAt, () => this.powerOff(victim, 'fence device'));
+    let poweredOff = false;
+    if (plan.statusAt !== null) this.schedule(started + plan.statusAt, () => { poweredOff = !this.hw.powered.has(target); });
+    this.schedule(started + plan.resultAt, () => {
+      if (master.life !== life || !this.hw.powered.has(master.name)) return;
+      const off = plan.failure === undefined && poweredOff;
+      const reason = plan.failure ?? (off ? undefined : 'status reports on after off');
+      this.log('fence', off ? 'info' : 'warn', `${target}: ${model} device reports ${off ? 'off' : `failure: ${reason}`} to ${master.name}`);
+      master.fenceResults.push({ node: target, attempt, off, device: `${model}-${target}`, ...(reason === undefined ? {} : { reason }) });
+    });
+  }
+
+  private fenceRestore(target: string): void {
+    const model = this.cfg.fenceDevices[target];
+    if (this.cfg.afterFence === 'off' || model === undefined || !canPowerOn(model)) return;
+    this.schedule(this.now + this.cfg.rebootMs, () => this.powerOn(this.nodes.get(target)!, 'fence device, after the recorded off'));
   }
 
   private powerOff(node: SimNode, why: string): void {
@@ -388,6 +424,9 @@ export class Simulator {
         this.cfg.drivers[a!] = script;
         return;
       }
+      case 'fence-device':
+        this.cfg.fenceDevices[this.node(a, c).name] = oneOfModels(b, c);
+        return;
       case 'maintenance': {
         this.queueCrm(c, { cmd: onOff(b, 'on', 'off') ? 'enable-node-maintenance' : 'disable-node-maintenance', node: a! });
         return;
@@ -453,7 +492,9 @@ export class Simulator {
     for (const name of [...this.nodes.keys()].sort()) {
       const node = this.nodes.get(name)!;
       if (!this.hw.powered.has(name) || node.crm === null || node.lrm === null) continue;
-      const crm = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings, shutdown: false });
+      const fenceDevices = { nodes: Object.keys(this.cfg.fenceDevices).sort(), results: node.fenceResults };
+      node.fenceResults = [];
+      const crm = crmStep(node.crm, { view: this.clusterView(node), store: node.replica.view(this.now, node), timings: this.cfg.timings, shutdown: false, fenceDevices });
       node.crm = crm.state;
       this.apply(node, `${name}/crm`, crm.effects);
       if (node.lrm === null) continue;
@@ -493,6 +534,12 @@ export class Simulator {
     }
     return out;
   }
+}
+
+function oneOfModels(v: string | undefined, c: SimCommand): FenceModel {
+  const model = fenceModels.find((m) => m === v);
+  if (model === undefined) throw new ScenarioError(`commands:${c.line}: fence-device NODE ${fenceModels.join('|')}`);
+  return model;
 }
 
 /** A run that broke the invariant (or crashed), with the log up to that moment. */
