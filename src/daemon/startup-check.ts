@@ -65,8 +65,7 @@ export function arbiterTieDecisionMs(deviceTimeoutMs: number): number {
  * How long a node that keeps its services may go without a confirmed renewal while another node
  * leaves: its last check-in up to a round before the loss, token (detection) + consensus while
  * CPG delivers nothing, the renewal cut off by the change sent again a round later, and that
- * renewal. Both corosync terms grow with the node count (token_coefficient). No state exchange:
- * the store resumes writes at a departure without one (store.ts, onConfchg; docs/design/safety.md).
+ * renewal. Both corosync terms grow with the node count (token_coefficient).
  */
 export function membershipChangeGapMs(corosync: CorosyncValues, timings: HaTimings): number {
   return timings.roundMs + corosync.tokenMs + corosync.consensusMs + timings.roundMs + timings.renewIntervalMs;

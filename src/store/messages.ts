@@ -37,8 +37,7 @@ export interface Summary {
 }
 
 export type StoreMessage =
-  /** `members`: the sender's view when it sent the op; applied only in that view (store.ts, onOperation). */
-  | { t: 'op'; req: number; members: number[]; op: Operation }
+  | { t: 'op'; req: number; op: Operation }
   | ({ t: 'summary'; members: number[] } & Summary)
   | { t: 'snapshot'; members: number[]; state: StoreState };
 
@@ -94,8 +93,8 @@ export function decodeMessage(data: Buffer): StoreMessage {
   const f = m as Fields;
   switch (f.t) {
     case 'op':
-      need(isInt(f.req) && isNodeList(f.members) && typeof f.op === 'object' && f.op !== null, 'op needs req, members and op');
-      return { t: 'op', req: f.req as number, members: f.members as number[], op: parseOperation(f.op as Fields) };
+      need(isInt(f.req) && typeof f.op === 'object' && f.op !== null, 'op needs req and op');
+      return { t: 'op', req: f.req as number, op: parseOperation(f.op as Fields) };
     case 'summary':
       need(isNodeList(f.members) && isInt(f.epoch) && isNodeList(f.epochMembers) && isInt(f.version) && isStr(f.digest) && typeof f.demoted === 'boolean' && typeof f.current === 'boolean', 'summary fields');
       return f as unknown as StoreMessage;

@@ -332,7 +332,7 @@ export class ClusterStore {
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject, sentAt: this.opts.clock.now() });
       try {
-        this.send({ t: 'op', req, members: this.members, op });
+        this.send({ t: 'op', req, op });
       } catch (err) {
         this.pending.delete(req);
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -357,18 +357,16 @@ export class ClusterStore {
       return;
     }
     switch (message.t) {
-      case 'op': this.onOperation(sender, message.req, message.members, message.op); break;
+      case 'op': this.onOperation(sender, message.req, message.op); break;
       case 'summary': this.onSummary(sender, message); break;
       case 'snapshot': this.onSnapshot(sender, message.members, message.state); break;
     }
   }
 
-  private onOperation(sender: number, req: number, members: number[], op: Operation): void {
+  private onOperation(sender: number, req: number, op: Operation): void {
     // Every member is syncing at the same point of the stream (virtual synchrony), so every
-    // member discards the same operations here; their senders already rejected them. An op sent
-    // in an earlier view and delivered in this one (after a departure, which needs no exchange)
-    // is discarded by every member alike: its sender rejected it at the change.
-    if (this.syncing || !this.sameMembers(members)) return;
+    // member discards the same operations here; their senders already rejected them.
+    if (this.syncing) return;
     const own = sender === this.nodeId ? this.pending.get(req) : undefined;
     const result = applyOperation(this.state, this.opts.registry, sender, op);
     if (result.changed) {
@@ -429,28 +427,14 @@ export class ClusterStore {
 
   private onConfchg(change: CpgMembershipChange): void {
     if (this.closed) return;
-    const wasSynchronised = !this.syncing;
     this.members = [...new Set(change.members)].sort((a, b) => a - b);
     this.syncing = true;
     this.summaries.clear();
     this.abortPending('the membership changed before the request was applied; it had no effect, retry');
-    if (!this.members.includes(this.nodeId)) {
-      this.notify();
-      return;
-    }
-    // The summary goes out in any case: a member still exchanging from the previous change needs every one.
-    this.send({ t: 'summary', members: this.members, ...this.summary() });
-    if (wasSynchronised && change.joined.length === 0) {
-      // Only departures, and this copy was the agreed one: every survivor moved here from the same
-      // view after the same messages (virtual synchrony), so all copies are equal and the exchange
-      // could only confirm it. Skipping it keeps the survivors' renewal gap at token + consensus
-      // (docs/design/safety.md, the survivor's renewal gap), however many nodes exchange.
-      this.log('info', 'members left, state kept (the survivors hold the same copy)', { members: this.members, left: change.left });
-      this.finishSync(`kept at the departure of ${change.left.join(', ')}`);
-      return;
-    }
     this.notify();
+    if (!this.members.includes(this.nodeId)) return;
     this.log('info', 'membership changed, exchanging state', { members: this.members, left: change.left, joined: change.joined });
+    this.send({ t: 'summary', members: this.members, ...this.summary() });
   }
 
   private summary(): Summary {
@@ -468,7 +452,7 @@ export class ClusterStore {
     if (this.summaries.size < this.members.length) return;
     const winner = this.winner();
     if ([...this.summaries.values()].every((s) => s.digest === winner.digest)) {
-      this.finishSync(`winner node ${winner.nodeId}`, this.anyCurrent());
+      this.finishSync(winner);
     } else if (winner.nodeId === this.nodeId) {
       this.send({ t: 'snapshot', members: this.members, state: this.state });
     }
@@ -493,17 +477,12 @@ export class ClusterStore {
       // Renewals in an adopted state were not seen here: their ages count from now.
       this.lockSeenAt.clear();
     }
-    this.finishSync(`winner node ${winner.nodeId}`, this.anyCurrent());
+    this.finishSync(winner);
   }
 
-  private anyCurrent(): boolean {
-    return [...this.summaries.values()].some((s) => s.current);
-  }
-
-  /** Ends the sync; `peerCurrent`: a member's copy in the exchange was current (a departure keeps currency as it was). */
-  private finishSync(how: string, peerCurrent = false): void {
+  private finishSync(winner: Candidate): void {
     this.syncing = false;
-    this.isCurrent ||= peerCurrent || this.members.length >= (this.opts.clusterSize ?? 0);
+    this.isCurrent ||= [...this.summaries.values()].some((s) => s.current) || this.members.length >= (this.opts.clusterSize ?? 0);
     this.epochPending = true;
     // A lock this member saw granted or renewed keeps its age: its copy was already the agreed
     // one. Locks it did not see (an adopted state, a copy loaded from disk) count from now, so no
@@ -518,7 +497,7 @@ export class ClusterStore {
     }
     for (const name of Object.keys(this.state.locks)) if (!this.lockSeenAt.has(name)) this.lockSeenAt.set(name, now);
     this.persist();
-    this.log('info', `state synchronised (${how})`, { epoch: this.state.epoch, version: this.state.version });
+    this.log('info', 'state synchronised', { winner: winner.nodeId, epoch: this.state.epoch, version: this.state.version });
     this.notify();
   }
 
