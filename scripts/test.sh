@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole suite: lint, unit tests, then the tests on real corosync in network namespaces.
-# The qemu guests' tests (test/vm: the VM lab, the hypervisor lab and a VM under HA, minutes of
-# software emulation, mostly waiting on guest boots)
-# run beside the rest as a second mocha process; each lab has its own namespaces, so the two
-# groups share nothing. Arguments (test files, mocha flags) run just those, in one process.
+# The qemu guests' tests (test/vm: the VM lab, the hypervisor lab, a VM under HA; minutes of
+# software emulation, mostly waiting on guest boots) run beside the rest as a second mocha
+# process; each lab has its own namespaces, so the two groups share nothing. Arguments (test
+# files, mocha flags) run just those, in one process.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start_ms=$(( $(date +%s%N) / 1000000 ))
