@@ -196,19 +196,24 @@ export class VmLab {
     const deadline = performance.now() + timeoutMs;
     const started = performance.now();
     const pending = new Set<GuestName>(names);
-    let last = '';
+    const waitingFor = new Map<GuestName, string>();
     while (pending.size > 0) {
       for (const name of [...pending]) {
         if (!this.isRunning(name)) throw new Error(`${name}'s qemu ended during boot; see ${vmlabPaths.console(guestNamed(name))}`);
         const state = await this.readiness(name);
-        last = `${name}: ${state}`;
         if (state === 'ready') {
           pending.delete(name);
+          waitingFor.delete(name);
           progress(`${name}: ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        } else {
+          waitingFor.set(name, state);
         }
       }
       if (pending.size === 0) break;
-      if (performance.now() > deadline) throw new Error(`the VM lab was not ready within ${timeoutMs / 1000} s (${last})`);
+      if (performance.now() > deadline) {
+        const states = [...waitingFor].map(([name, state]) => `${name}: ${state}`).join('; ');
+        throw new Error(`the VM lab was not ready within ${timeoutMs / 1000} s (still waiting for ${states})`);
+      }
       await sleep(2000);
     }
   }

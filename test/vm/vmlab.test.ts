@@ -18,6 +18,7 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
   const log = (line: string): void => { process.stdout.write(`      ${line}\n`); };
 
   before(async function () {
+    this.timeout(1_800_000);
     const reason = vmlabUnavailableReason();
     if (reason !== undefined) {
       log(`skipped: ${reason}`);
@@ -25,7 +26,9 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
     }
     const started = performance.now();
     try {
-      lab = await VmLab.up({ owned: true });
+      // Beside the main group on two cores the guests boot far slower than alone (253 s here,
+      // over 420 s once in CI): a longer wait, and every step's progress in the log.
+      lab = await VmLab.up({ owned: true, progress: log, readyTimeoutMs: 660_000 });
     } catch (err) {
       if (err instanceof VmlabUnavailableError) {
         log(`skipped: ${err.message}`);
