@@ -32,6 +32,8 @@ export function qemuArgv(guest: Guest, image: GuestImage): string[] {
     '-drive', `file=${vmlabPaths.codeDisk},if=virtio,format=raw,readonly=on`,
     '-netdev', `tap,id=lan,ifname=${guest.tap},script=no,downscript=no`,
     '-device', `virtio-net-pci,netdev=lan,mac=${guest.mac}`,
+    // The host's entropy: openssl's key generation (setup's certificates) must not wait for the guest's pool.
+    '-device', 'virtio-rng-pci',
     '-serial', `file:${vmlabPaths.console(guest)}`,
     '-monitor', `unix:${vmlabPaths.monitor(guest)},server,nowait`,
     '-daemonize', '-pidfile', vmlabPaths.pidFile(guest),

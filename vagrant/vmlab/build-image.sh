@@ -67,10 +67,13 @@ for unit in corosync quorate-watchdog-mux quorate-daemon corosync-qnetd; do
 done
 echo 'COROSYNC_QNETD_OPTIONS="-s off"' >"$rootfs/etc/default/corosync-qnetd"
 chroot "$rootfs" systemctl enable quorate-vmlab-guest corosync-qnetd >/dev/null 2>&1
+# On a busy host udev can take longer than systemd's 90 s for the code disk: waiting for it must
+# not fail local-fs.target (emergency mode); the guest's setup unit requires the mount instead.
 cat >"$rootfs/etc/fstab" <<'FSTAB'
 /dev/vda / ext4 rw,noatime 0 1
-/dev/vdb /opt/quorate ext4 ro,noatime 0 0
+/dev/vdb /opt/quorate ext4 ro,noatime,nofail,x-systemd.device-timeout=15min 0 0
 FSTAB
+chroot "$rootfs" systemctl mask serial-getty@ttyS0.service >/dev/null 2>&1
 # Root logs in with the lab's key only.
 ssh-keygen -q -t ed25519 -N '' -C quorate-vmlab -f "$work/id_ed25519"
 install -d -m 0700 "$rootfs/root/.ssh"
