@@ -16,6 +16,18 @@ const capabilitiesCache = join(hypervisorCacheDir, 'qemu-capabilities');
 /** The daemons of a hypervisor node, in start order: libvirtd connects to the other two. */
 export const hypervisorDaemons = ['virtlogd', 'virtlockd', 'libvirtd'] as const;
 
+/**
+ * The sockets libvirtd needs before it starts, inside the node's /run: with a file lockspace its
+ * lockd plugin connects to virtlockd while the qemu driver initialises, and libvirtd exits when
+ * that fails (seen in CI on a busy host, after a reboot of a lab node).
+ */
+export const hypervisorHelperSockets = { virtlogd: '/run/libvirt/virtlogd-sock', virtlockd: '/run/libvirt/virtlockd-sock' } as const;
+
+/** libvirtd's own log inside the node (renderLibvirtdConf sends its errors there, not to stderr). */
+export function libvirtdLogFile(binds: HostBind[]): string {
+  return join(source(binds, '/var/log/libvirt'), 'libvirtd.log');
+}
+
 /** The node's libvirt directories (under its host directory) and the system paths they cover. */
 export function hypervisorBinds(hostDir: string): HostBind[] {
   const dir = join(hostDir, 'libvirt');

@@ -12,7 +12,7 @@ import { guardLab, unguardLab } from './exit-guard';
 import { ensureGuestImage } from './guest-image';
 import { hypervisorHostUuid } from './hypervisor-config';
 import { LabHypervisor, lockspaceDir, nodeLibvirtUri, placeGuestImage } from './hypervisor';
-import { clearHypervisorRunState, ensureLibvirtQemuUser, hypervisorBinds, prepareHypervisorNode, saveCapabilities } from './hypervisor-node';
+import { clearHypervisorRunState, ensureLibvirtQemuUser, hypervisorBinds, hypervisorHelperSockets, libvirtdLogFile, prepareHypervisorNode, saveCapabilities } from './hypervisor-node';
 import { defaultLabName, guestNetworkNames, labNames, newLabId, type HostAddressing, type HostName, type NodeHost } from './names';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options';
 import { hypervisorUnavailableReason } from './requirements';
@@ -449,8 +449,8 @@ export class NamespaceLab {
     const state = this.hostState(host);
     clearHypervisorRunState(state.runDir);
     const started = monotonicClock.now();
-    this.startDaemonIn(host, ['virtlogd']);
-    this.startDaemonIn(host, ['virtlockd']);
+    for (const daemon of Object.keys(hypervisorHelperSockets)) this.startDaemonIn(host, [daemon]);
+    for (const [daemon, socket] of Object.entries(hypervisorHelperSockets)) await this.waitFor(host, daemon, ['test', '-S', socket], 60_000);
     this.startDaemonIn(host, ['libvirtd', '--listen', '-f', '/etc/libvirt/libvirtd.conf']);
     await this.waitFor(host, 'libvirtd', ['virsh', '-c', nodeLibvirtUri, 'version'], 180_000);
     const hypervisor = this.state.hypervisor;
@@ -561,11 +561,17 @@ export class NamespaceLab {
 
   /** The last lines a daemon wrote, for error messages (the lab's files go at teardown). */
   private logTail(host: HostName, program: string): string {
-    try {
-      return readFileSync(join(this.hostState(host).logDir, `${program}.out`), 'utf8').trim().split('\n').slice(-5).join(' | ');
-    } catch {
-      return '(no output)';
-    }
+    const files = [join(this.hostState(host).logDir, `${program}.out`)];
+    if (program === 'libvirtd') files.push(libvirtdLogFile(this.hostState(host).extraBinds ?? []));
+    const tails = files.flatMap((file) => {
+      try {
+        const lines = readFileSync(file, 'utf8').trim();
+        return lines === '' ? [] : [`${file}: ${lines.split('\n').slice(-5).join(' | ')}`];
+      } catch {
+        return [];
+      }
+    });
+    return tails.length > 0 ? tails.join('; ') : '(no output)';
   }
 
   private signalHost(host: HostName, signal: NodeJS.Signals, program?: string): number[] {
