@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ensureDemoService, measureFailover, startDemoProbe } from '../../src/vmlab/failover';
-import { guestNamed, vmlabPaths } from '../../src/vmlab/layout';
+import { guestNamed, vmlabPaths, type GuestName } from '../../src/vmlab/layout';
+import type { NodeFences } from '../../src/daemon/fence-report';
 import { VmLab, VmlabUnavailableError, vmlabUnavailableReason } from '../../src/vmlab/vmlab';
 import type { ServiceProbe } from '../../src/lab/service-probe';
 
@@ -15,6 +16,7 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
   this.timeout(900_000);
   let lab: VmLab | undefined;
   let probe: ServiceProbe | undefined;
+  let cutNode: GuestName | undefined;
   const log = (line: string): void => { process.stdout.write(`      ${line}\n`); };
 
   before(async function () {
@@ -61,14 +63,93 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
     assert.equal(result.stdout.trim().split('\n').join(', '), 'Software Watchdog, active, held by the multiplexer', `${node}: ${result.stderr}`);
   });
 
+  it('systemd as PID 1: the daemon and the multiplexer are Type=notify units, and systemctl status shows their STATUS line', async () => {
+    for (const node of ['node1', 'node2'] as const) {
+      for (const unit of ['quorate-daemon', 'quorate-watchdog-mux']) {
+        const shown = await systemdProperties(lab!, node, unit, ['Type', 'ActiveState', 'StatusText']);
+        assert.equal(shown.Type, 'notify', `${node} ${unit}`);
+        assert.equal(shown.ActiveState, 'active', `${node} ${unit}`);
+        assert.notEqual(shown.StatusText ?? '', '', `${node} ${unit}: no STATUS= line`);
+        const status = await lab!.exec(node, ['systemctl', 'status', '--no-pager', unit]);
+        assert.ok(status.stdout.includes(`Status: "${shown.StatusText}"`), `${node} systemctl status ${unit}:\n${status.stdout}`);
+      }
+    }
+    const daemon = await systemdProperties(lab!, 'node1', 'quorate-daemon', ['StatusText']);
+    log(`node1 quorate-daemon STATUS: ${daemon.StatusText}`);
+    assert.match(daemon.StatusText ?? '', /, quorate, store current, .*watchdog /);
+  });
+
+  it('systemctl restart of the daemon returns only once the daemon is ready (READY=1), not when its process started', async () => {
+    const node = otherNode(await ensureDemoService(lab!, probe ??= startDemoProbe(), 'node1'));
+    const started = performance.now();
+    const restarted = await lab!.exec(node, ['systemctl', 'restart', 'quorate-daemon'], 300_000);
+    const tookMs = performance.now() - started;
+    assert.equal(restarted.code, 0, restarted.stderr);
+    // Straight after: a daemon that said READY=1 has its operator socket and its store.
+    const status = await lab!.exec(node, ['quorate', 'status', '--json']);
+    assert.equal(status.code, 0, `quorate status right after systemctl restart: ${status.stderr}`);
+    const shown = await systemdProperties(lab!, node, 'quorate-daemon', ['ExecMainStartTimestampMonotonic', 'ActiveEnterTimestampMonotonic']);
+    const readyAfterMs = (Number(shown.ActiveEnterTimestampMonotonic) - Number(shown.ExecMainStartTimestampMonotonic)) / 1000;
+    log(`${node}: systemctl restart quorate-daemon returned after ${(tookMs / 1000).toFixed(1)} s; READY=1 came ${(readyAfterMs / 1000).toFixed(2)} s after the process started`);
+    // Type=simple would be active within milliseconds of the fork; the daemon needs seconds to join.
+    assert.ok(readyAfterMs > 1000, `active ${readyAfterMs} ms after the process started: not waiting for READY=1`);
+    // Its device vote is back before the link cut below needs it.
+    await waitForVotes(lab!, node, 3, 120_000);
+  });
+
   it('a link cut of the service\'s node: its kernel is reset by softdog, then the other node answers', async () => {
     probe ??= startDemoProbe();
     const from = await ensureDemoService(lab!, probe, 'node1');
     const failover = await measureFailover(lab!, probe, 'link-cut', from);
+    cutNode = from;
     log(`link cut of ${from}: watchdog reset after ${((failover.resetAfterMs ?? NaN) / 1000).toFixed(2)} s, ${failover.to} answers after ${(failover.answerAfterMs / 1000).toFixed(2)} s`);
     assert.ok(failover.resetAfterMs !== undefined, `${from} was not reset`);
     assert.ok(failover.resetAfterMs < failover.answerAfterMs, 'the cut node was reset before the takeover');
     assert.ok((failover.lastOldAnswerMs ?? -1) < failover.resetAfterMs, 'no answer from the cut node after its reset');
     assert.match(readFileSync(vmlabPaths.console(guestNamed(from)), 'utf8'), /softdog: Initiating system reboot/);
   });
+  it('after the reset, the node boots again: every node shows why it was fenced, and the journal filters by priority', async function () {
+    this.timeout(900_000);
+    const from = cutNode!;
+    await lab!.restart(from, log, 660_000);
+    const survivor = otherNode(from);
+    const status = await lab!.exec(survivor, ['quorate', 'status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const fences = (JSON.parse(status.stdout) as { ha?: { fences?: Record<string, NodeFences> } }).ha?.fences;
+    const last = fences?.[from]?.last;
+    assert.ok(last !== undefined, `${survivor} shows no fence of ${from}: ${status.stdout}`);
+    log(`${survivor} shows the fence of ${from}: ${last.condition} (client ${last.client}): ${last.reason}`);
+    assert.ok(['quorum-lost', 'arbiter-vote-lost', 'deadline-missed'].includes(last.condition), `a link cut fences by quorum, vote or a missed deadline, not ${last.condition}`);
+    const text = await lab!.exec(survivor, ['quorate', 'status']);
+    assert.match(text.stdout, new RegExp(`^${from} +\\S+ +${last.condition} +${last.client} `, 'm'), text.stdout);
+    // The daemon warns of its own last fence at boot: journald has it at warning priority, and
+    // -p warning leaves out the info lines the same boot logged.
+    const entries = async (priority: string): Promise<{ PRIORITY: string; MESSAGE: string }[]> => {
+      const r = await lab!.exec(from, ['journalctl', '-b', '-u', 'quorate-daemon', '-p', priority, '-o', 'json', '--no-pager']);
+      return r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { PRIORITY: string; MESSAGE: string });
+    };
+    const warnings = await entries('warning');
+    const all = await entries('debug');
+    assert.ok(warnings.some((e) => e.MESSAGE.includes('last fence of this node:')), `journalctl -p warning: ${JSON.stringify(warnings)}`);
+    assert.ok(warnings.every((e) => Number(e.PRIORITY) <= 4), 'only warnings and worse');
+    assert.ok(all.some((e) => Number(e.PRIORITY) === 6 && e.MESSAGE.includes('daemon started')), 'info lines reach the journal as info');
+    log(`${from}'s journal this boot: ${all.length} daemon lines, ${warnings.length} at warning or worse`);
+  });
 });
+
+const otherNode = (node: GuestName): GuestName => (node === 'node1' ? 'node2' : 'node1');
+
+/** `systemctl show` of the named properties, as a record. */
+async function systemdProperties(lab: VmLab, node: GuestName, unit: string, names: string[]): Promise<Record<string, string>> {
+  const shown = await lab.exec(node, ['systemctl', 'show', unit, ...names.map((n) => `--property=${n}`)]);
+  assert.equal(shown.code, 0, `${node}: systemctl show ${unit}: ${shown.stderr}`);
+  return Object.fromEntries(shown.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+async function waitForVotes(lab: VmLab, node: GuestName, votes: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while ((await lab.quorumOf(node))?.totalVotes !== votes) {
+    assert.ok(performance.now() < deadline, `${node} did not count ${votes} votes within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
