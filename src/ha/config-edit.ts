@@ -9,11 +9,12 @@ import type { GroupConfig, HaConfig, HaRule, HaSettings, RequestedState, Resourc
 import { prototypeKeys } from '../util/strict-json';
 
 /** Resource types with a driver; a sid is `type:id`. */
-export const resourceTypes = ['lab', 'vm'] as const;
+export const resourceTypes = ['lab', 'vm', 'systemd'] as const;
 export const requestedStates: readonly RequestedState[] = ['started', 'stopped', 'disabled', 'ignored'];
 export const shutdownPolicies: readonly ShutdownPolicy[] = ['conditional', 'freeze', 'failover', 'migrate'];
 
-const sidPattern = new RegExp(`^(${resourceTypes.join('|')}):[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`);
+/** `@` for systemd template instances (`systemd:app@1.service`); each driver checks its own ids further. */
+const sidPattern = new RegExp(`^(${resourceTypes.join('|')}):[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`);
 const idPattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const paramKeyPattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 

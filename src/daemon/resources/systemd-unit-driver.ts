@@ -19,8 +19,10 @@ export class SystemdUnitDriver implements ResourceDriver {
 
   constructor(private readonly ctl: Systemctl = systemctl) {}
 
-  validate(id: string): void {
+  validate(id: string, params: DriverParams = {}): void {
     if (!unitName.test(id)) throw new Error(`systemd:${id}: not a unit name (e.g. systemd:nginx.service)`);
+    const keys = Object.keys(params);
+    if (keys.length > 0) throw new Error(`systemd:${id}: a unit takes no driver parameters (got ${keys.join(', ')}); configure it in its unit file`);
   }
 
   async start(id: string): Promise<void> {

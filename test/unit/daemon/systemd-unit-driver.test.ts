@@ -48,7 +48,9 @@ describe('systemd unit driver (systemctl seam)', () => {
 
   it('refuses a bad unit name and migration', async () => {
     const driver = new SystemdUnitDriver(fakeSystemctl({}).ctl);
-    assert.throws(() => driver.validate('nginx; reboot'), /not a unit name/);
+    assert.throws(() => driver.validate('nginx; reboot', {}), /not a unit name/);
+    assert.throws(() => driver.validate('nginx.service', { port: '80' }), /systemd:nginx\.service: a unit takes no driver parameters \(got port\)/);
+    driver.validate('app@1.service', {});
     await assert.rejects(driver.migrate('nginx.service'), /cannot migrate/);
   });
 });

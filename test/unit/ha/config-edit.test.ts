@@ -77,4 +77,11 @@ describe('HA config edits', () => {
     assert.throws(() => parseCrmCommand({ cmd: 'relocate', sid: 'vm:1', target: '' }), /target node "" is not valid/);
     assert.throws(() => parseCrmCommand(null), /command must be an object/);
   });
+
+  it('takes every driver type as a sid, systemd template instances included, and names the types when refusing one', () => {
+    for (const sid of ['lab:web', 'vm:100', 'systemd:nginx.service', 'systemd:app@1.service']) {
+      assert.equal(parseConfigEdit({ op: 'remove-resource', sid }).op, 'remove-resource', sid);
+    }
+    assert.throws(() => parseConfigEdit({ op: 'remove-resource', sid: 'ct:100' }), /TYPE one of lab, vm, systemd/);
+  });
 });
