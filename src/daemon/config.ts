@@ -29,6 +29,7 @@ export interface DaemonConfig {
   /** How a SIGTERM learns whether the node reboots, powers off or only the daemon stops (shutdown-kind.ts). */
   shutdown: { jobsCommand: string[] };
   drivers: {
+    monitorIntervalMs: number;
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
     vm: { uri: string; migrationUri: string; migrationAddresses: Record<string, string>; sharedStorage: string; trustSharedStorage: boolean; runDir: string };
   };
@@ -159,6 +160,7 @@ function schema() {
       },
     },
     drivers: {
+      monitorIntervalMs: milliseconds('how often the status of every HA service running here is read: one found stopped outside HA is started again; 0: never', 5000),
       lab: {
         port: { doc: 'TCP port of the lab service responder', format: 'port', default: 8080 },
         stopTimeoutMs: milliseconds('time a lab service gets to stop before SIGKILL', 5000),

@@ -53,6 +53,8 @@ export interface NodeDaemonParts {
   log: DaemonLog;
   /** Fence devices (fencer.ts); without it the master fences by the lease alone. */
   fencer?: Fencer;
+  /** How often the status of the services running here is read (ResourceRunner.monitor); absent or 0: never. */
+  monitorIntervalMs?: number;
 }
 
 /** What the daemon knows of itself, for the operator socket and status. */
@@ -83,6 +85,9 @@ export class NodeDaemon {
   private lastView: ClusterView | null = null;
   /** Set while a status recheck of unsure services runs (one at a time; a hanging driver must not stall rounds). */
   private rechecking = false;
+  /** Set while a monitor read runs; and when the last one began, by the daemon's clock. */
+  private monitoring = false;
+  private lastMonitorAt: number | null = null;
   private exited: (() => void) | null = null;
   /**
    * Set while this daemon runs on a watchdog lease its predecessor handed over and has not yet
@@ -212,6 +217,7 @@ export class NodeDaemon {
     await this.carryOut('crm', crm.effects);
 
     this.recheckUnsure();
+    this.monitorRunning();
     const results = this.results;
     this.results = [];
     this.lastView = this.view();
@@ -238,6 +244,25 @@ export class NodeDaemon {
       for (const p of problems) this.parts.log.warn(`resource status: ${p}`);
     }).finally(() => {
       this.rechecking = false;
+    });
+  }
+
+  /**
+   * A service that stops here without HA stopping it (a crash, a stop by hand) must not be left
+   * down while the store says it runs: the monitor drops it from the running set, and the LRM
+   * starts it again (lrm.ts). Read in the background, its outcome seen by a later round.
+   */
+  private monitorRunning(): void {
+    const every = this.parts.monitorIntervalMs ?? 0;
+    const now = this.parts.clock.now();
+    if (every <= 0 || this.monitoring || (this.lastMonitorAt !== null && now - this.lastMonitorAt < every)) return;
+    this.monitoring = true;
+    this.lastMonitorAt = now;
+    void this.parts.resources.monitor(this.parts.store.view().config).then(({ stopped, problems }) => {
+      for (const sid of stopped) this.parts.log.warn(`resource monitor: '${sid}' no longer runs here (it crashed or was stopped outside HA)`);
+      for (const p of problems) this.parts.log.warn(`resource monitor: ${p}`);
+    }).finally(() => {
+      this.monitoring = false;
     });
   }
 

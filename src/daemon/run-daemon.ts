@@ -118,7 +118,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       timings, membership, clock: monotonicClock, log,
       store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), adopt: (lock) => adapter.adopt(lock), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
-      resources,
+      resources, monitorIntervalMs: config.drivers.monitorIntervalMs,
       fencer: Object.keys(config.fencing.nodes).length > 0 ? new AgentFencer(config.fencing, log) : undefined,
     });
     if (metrics !== null) {

@@ -1,7 +1,8 @@
 /**
  * The local resource manager as a pure step. It holds its node's agent lock while it has HA
  * services to protect, feeds the watchdog only right after a confirmed renewal while quorate,
- * runs each requested action once per uid through the resource driver, and reports results.
+ * runs each requested action once per uid through the resource driver (a service that stops
+ * outside HA after its start is started again under the same uid), and reports results.
  */
 import { Effects, type ClusterView, type DriverOp, type DriverResult, type StepResult, type StoreView } from './env';
 import { disarmWaits } from './manager';
@@ -202,6 +203,15 @@ function doWork(step: Step): void {
     }
     if (retry !== undefined && retry.uid === s.uid && s.state === 'started' && s.node === input.view.node) {
       issue(step, sid, s.uid, 'start', retry.tries);
+      continue;
+    }
+    if (s.state === 'started' && s.node === input.view.node && state.results[s.uid]?.result === 'success'
+      && !running.has(sid) && state.inFlight[sid] === undefined && input.unsure?.includes(sid) !== true) {
+      // Started here and no longer running (the monitor saw it stopped): started again, under the
+      // same uid, so a start that fails counts as this node's failure and the manager relocates.
+      step.fx.warn(`'${sid}' stopped outside HA: starting it again`);
+      delete state.results[s.uid];
+      issue(step, sid, s.uid, 'start', 0);
       continue;
     }
     if (s.node !== input.view.node || state.inFlight[sid] !== undefined || state.results[s.uid] !== undefined) continue;

@@ -135,6 +135,42 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
     assert.ok(all.some((e) => Number(e.PRIORITY) === 6 && e.MESSAGE.includes('daemon started')), 'info lines reach the journal as info');
     log(`${from}'s journal this boot: ${all.length} daemon lines, ${warnings.length} at warning or worse`);
   });
+  it('the systemd driver on a real systemd: HA starts a unit on one node only, relocates it, starts it again after a stop by hand, and stops it when disabled', async function () {
+    this.timeout(600_000);
+    const sid = 'systemd:quorate-vmlab-demo.service';
+    const unit = '[Unit]\nDescription=quorate VM lab: a unit HA starts\n[Service]\nExecStart=/bin/sleep infinity\n';
+    for (const node of ['node1', 'node2'] as const) {
+      const made = await lab!.exec(node, ['sh', '-c', `printf '${unit}' >/run/systemd/system/quorate-vmlab-demo.service && systemctl daemon-reload`]);
+      assert.equal(made.code, 0, `${node}: ${made.stderr}`);
+    }
+    const active = async (): Promise<string[]> => {
+      const states = await Promise.all((['node1', 'node2'] as const).map(async (n) => [n, (await lab!.exec(n, ['systemctl', 'is-active', 'quorate-vmlab-demo.service'])).stdout.trim()] as const));
+      return states.filter(([, state]) => state === 'active').map(([n]) => n);
+    };
+    const waitActiveOn = async (expected: string[], what: string): Promise<void> => {
+      const deadline = performance.now() + 120_000;
+      let now = await active();
+      while (now.join() !== expected.join()) {
+        assert.ok(performance.now() < deadline, `${what}: the unit is active on [${now.join(', ')}], not [${expected.join(', ')}]`);
+        await new Promise((r) => setTimeout(r, 1000));
+        now = await active();
+      }
+    };
+    const cli = async (args: string[]): Promise<void> => {
+      const r = await lab!.exec('node2', ['quorate', ...args]);
+      assert.equal(r.code, 0, `quorate ${args.join(' ')}: ${r.stderr}`);
+    };
+    await cli(['resource', 'add', sid, '--node', 'node1']);
+    await waitActiveOn(['node1'], 'added on node1');
+    await cli(['resource', 'relocate', sid, 'node2']);
+    await waitActiveOn(['node2'], 'relocated to node2');
+    // Stopped behind HA's back: the monitor sees it and the LRM starts it again where it is.
+    assert.equal((await lab!.exec('node2', ['systemctl', 'stop', 'quorate-vmlab-demo.service'])).code, 0);
+    await waitActiveOn(['node2'], 'restarted after a stop by hand');
+    await cli(['resource', 'disable', sid]);
+    await waitActiveOn([], 'disabled');
+    await cli(['resource', 'remove', sid]);
+  });
 });
 
 const otherNode = (node: GuestName): GuestName => (node === 'node1' ? 'node2' : 'node1');

@@ -5,7 +5,7 @@
  */
 import type { DriverOp } from '../../ha/env';
 import type { HaConfig } from '../../ha/types';
-import type { ResourceDriver, ResourceState } from './driver';
+import type { DriverParams, ResourceDriver, ResourceState } from './driver';
 
 export class UnknownResourceTypeError extends Error {
   constructor(sid: string, known: string[]) {
@@ -18,6 +18,10 @@ export class ResourceRunner {
   private readonly byType = new Map<string, ResourceDriver>();
   private readonly runningHere = new Set<string>();
   private readonly unsureHere = new Set<string>();
+  /** sid → actions under way; a status read while one runs says nothing about what it left. */
+  private readonly acting = new Map<string, number>();
+  /** sid → actions begun so far; a monitor read applies only if none began while it ran. */
+  private readonly begun = new Map<string, number>();
 
   constructor(drivers: ResourceDriver[], private readonly stopTimeoutMs: number) {
     for (const driver of drivers) this.byType.set(driver.type, driver);
@@ -66,6 +70,31 @@ export class ResourceRunner {
     return this.readStatus(config, this.unsure);
   }
 
+  /**
+   * Reads the status of the services known to run here. One its driver now reports stopped (it
+   * crashed, or someone stopped it behind HA's back) leaves the running set, so the LRM starts it
+   * again; a status that cannot be told changes nothing. Services with an action under way are
+   * left alone. Returns the services found stopped and the problems.
+   */
+  async monitor(config: HaConfig): Promise<{ stopped: string[]; problems: string[] }> {
+    const stopped: string[] = [];
+    const problems: string[] = [];
+    const sids = [...this.runningHere].filter((sid) => !this.acting.has(sid) && !this.unsureHere.has(sid));
+    await Promise.all(sids.map(async (sid) => {
+      const begun = this.begun.get(sid) ?? 0;
+      let state: ResourceState;
+      try {
+        const { driver, id } = this.resolve(sid);
+        state = await driver.status(id, config.resources[sid]?.params ?? {});
+      } catch (err) {
+        problems.push(`${sid}: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      if (state === 'stopped' && (this.begun.get(sid) ?? 0) === begun && !this.acting.has(sid) && this.runningHere.delete(sid)) stopped.push(sid);
+    }));
+    return { stopped: stopped.sort(), problems };
+  }
+
   private async readStatus(config: HaConfig, sids: string[]): Promise<string[]> {
     const problems: string[] = [];
     await Promise.all(sids.map(async (sid) => {
@@ -94,7 +123,18 @@ export class ResourceRunner {
    */
   async run(op: DriverOp, sid: string, config: HaConfig, target?: string): Promise<void> {
     const { driver, id } = this.resolve(sid);
-    const params = config.resources[sid]?.params ?? {};
+    this.begun.set(sid, (this.begun.get(sid) ?? 0) + 1);
+    this.acting.set(sid, (this.acting.get(sid) ?? 0) + 1);
+    try {
+      await this.carryOut(op, sid, driver, id, config.resources[sid]?.params ?? {}, target);
+    } finally {
+      const left = (this.acting.get(sid) ?? 1) - 1;
+      if (left > 0) this.acting.set(sid, left);
+      else this.acting.delete(sid);
+    }
+  }
+
+  private async carryOut(op: DriverOp, sid: string, driver: ResourceDriver, id: string, params: DriverParams, target?: string): Promise<void> {
     switch (op) {
       case 'start':
         this.runningHere.add(sid);

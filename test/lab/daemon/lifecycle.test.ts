@@ -130,6 +130,24 @@ describe('node daemon lifecycle: restart, reboot per shutdown policy, crash (rea
     assert.ok(moved !== undefined && moved.at < r.bootedAt, 'answered from the other node while the node was down');
   });
 
+  it('a service killed outside HA is started again on its node by the monitor, not moved', async () => {
+    const node = await servingNode(demo.probe, demo.ha.nodes, 60_000);
+    const journal = readJournal(demo.ha.journalPath);
+    const running = journal.filter((e) => e.event === 'started' && e.node === node).at(-1);
+    assert.ok(running?.event === 'started', `${node} journaled the start of what it runs`);
+    const logFrom = (await demo.ha.log(node)).length;
+    const killedAt = monotonicClock.now();
+    process.kill(running.pid, 'SIGKILL');
+    // An answer already on its way when the kill came may still arrive: count from a moment later.
+    const answer = await demo.probe.waitFor(node, killedAt + 500, 30_000);
+    const log = (await demo.ha.log(node)).slice(logFrom);
+    console.log(`      SIGKILL of the service on ${node}: answered again from ${node} after ${Math.round(answer.at - killedAt)} ms (monitor every 5 s)`);
+    assert.match(log, /resource monitor: 'lab:[^']+' no longer runs here/);
+    assert.match(log, /stopped outside HA: starting it again/);
+    assert.deepEqual(journalSince(journal.length), [`started ${node}`], 'started again there, nowhere else');
+    assert.equal(demo.probe.answers.some((a) => a.at >= killedAt && a.node === other(node)), false, `no answer from ${other(node)}`);
+  });
+
   it('a SIGKILLed daemon still ends in a watchdog reset, and the service fails over', async () => {
     await setPolicy('conditional');
     const node = await servingNode(demo.probe, demo.ha.nodes, 60_000);

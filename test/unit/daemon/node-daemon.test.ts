@@ -68,6 +68,10 @@ class RecordingDriver implements ResourceDriver {
   readonly calls: string[] = [];
   private readonly running = new Set<string>();
   constructor(private readonly watchdog: RecordingWatchdog) {}
+  /** The service ends without HA stopping it (a crash, a stop by hand). */
+  crash(id: string): void {
+    this.running.delete(id);
+  }
   start(id: string): Promise<void> {
     this.calls.push(`start ${id} armed=${String(this.watchdog.armed)}`);
     this.running.add(id);
@@ -139,7 +143,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
         get current() { return store.current; },
         get diskProblem() { return store.diskProblem; },
       },
-      watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000),
+      watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000), monitorIntervalMs: 2000,
     });
   }
 
@@ -180,6 +184,16 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(watchdogs[0]!.ops[0], 'open');
     assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
     assert.equal(daemons[0]!.self().lrm.state, 'active');
+  });
+
+  it('starts again, on its node, a service that stopped outside HA, once its monitor saw it', async () => {
+    await runFor(20_000);
+    drivers[0]!.crash('web');
+    await runFor(5_000);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'start web armed=true']);
+    assert.deepEqual(drivers[1]!.calls, []);
+    assert.ok(daemonLogs.includes("1 warn resource monitor: 'lab:web' no longer runs here (it crashed or was stopped outside HA)"), daemonLogs.join('\n'));
+    assert.deepEqual(serviceState()?.node, 'node1');
   });
 
   it('a node whose disk cannot record HA state takes no new HA work and keeps running; it starts the service once the disk records again', async () => {

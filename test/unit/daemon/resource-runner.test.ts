@@ -69,3 +69,43 @@ describe('resource runner', () => {
     assert.deepEqual(runner.running, []);
   });
 });
+
+describe('resource runner monitor', () => {
+  it('drops a service its driver now reports stopped, and keeps one still running', async () => {
+    const lab = new RecordingDriver('lab');
+    const vm = new RecordingDriver('vm');
+    const runner = new ResourceRunner([lab, vm], 1000);
+    await runner.run('start', 'lab:web', config);
+    await runner.run('start', 'vm:100', config);
+    lab.running.delete('web');
+    assert.deepEqual(await runner.monitor(config), { stopped: ['lab:web'], problems: [] });
+    assert.deepEqual(runner.running, ['vm:100']);
+  });
+
+  it('keeps a service whose status cannot be told, or whose action began while the status was read', async () => {
+    const lab = new RecordingDriver('lab');
+    const runner = new ResourceRunner([lab], 1000);
+    await runner.run('start', 'lab:web', config);
+    lab.status = () => Promise.reject(new Error('virsh hangs up'));
+    assert.deepEqual(await runner.monitor(config), { stopped: [], problems: ['lab:web: virsh hangs up'] });
+    let answer: (state: ResourceState) => void = () => undefined;
+    lab.status = () => new Promise((resolve) => { answer = resolve; });
+    const monitored = runner.monitor(config);
+    await runner.run('start', 'lab:web', config);
+    answer('stopped');
+    assert.deepEqual(await monitored, { stopped: [], problems: [] });
+    assert.deepEqual(runner.running, ['lab:web']);
+  });
+
+  it('leaves alone a service with an action under way', async () => {
+    const lab = new RecordingDriver('lab');
+    const runner = new ResourceRunner([lab], 1000);
+    let finish: () => void = () => undefined;
+    lab.start = () => new Promise<void>((resolve) => { finish = resolve; });
+    const starting = runner.run('start', 'lab:web', config);
+    assert.deepEqual(await runner.monitor(config), { stopped: [], problems: [] });
+    finish();
+    await starting;
+    assert.deepEqual(runner.running, ['lab:web']);
+  });
+});

@@ -52,11 +52,31 @@ describe('HA steps (pure CRM and LRM)', () => {
     state = lrmStep(state, lrmInput(s)).state; // in flight: not issued again
     const done = lrmStep(state, lrmInput(s, { running: ['vm:101'], driverResults: [{ sid: 'vm:101', uid: 'node2.7', op: 'start', ok: true }] }));
     assert.deepEqual(done.state.results['node2.7'], { sid: 'vm:101', result: 'success' });
-    const again = lrmStep(done.state, lrmInput(s, { running: [] }));
+    const again = lrmStep(done.state, lrmInput(s, { running: ['vm:101'] }));
     assert.equal(driverOps(again.effects).length, 0, 'a uid with a result is never run again');
     const fresh = lrmStep(again.state, lrmInput(store(managerStatus('started', 'node2.8'), heldLock)));
     assert.deepEqual(driverOps(fresh.effects), [{ kind: 'driver', op: 'start', sid: 'vm:101', uid: 'node2.8' }]);
     assert.equal(fresh.state.results['node2.7'], undefined, 'results of old uids are pruned');
+  });
+
+  it('LRM: starts again a service that stopped outside HA after its start, and reports a failed restart as this node\'s error', () => {
+    const s = store(managerStatus('started', 'node2.7'), heldLock);
+    const started = lrmStep(lrmStep(initialLrmState(), lrmInput(s)).state,
+      lrmInput(s, { running: ['vm:101'], driverResults: [{ sid: 'vm:101', uid: 'node2.7', op: 'start', ok: true }] }));
+    const unsure = lrmStep(started.state, lrmInput(s, { running: ['vm:101'], unsure: ['vm:101'] }));
+    assert.equal(driverOps(unsure.effects).length, 0, 'a status not known is no stop');
+    const gone = lrmStep(unsure.state, lrmInput(s, { running: [] }));
+    assert.deepEqual(driverOps(gone.effects), [{ kind: 'driver', op: 'start', sid: 'vm:101', uid: 'node2.7' }]);
+    assert.ok(gone.effects.some((e) => e.kind === 'log' && e.level === 'warn' && e.msg.includes('stopped outside HA')));
+    assert.equal(gone.state.results['node2.7'], undefined, 'the success it had is no longer reported');
+    const waiting = lrmStep(gone.state, lrmInput(s, { running: ['vm:101'] }));
+    assert.equal(driverOps(waiting.effects).length, 0, 'one start at a time');
+    const startFailed = { sid: 'vm:101', uid: 'node2.7', op: 'start' as const, ok: false };
+    const retried = lrmStep(waiting.state, lrmInput(s, { running: [], driverResults: [startFailed] }));
+    assert.deepEqual(driverOps(retried.effects), [{ kind: 'driver', op: 'start', sid: 'vm:101', uid: 'node2.7' }], 'max_restart 1: one retry');
+    const failed = lrmStep(retried.state, lrmInput(s, { running: [], driverResults: [startFailed] }));
+    assert.deepEqual(failed.state.results['node2.7'], { sid: 'vm:101', result: 'error' });
+    assert.equal(driverOps(failed.effects).length, 0, 'the error is for the manager to act on');
   });
 
   it('LRM: stops feeding the watchdog when quorum goes, and never starts without it', () => {
