@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the qemu guest of the kernel watchdog test from Debian packages, never from committed
 # images: a Debian kernel (apt-get download + dpkg-deb -x), a busybox initramfs with Node.js and
-# its shared libraries, watchdog.ko and softdog.ko; then a second small archive with the built
-# addon and our compiled code. The kernel and the base archive are cached in .cache/watchdog-guest
-# (gitignored); the code archive is rebuilt every time.
+# its shared libraries, watchdog.ko and two drivers (softdog.ko, i6300esb.ko for qemu's emulated
+# Intel 6300ESB); then a second small archive with /init, the built addon and our compiled code.
+# The kernel and the base archive are cached in .cache/watchdog-guest (gitignored, rebuilt when
+# base_version changes); the code archive is rebuilt every time. The kernel command line's
+# quorate.wdt=DRIVER picks the driver /init loads (default softdog).
 #
 # Usage: scripts/build-watchdog-guest.sh GUEST_ENTRY_JS
 # Prints the cache directory on success. Exit 3 with a reason when something is unavailable.
@@ -26,8 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
     || unavailable "cannot install ${need[*]} (see $cache/apt.log)"
 fi
 
-# The kernel the linux-image-amd64 metapackage points at, extracted once.
-if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/base.cpio" ]; then
+# The kernel the linux-image-amd64 metapackage points at, extracted once per base_version.
+base_version=2
+if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/base.cpio" ] || [ "$(cat "$cache/base-version" 2>/dev/null)" != "$base_version" ]; then
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
   [ -n "$pkg" ] || unavailable "apt knows no linux-image-amd64 (apt-get update?)"
   work=$(mktemp -d "$cache/build.XXXXXX")
@@ -42,7 +45,8 @@ if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/base.cpio" ]; then
   cp /bin/busybox "$base/bin/busybox"
   for tool in sh mount insmod sleep cat echo poweroff ls mkdir; do ln -s busybox "$base/bin/$tool"; done
   cp "$work/pkg/lib/modules/$kver/kernel/drivers/watchdog/watchdog.ko" \
-     "$work/pkg/lib/modules/$kver/kernel/drivers/watchdog/softdog.ko" "$base/lib/modules/"
+     "$work/pkg/lib/modules/$kver/kernel/drivers/watchdog/softdog.ko" \
+     "$work/pkg/lib/modules/$kver/kernel/drivers/watchdog/i6300esb.ko" "$base/lib/modules/"
   node=$(readlink -f "$(command -v node)")
   cp "$node" "$base/usr/bin/node"
   # Node's shared libraries, at the paths the dynamic loader looks them up.
@@ -50,24 +54,11 @@ if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/base.cpio" ]; then
     mkdir -p "$base$(dirname "$lib")"
     cp -L "$lib" "$base$lib"
   done
-  cat >"$base/init" <<'INIT'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-# The watchdog core is a module: it must be loaded before the driver.
-insmod /lib/modules/watchdog.ko
-insmod /lib/modules/softdog.ko
-echo "GUEST up"
-cd /app && /usr/bin/node guest-entry.js
-echo "GUEST entry exited $?"
-poweroff -f
-INIT
-  chmod +x "$base/init"
   (cd "$base" && find . | cpio -o -H newc --quiet >"$work/base.cpio")
   mv "$work/vmlinux" "$cache/vmlinux"
   mv "$work/base.cpio" "$cache/base.cpio"
   echo "$kver" >"$cache/kernel-version"
+  echo "$base_version" >"$cache/base-version"
 fi
 
 # Our code: the compiled sources, the addon, and the guest entry as /app/guest-entry.js.
@@ -84,6 +75,24 @@ for lib in $(ldd "$addon" | grep -o '/[^ ]*'); do
   cp -L "$lib" "$app$lib"
 done
 printf "require('./%s');\n" "${entry#./}" >"$app/app/guest-entry.js"
+cat >"$app/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+wdt=softdog
+for arg in $(cat /proc/cmdline); do
+  case $arg in quorate.wdt=*) wdt=${arg#quorate.wdt=} ;; esac
+done
+# The watchdog core is a module: it must be loaded before the driver.
+insmod /lib/modules/watchdog.ko
+insmod "/lib/modules/$wdt.ko"
+echo "GUEST up ($wdt)"
+cd /app && /usr/bin/node guest-entry.js
+echo "GUEST entry exited $?"
+poweroff -f
+INIT
+chmod +x "$app/init"
 (cd "$app" && find . | cpio -o -H newc --quiet >"$cache/app.cpio")
 rm -rf "$app"
 cat "$cache/base.cpio" "$cache/app.cpio" >"$cache/initramfs.cpio"

@@ -2,6 +2,7 @@
 import type { DaemonStatus } from '../daemon/operator/backend';
 import type { HaConfig } from '../ha/types';
 import { table } from '../util/text-table';
+import type { BootVerdict } from '../watchdog/boot-status';
 
 const or = (value: string | undefined, fallback = '-'): string => (value === undefined || value === '' ? fallback : value);
 
@@ -66,13 +67,17 @@ function renderFenceDevices(s: DaemonStatus): string[] {
   return rows.length === 0 ? [] : ['', table(['fence device', 'fences', 'checked by', 'last status', 'at'], rows)];
 }
 
-/** Each node's last watchdog reset: when feeding stopped, on what condition, which client, why. */
+/** Whether the device confirms that it reset the node (boot-status.ts), in one word. */
+const deviceSays: Record<BootVerdict, string> = { 'watchdog-reset': 'confirmed', 'not-watchdog': 'no', 'cannot-tell': 'unknown' };
+
+/** Each node's last watchdog reset: when feeding stopped, on what condition, which client, whether the device confirms it, why. */
 function renderFences(s: DaemonStatus): string[] {
   const rows = Object.entries(s.fences ?? {}).filter(([, f]) => f.last !== undefined).map(([node, f]) => {
     const last = f.last!;
     const elsewhere = f.servicesElsewhere;
     const after = elsewhere === undefined ? '-' : `${((Date.parse(elsewhere.at) - Date.parse(last.at)) / 1000).toFixed(1)} s (${elsewhere.services.join(', ')})`;
-    return [node, last.at, last.condition, last.client, after, last.reason];
+    const device = last.bootStatus === undefined ? '-' : deviceSays[last.bootStatus.verdict];
+    return [node, last.at, last.condition, last.client, after, device, last.reason];
   });
-  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'services elsewhere after', 'reason'], rows)];
+  return rows.length === 0 ? [] : ['', table(['last fence of', 'feeding stopped at', 'condition', 'client', 'services elsewhere after', 'watchdog reset', 'reason'], rows)];
 }

@@ -12,6 +12,7 @@ import { openKernelWatchdog } from '../watchdog/kernel-device';
 import { openEmulatedWatchdog } from '../watchdog/emulated-device';
 import { defaultMuxSocketPath, readMuxStatus } from '../watchdog/mux-client';
 import { defaultFenceRecordPath } from '../watchdog/fence-record';
+import { bootVerdictText, sysfsDirOf, type BootStatus } from '../watchdog/boot-status';
 import { defaultMarkerPath, startWatchdogMux, stopWatchdogMux } from '../watchdog/mux-daemon';
 import type { MuxStatus } from '../watchdog/mux-core';
 import type { WatchdogDeviceOpener } from '../watchdog/mux-core';
@@ -23,6 +24,7 @@ interface MuxCommandOptions {
   device: string;
   module: string;
   labTimer?: string;
+  deviceSysfs?: string;
   metrics: string | false;
   fenceRecord: string;
 }
@@ -48,6 +50,11 @@ function describeMux(status: MuxStatus): string {
   return `${device}; ${leases}`;
 }
 
+function describeBoot(boot: BootStatus | null): string {
+  if (boot === null) return 'not read yet (the device is asked when it opens)';
+  return `${bootVerdictText[boot.verdict]}: boot status 0x${boot.bits.toString(16)} from ${boot.source}`;
+}
+
 function renderStatus(status: MuxStatus): string {
   const head = [
     `device:       ${status.device}${status.identity === null ? ' (not armed)' : ` (${status.identity})`}`,
@@ -55,6 +62,7 @@ function renderStatus(status: MuxStatus): string {
     `reset bound:  ${status.resetBoundMs === null ? '-' : `${status.resetBoundMs} ms after a client's last check-in`}`,
     `feeding:      ${status.tripped === null ? (status.armed ? 'yes' : 'no (disarmed)') : `STOPPED: ${status.tripped}`}`,
     `last feed:    ${status.lastFeedAgoMs === null ? '-' : `${status.lastFeedAgoMs} ms ago`}`,
+    `this boot:    ${describeBoot(status.bootStatus)}`,
   ];
   if (status.leases.length === 0) return [...head, 'leases:       none'].join('\n');
   const rows = status.leases.map((l) => [l.client, `${l.deadlineMs}`, `${l.silentMs}`, l.handedOver ? 'handed over' : 'attached']);
@@ -71,6 +79,7 @@ export function registerWatchdogCommands(program: Command): void {
     .option('--device <path>', 'kernel watchdog device', '/dev/watchdog')
     .option('--module <name>', 'driver to load when the device is missing', 'softdog')
     .option('--lab-timer <socket>', "use a lab host's emulated watchdog instead of a kernel device")
+    .option('--device-sysfs <dir>', "the device's sysfs directory, where its boot status is read at start (default: /sys/class/watchdog/watchdogN of --device; none with --lab-timer)")
     .option('--fence-record <path>', 'where the reason goes when feeding stops for good (read back by the daemon after the reset)', defaultFenceRecordPath), 'watchdog-mux')
     .action(async (options: MuxCommandOptions) => {
       const log = createLogger('watchdog-mux');
@@ -80,7 +89,8 @@ export function registerWatchdogCommands(program: Command): void {
       const listen = metricsListenOption(options.metrics);
       let mux;
       try {
-        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log, fenceRecordPath: options.fenceRecord });
+        const sysfsDir = options.deviceSysfs ?? (options.labTimer === undefined ? sysfsDirOf(options.device) : undefined);
+        mux = await startWatchdogMux({ socketPath: options.socket, markerPath: options.marker, timeoutSeconds, ...device, log, fenceRecordPath: options.fenceRecord, sysfsDir });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), exitCodes.unavailable);
       }

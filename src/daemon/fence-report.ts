@@ -9,6 +9,7 @@ import { managerLockName } from '../ha/types';
 import { FailoverTracker } from '../metrics/failover-tracker';
 import { defineDocument, type ClusterStore } from '../store';
 import { readFenceRecord, type FenceCondition, type FenceRecord } from '../watchdog/fence-record';
+import { bootVerdictText, type BootStatus } from '../watchdog/boot-status';
 import type { HaStoreAdapter } from './store/ha-adapter';
 
 export interface ServicesElsewhere {
@@ -66,11 +67,17 @@ interface FenceLog {
  * Publishes this node's last fence once the store takes writes (quorate, current); a record the
  * store has already (same time) is not counted twice. Returns the unsubscribe.
  */
-export function publishLastFence(store: ClusterStore, node: string, recordPath: string, log: FenceLog): () => void {
-  const { record, problem } = readFenceRecord(recordPath);
+export function publishLastFence(store: ClusterStore, node: string, recordPath: string, log: FenceLog, bootStatus: BootStatus | null = null): () => void {
+  const { record: written, problem } = readFenceRecord(recordPath);
   if (problem !== undefined) log.warn(`last fence: ${problem}`);
-  if (record === null) return () => undefined;
-  log.warn(`last fence of this node: ${record.condition} (client ${record.client}) at ${record.at}: ${record.reason}`);
+  if (written === null) {
+    if (bootStatus?.verdict === 'watchdog-reset') {
+      log.warn(`the watchdog reset this node (${bootStatus.source}), but the multiplexer left no fence record: it did not see feeding stop (killed, or its disk refused the record)`);
+    }
+    return () => undefined;
+  }
+  const record: FenceRecord = bootStatus === null ? written : { ...written, bootStatus };
+  log.warn(`last fence of this node: ${record.condition} (client ${record.client}) at ${record.at}: ${record.reason}${bootStatus === null ? '' : `; the device says this boot was ${bootVerdictText[bootStatus.verdict]}`}`);
   let writing = false;
   let done = false;
   const attempt = (): void => {

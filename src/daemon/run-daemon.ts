@@ -130,7 +130,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       closers.push(() => void server?.close());
     }
     await daemon.start();
-    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log),
+    closers.push(publishLastFence(store, config.node, config.watchdog.fenceRecord, log, check.bootStatus),
       recordRecoveries(store, adapter, () => daemon.self().crm.role === 'master', monotonicClock.now, log),
       startFenceMonitor(config.fencing, config.node, deviceHealthPublisher(store, config.node, log)));
     const daemonState = () => {

@@ -29,6 +29,8 @@ const muxSocket = defaultMuxSocketPath;
 const operatorSocket = defaultOperatorSocket;
 /** Where a node's multiplexer opens the lab watchdog timer that resets it. */
 const labTimerSocket = (nodeDir: string) => join(nodeDir, 'watchdog.sock');
+/** Its boot status, laid out like the kernel's /sys/class/watchdog/watchdogN. */
+const labTimerSysfs = (nodeDir: string) => join(nodeDir, 'watchdog-sysfs');
 
 export interface LabHaOptions {
   timings?: Partial<HaTimings>;
@@ -129,6 +131,8 @@ export class LabHaCluster {
   /** Cuts a node's power and journals it: its service instances end there. */
   async powerOff(node: NodeHost): Promise<void> {
     await this.lab.powerOff(node);
+    // Its next boot is no watchdog reset: the lab timer's boot status says so, as hardware's would.
+    this.stacks.get(node)?.timer.bootedOtherwise();
     appendJournal(this.journalPath, { at: monotonicNowMs(), event: 'host-down', node });
   }
 
@@ -248,7 +252,7 @@ export class LabHaCluster {
     writeFileSync(this.configPath(node), `${JSON.stringify(config, null, 2)}\n`);
     this.queueSystemJob(node, null);
     const timer = await EmulatedWatchdogTimer.start({
-      host: node, socketPath: labTimerSocket(nodeDir),
+      host: node, socketPath: labTimerSocket(nodeDir), sysfsDir: labTimerSysfs(nodeDir),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       reset: async () => {
         // A machine without power has no watchdog: a timer left armed by a power cut does nothing.
@@ -293,7 +297,7 @@ export class LabHaCluster {
     try {
       stack.mux = this.lab.spawn(node, [process.execPath, cliPath, 'watchdog-mux', '--socket', muxSocket,
         '--marker', '/run/quorate/watchdog.active', '--timeout', String(Math.ceil(this.timings.watchdogMs / 1000)),
-        '--lab-timer', labTimerSocket(nodeDir), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
+        '--lab-timer', labTimerSocket(nodeDir), '--device-sysfs', labTimerSysfs(nodeDir), '--fence-record', join(nodeDir, 'last-fence.json'), ...(this.options.muxArgs ?? [])], { stdio: ['ignore', log, log] });
       await this.waitForFile(node, basename(muxSocket), stack.mux);
     } finally {
       closeSync(log);

@@ -13,7 +13,5 @@ export interface EmulatedTimerGreeting {
 export const emulatedTimerIdentity = 'quorate lab watchdog';
 /** WDIOF_SETTIMEOUT | WDIOF_MAGICCLOSE | WDIOF_KEEPALIVEPING (linux/watchdog.h). */
 export const emulatedTimerSupport = 0x0080 | 0x0100 | 0x8000;
-/** WDIOF_CARDRESET: the last reboot was caused by the watchdog. */
-export const wdiofCardReset = 0x0020;
 /** The range the kernel's watchdog core accepts for softdog. */
 export const maxEmulatedTimeoutSeconds = 65535;

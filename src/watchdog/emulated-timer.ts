@@ -1,10 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { monotonicClock, type Clock } from '../util/clock';
 import { readJsonLines, writeJsonLine, type Reply } from '../util/json-lines';
 import type { LogSink } from '../util/log-sink';
 import { listenOwnerOnly } from '../util/unix-socket';
-import { maxEmulatedTimeoutSeconds, wdiofCardReset, type EmulatedTimerGreeting } from './emulated-timer-protocol';
+import { wdiofCardReset } from './boot-status';
+import { emulatedTimerIdentity, maxEmulatedTimeoutSeconds, type EmulatedTimerGreeting } from './emulated-timer-protocol';
 
 /** softdog's default margin, the timeout a freshly opened device counts down from. */
 const defaultTimeoutSeconds = 60;
@@ -18,6 +21,11 @@ export interface EmulatedTimerOptions {
   reset: () => Promise<void>;
   log: LogSink;
   clock?: Clock;
+  /**
+   * A directory laid out like the kernel's /sys/class/watchdog/watchdogN, kept current: `identity`
+   * and `bootstatus` (WDIOF_CARDRESET after this timer's reset, 0 after any other boot).
+   */
+  sysfsDir?: string;
 }
 
 export interface EmulatedTimerExpiry {
@@ -55,8 +63,27 @@ export class EmulatedWatchdogTimer {
     let timer: EmulatedWatchdogTimer | null = null;
     const server = createServer((socket) => timer?.accept(socket));
     timer = new EmulatedWatchdogTimer(options, server);
+    timer.writeSysfs();
     await listenOwnerOnly(server, options.socketPath);
     return timer;
+  }
+
+  /** The host booted other than by this timer (a power cut, a reboot): its next boot status is 0. */
+  bootedOtherwise(): void {
+    this.lastResetByTimer = false;
+    this.writeSysfs();
+  }
+
+  private writeSysfs(): void {
+    const dir = this.options.sysfsDir;
+    if (dir === undefined) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'identity'), `${emulatedTimerIdentity}\n`);
+    writeFileSync(join(dir, 'bootstatus'), `${this.bootStatus}\n`);
+  }
+
+  private get bootStatus(): number {
+    return this.lastResetByTimer ? wdiofCardReset : 0;
   }
 
   get isArmed(): boolean {
@@ -107,7 +134,7 @@ export class EmulatedWatchdogTimer {
     const m = (message ?? {}) as Record<string, unknown>;
     switch (m.op) {
       case 'open': {
-        const greeting: EmulatedTimerGreeting = { timeoutSeconds: this.timeoutMs / 1000, bootStatus: this.lastResetByTimer ? wdiofCardReset : 0 };
+        const greeting: EmulatedTimerGreeting = { timeoutSeconds: this.timeoutMs / 1000, bootStatus: this.bootStatus };
         writeJsonLine(socket, { ok: true, result: greeting } satisfies Reply);
         return;
       }
@@ -152,13 +179,18 @@ export class EmulatedWatchdogTimer {
     this.opener?.destroy();
     this.opener = null;
     log.error(`lab watchdog of ${host} expired ${silentMs} ms after the last keep-alive: resetting ${host}`);
+    // Latched as the timer fires, as hardware does: the host's next boot (inside reset) reads it.
+    const before = this.lastResetByTimer;
+    this.lastResetByTimer = true;
+    this.writeSysfs();
     try {
       await reset();
     } catch (err) {
       log.error(`lab watchdog of ${host}: reset failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.lastResetByTimer = before;
+      this.writeSysfs();
       return;
     }
-    this.lastResetByTimer = true;
     const expiry: EmulatedTimerExpiry = { host, timeoutMs: this.timeoutMs, silentMs, resetTookMs: this.clock.now() - expiredAt };
     this.expiries.push(expiry);
     for (const listener of this.listeners) listener(expiry);

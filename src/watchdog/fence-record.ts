@@ -6,6 +6,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { BootStatus } from './boot-status';
 
 export const defaultFenceRecordPath = '/var/lib/quorate/last-fence.json';
 
@@ -22,6 +23,11 @@ export interface FenceRecord {
   device: string;
   /** The device timeout in force: the host reset at most this long after `at`. */
   timeoutMs: number | null;
+  /**
+   * The device's own word on the boot after it (boot-status.ts), added by the daemon when it
+   * publishes the record; absent when the device could not be asked.
+   */
+  bootStatus?: BootStatus;
 }
 
 /** How a trip came about, as MuxCore reports it. */

@@ -3,6 +3,7 @@ import type { WatchdogDevice, WatchdogSupport } from './device';
 import type { LogSink } from '../util/log-sink';
 import type { TripKind } from './fence-record';
 import type { ArmedMarker } from './restart-guard';
+import { judgeBootStatus, logBootStatus, type BootStatus } from './boot-status';
 
 /** A refused request (bad lease, unknown client, fenced): the message names the problem. */
 export class MuxError extends Error {
@@ -31,6 +32,8 @@ export interface MuxCoreOptions {
   warnFraction?: number;
   /** Hears, once, the moment feeding stops for good (fence-record.ts writes why). */
   onTrip?: (client: string, trip: TripKind, reason: string) => void;
+  /** Why this boot happened as the device reported it before it was opened (sysfs); absent: asked of the device when it opens. */
+  bootStatus?: BootStatus;
 }
 
 export interface LeaseRequest {
@@ -81,6 +84,8 @@ export interface MuxStatus {
   lastFeedAgoMs: number | null;
   tripped: string | null;
   leases: LeaseStatus[];
+  /** Whether the device says this boot followed its reset (boot-status.ts); null until it was read. */
+  bootStatus: BootStatus | null;
 }
 
 interface Lease {
@@ -110,11 +115,14 @@ export class MuxCore {
   private timeoutMs: number | null = null;
   private lastFeed: number | null = null;
   private trippedReason: string | null = null;
+  private bootStatus: BootStatus | null;
   private readonly leases = new Map<string, Lease>();
   /** Device operations run one at a time, in request order. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: MuxCoreOptions) {}
+  constructor(private readonly options: MuxCoreOptions) {
+    this.bootStatus = options.bootStatus ?? null;
+  }
 
   openLease(request: LeaseRequest): Promise<LeaseGrant> {
     return this.serially(async () => {
@@ -265,6 +273,7 @@ export class MuxCore {
       lastFeedAgoMs: this.lastFeed === null ? null : now - this.lastFeed,
       tripped: this.trippedReason,
       leases,
+      bootStatus: this.bootStatus,
     };
   }
 
@@ -335,7 +344,18 @@ export class MuxCore {
       log.warn(`${deviceName}: asked for a ${timeoutSeconds} s timeout, the device keeps ${inForce} s`);
     }
     log.info(`${deviceName} (${support.identity}) armed: timeout in force ${inForce} s`);
+    if (this.bootStatus === null) this.readBootStatus(device, support.identity);
     return this.timeoutMs;
+  }
+
+  private readBootStatus(device: WatchdogDevice, identity: string): void {
+    try {
+      const bits = device.bootStatus();
+      this.bootStatus = { bits, identity, verdict: judgeBootStatus(bits, identity), source: this.options.deviceName };
+      logBootStatus(this.options.log, this.bootStatus);
+    } catch (err) {
+      this.options.log.info(`${this.options.deviceName}: no boot status (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
 
   private async disarm(): Promise<void> {

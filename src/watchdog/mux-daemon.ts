@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { monotonicClock } from '../util/clock';
 import { fenceCondition, writeFenceRecord } from './fence-record';
+import { logBootStatus, readSysfsBootStatus, type BootStatus } from './boot-status';
 import type { LogSink } from '../util/log-sink';
 import { MuxCore, type WatchdogDeviceOpener } from './mux-core';
 import { startMuxServer, type MuxServer } from './mux-server';
@@ -19,6 +20,8 @@ export interface MuxDaemonOptions {
   log: LogSink;
   /** Where the reason goes when feeding stops for good (fence-record.ts); absent: only the journal. */
   fenceRecordPath?: string;
+  /** The device's sysfs directory (boot-status.ts), read at start; absent: the device is asked when it opens. */
+  sysfsDir?: string;
 }
 
 export interface RunningMux {
@@ -40,6 +43,7 @@ export async function startWatchdogMux(options: MuxDaemonOptions): Promise<Runni
   if (fenceRecordPath !== undefined) mkdirSync(dirname(fenceRecordPath), { recursive: true, mode: 0o700 });
   const core: MuxCore = new MuxCore({
     openDevice: options.openDevice, deviceName: options.deviceName, timeoutSeconds: options.timeoutSeconds, clock: monotonicClock, log, marker,
+    bootStatus: options.sysfsDir === undefined ? undefined : bootStatusAtStart(options.sysfsDir, log),
     // Written before anything else happens: the host resets within the device timeout.
     onTrip: fenceRecordPath === undefined ? undefined : (client, trip, reason) => {
       const record = { client, condition: fenceCondition(trip), reason, at: new Date().toISOString(), device: options.deviceName, timeoutMs: core.status().timeoutMs };
@@ -53,6 +57,16 @@ export async function startWatchdogMux(options: MuxDaemonOptions): Promise<Runni
   });
   const server = await startMuxServer(core, options.socketPath, options.log);
   return { core, server };
+}
+
+function bootStatusAtStart(dir: string, log: LogSink): BootStatus | undefined {
+  const read = readSysfsBootStatus(dir);
+  if ('problem' in read) {
+    log.info(`${read.problem}: asking the device when it opens`);
+    return undefined;
+  }
+  logBootStatus(log, read.status);
+  return read.status;
 }
 
 /** What the daemon does on SIGTERM/SIGINT; returns the exit code. */

@@ -120,6 +120,8 @@ describe('vmlab: two nodes and an arbiter as qemu guests with softdog', function
     assert.ok(last !== undefined, `${survivor} shows no fence of ${from}: ${status.stdout}`);
     log(`${survivor} shows the fence of ${from}: ${last.condition} (client ${last.client}): ${last.reason}`);
     assert.ok(['quorum-lost', 'arbiter-vote-lost', 'deadline-missed'].includes(last.condition), `a link cut fences by quorum, vote or a missed deadline, not ${last.condition}`);
+    // softdog's sysfs boot status, read by the multiplexer at boot: a reset it cannot confirm.
+    assert.deepEqual(last.bootStatus, { bits: 0, identity: 'Software Watchdog', verdict: 'cannot-tell', source: '/sys/class/watchdog/watchdog0' });
     const text = await lab!.exec(survivor, ['quorate', 'status']);
     assert.match(text.stdout, new RegExp(`^${from} +\\S+ +${last.condition} +${last.client} `, 'm'), text.stdout);
     // The daemon warns of its own last fence at boot: journald has it at warning priority, and

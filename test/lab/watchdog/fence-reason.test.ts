@@ -8,6 +8,7 @@ import { LabHaCluster } from '../../../src/lab/ha-cluster';
 import { NamespaceLab } from '../../../src/lab/namespace-lab';
 import { ServiceProbe } from '../../../src/lab/service-probe';
 import { monotonicClock } from '../../../src/util/clock';
+import type { MuxStatus } from '../../../src/watchdog/mux-core';
 import { skipWithoutLab } from '../../support/lab';
 
 /**
@@ -61,10 +62,16 @@ describe('watchdog: the reason of a reset, written before it and shown after it 
     const afterMs = Date.parse(elsewhere.at) - Date.parse(last.at);
     console.log(`      node1: feeding stopped at ${last.at}, its service ran on node2 ${afterMs} ms later`);
     assert.ok(afterMs > 0, 'after the fence, not before');
+    // The device's own word, read by the rebooted node's multiplexer before it opened the device.
+    const { bootStatus, ...written } = last;
+    assert.deepEqual(bootStatus, { bits: 0x20, identity: 'quorate lab watchdog', verdict: 'watchdog-reset', source: join(ha.dir, 'node1', 'watchdog-sysfs') });
+    const mux = JSON.parse((await ha.cli('node1', ['watchdog', 'status', '--json'])).stdout) as MuxStatus;
+    assert.deepEqual(mux.bootStatus, bootStatus);
+    assert.match(await ha.log('node1'), /warn \[watchdog-mux\] this boot followed a reset by the watchdog: boot status 0x20/);
     // The record on node1's disk, and the journal line before the reset.
-    assert.deepEqual(JSON.parse(readFileSync(join(ha.dir, 'node1', 'last-fence.json'), 'utf8')), last);
+    assert.deepEqual(JSON.parse(readFileSync(join(ha.dir, 'node1', 'last-fence.json'), 'utf8')), written);
     assert.match(await ha.log('node1'), /error \[watchdog-mux\] fence record: deadline-missed \(client lrm\) at /);
     const text = await ha.cli('node2', ['status']);
-    assert.match(text.stdout, /last fence of +feeding stopped at +condition +client +services elsewhere after +reason\n.*node1 +\S+ +deadline-missed +lrm +\d+\.\d s \(lab:web\) +client lrm missed its deadline/);
+    assert.match(text.stdout, /last fence of +feeding stopped at +condition +client +services elsewhere after +watchdog reset +reason\n.*node1 +\S+ +deadline-missed +lrm +\d+\.\d s \(lab:web\) +confirmed +client lrm missed its deadline/);
   });
 });

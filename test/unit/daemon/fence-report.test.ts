@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { nodeFencesDoc, type NodeFences } from '../../../src/daemon/fence-report';
+import { nodeFencesDoc, publishLastFence, type NodeFences } from '../../../src/daemon/fence-report';
+import type { ClusterStore } from '../../../src/store';
 import type { FenceRecord } from '../../../src/watchdog/fence-record';
 
 const context = { sender: 1, read: () => undefined };
@@ -22,5 +23,15 @@ describe("daemon: a node's fences in the store, patched by the node and by the m
     assert.equal(second.servicesElsewhere, undefined);
     assert.deepEqual(second.resets, { 'deadline-missed': 2 });
     assert.throws(() => apply(second, { what: 1 }), /\{fence\} or \{recovered\}/);
+  });
+
+  it('warns when the device says the watchdog reset the node but no fence record was left', () => {
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`) };
+    const reset = { bits: 0x20, identity: 'i6300ESB timer', verdict: 'watchdog-reset' as const, source: '/sys/class/watchdog/watchdog0' };
+    // Nothing to publish: the store is not touched.
+    publishLastFence({} as ClusterStore, 'node1', '/nonexistent/last-fence.json', log, reset)();
+    publishLastFence({} as ClusterStore, 'node1', '/nonexistent/last-fence.json', log, { ...reset, bits: 0, verdict: 'not-watchdog' })();
+    assert.deepEqual(lines, ['warn the watchdog reset this node (/sys/class/watchdog/watchdog0), but the multiplexer left no fence record: it did not see feeding stop (killed, or its disk refused the record)']);
   });
 });

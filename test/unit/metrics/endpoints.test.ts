@@ -124,13 +124,13 @@ describe('metrics endpoints: what each component serves, clean for promtool', fu
   });
 
   it('serves /metrics only', async () => {
-    const server = await serve(muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [] })).registry);
+    const server = await serve(muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [], bootStatus: null })).registry);
     assert.equal((await scrape(server, '/')).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${server.address().port}/metrics`, { method: 'POST' })).status, 405);
   });
 
   it('runs on without /metrics when the port is taken, saying so', async () => {
-    const registry = muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [] })).registry;
+    const registry = muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [], bootStatus: null })).registry;
     const taken = await serve(registry);
     const errors: string[] = [];
     const second = await serveMetrics(registry, { host: '127.0.0.1', port: taken.address().port }, { ...quiet, error: (m) => errors.push(m) });

@@ -25,7 +25,7 @@ function promtool(args: string[], cwd = dir): string {
 async function exposedNames(): Promise<Set<string>> {
   const daemon = daemonMetrics();
   daemon.follow(sampleDaemon().sources);
-  const registries = [daemon.registry, muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [] })).registry,
+  const registries = [daemon.registry, muxMetrics(() => ({ device: 'x', identity: null, armed: false, timeoutMs: null, resetBoundMs: null, lastFeedAgoMs: null, tripped: null, leases: [], bootStatus: null })).registry,
     arbiterMetrics(new ArbiterCore(defaultArbiterSettings, createLogger('arbiter', 'error'))).registry];
   const names = new Set<string>();
   for (const registry of registries) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,25 @@ describe('lab watchdog timer', () => {
     const reopened = await openEmulatedWatchdog(join(dir, 't.sock'));
     assert.equal(reopened.bootStatus(), 0x20, 'WDIOF_CARDRESET');
     reopened.close({ magic: true });
+  });
+
+  it('keeps a sysfs-like boot status: 0 at start, WDIOF_CARDRESET after its reset, 0 after any other boot', async () => {
+    const sysfs = join(dir, 'sysfs');
+    const withSysfs = await EmulatedWatchdogTimer.start({ host: 'h2', socketPath: join(dir, 's.sock'), sysfsDir: sysfs, log: captureLog(), clock, reset: async () => undefined });
+    try {
+      const read = (file: string) => readFileSync(join(sysfs, file), 'utf8');
+      assert.deepEqual([read('bootstatus'), read('identity')], ['0\n', 'quorate lab watchdog\n']);
+      const device = await openEmulatedWatchdog(join(dir, 's.sock'));
+      device.setTimeout(1);
+      await settle();
+      clock.advance(1000);
+      await settle();
+      assert.equal(read('bootstatus'), '32\n');
+      withSysfs.bootedOtherwise();
+      assert.equal(read('bootstatus'), '0\n');
+    } finally {
+      await withSysfs.close();
+    }
   });
 
   it('is single-open, and keeps counting after a close without the magic close', async () => {

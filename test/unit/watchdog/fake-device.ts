@@ -7,6 +7,8 @@ export class FakeDevice implements WatchdogDevice {
   timeoutS = 60;
   feeds: number[] = [];
   magicClosed = false;
+  /** What WDIOC_GETBOOTSTATUS answers. */
+  bootBits = 0;
   support: WatchdogSupport = { options: 0x8180, firmwareVersion: 0, identity: 'Fake Watchdog' };
 
   constructor(private readonly clock: Clock, private readonly roundTo = 1) {}
@@ -25,7 +27,7 @@ export class FakeDevice implements WatchdogDevice {
     return this.support;
   }
   bootStatus(): number {
-    return 0;
+    return this.bootBits;
   }
   close(opts: { magic: boolean }): void {
     this.magicClosed = opts.magic;

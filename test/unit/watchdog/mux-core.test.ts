@@ -25,6 +25,19 @@ function setup(options: { timeoutSeconds?: number; roundTo?: number } = {}) {
 }
 
 describe('watchdog multiplexer logic', () => {
+  it('reports the boot status given at start, else asks the device when it opens', async () => {
+    const given = { bits: 0x20, identity: 'i6300ESB timer', verdict: 'watchdog-reset' as const, source: '/sys/class/watchdog/watchdog0' };
+    const clock = new SimClock();
+    const withSysfs = new MuxCore({ openDevice: async () => new FakeDevice(clock), deviceName: 'fake0', timeoutSeconds: 10, clock, log: captureLog(), marker: memoryMarker(), bootStatus: given });
+    assert.deepEqual(withSysfs.status().bootStatus, given);
+    const { mux, device, log } = setup();
+    assert.equal(mux.status().bootStatus, null, 'not read before the device opens');
+    device.bootBits = 0x20;
+    await mux.openLease({ client: 'lrm', deadlineMs: 4000 });
+    assert.deepEqual(mux.status().bootStatus, { bits: 0x20, identity: 'Fake Watchdog', verdict: 'watchdog-reset', source: 'fake0' });
+    assert.ok(log.lines.some((l) => l === 'warn this boot followed a reset by the watchdog: boot status 0x20 from fake0 (Fake Watchdog)'), log.lines.join('\n'));
+  });
+
   it('arms the device on the first lease and reports the timeout read back from it', async () => {
     const { mux, device, marker } = setup({ timeoutSeconds: 7, roundTo: 5 });
     const grant = await mux.openLease({ client: 'lrm', deadlineMs: 4000 });

@@ -78,6 +78,7 @@ describe('watchdog multiplexer over its socket, with a lab timer', () => {
     assert.match(text.out, /timeout: +2000 ms \(in force, read back from the device\)/);
     assert.match(text.out, /reset bound: +3000 ms/);
     assert.match(text.out, /^lrm +1000 /m);
+    assert.match(text.out, /this boot: +not a watchdog reset: boot status 0x0 from lab:/, 'asked of the device when the lease opened it');
     const json = await runCli(['watchdog', 'status', '--json', '--socket', join(dir, 'mux.sock')]);
     assert.equal((JSON.parse(json.out) as { timeoutMs: number }).timeoutMs, 2000);
     await lease.close();
