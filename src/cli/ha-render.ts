@@ -11,10 +11,10 @@ export function renderResources(status: DaemonStatus): string {
   const rows = Object.entries(config.resources).sort(([a], [b]) => a.localeCompare(b)).map(([sid, r]) => {
     const service = managerStatus?.serviceStatus[sid];
     return [sid, r.state, r.node, or(service?.state), or(service?.node), service?.running === true ? 'yes' : 'no', or(r.group),
-      `${r.maxRestart}/${r.maxRelocate}`, r.failback ? 'yes' : 'no'];
+      `${r.maxRestart}/${r.maxRelocate}`, r.failback ? 'yes' : 'no', r.needs === undefined ? '-' : `${r.needs.cores} cores, ${r.needs.memoryMiB} MiB`];
   });
   if (rows.length === 0) return 'no HA resources configured';
-  return table(['sid', 'requested', 'config node', 'state', 'node', 'running', 'group', 'restart/relocate', 'failback'], rows);
+  return table(['sid', 'requested', 'config node', 'state', 'node', 'running', 'group', 'restart/relocate', 'failback', 'needs'], rows);
 }
 
 export function renderGroups(config: HaConfig): string {

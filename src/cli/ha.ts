@@ -9,7 +9,8 @@ import { parseConfigEdit, requestedStates, shutdownPolicies, type ConfigEdit, ty
 import { prototypeKeys } from '../util/strict-json';
 import { parseCrmCommand } from '../ha/command-parse';
 import { InputError } from '../ha/shape';
-import type { CrmCommand, GroupConfig, HaRule, HaSettings, RequestedState, ShutdownPolicy } from '../ha/types';
+import type { CrmCommand, GroupConfig, HaRule, HaSettings, RequestedState, ResourceNeeds, ShutdownPolicy } from '../ha/types';
+import { needsFromDomainXml } from '../daemon/resources/domain-needs';
 import {
   DaemonUnavailableError, defaultOperatorSocket, OperatorRequestError, readDaemonStatus, sendCommand, sendConfigEdit,
   type OperatorClientOptions,
@@ -87,6 +88,25 @@ function domainXmlParam(file: string | undefined, sid: string): Record<string, s
   }
 }
 
+/**
+ * `--cores N --memory MIB` (both or neither), else for a VM given `--domain-xml` what its domain
+ * asks for (<vcpu>, <memory>): the resource's static needs for placement by load.
+ */
+function needsOption(o: { cores?: number; memory?: number }, domainXml: Record<string, string>): ResourceNeeds | undefined {
+  if ((o.cores === undefined) !== (o.memory === undefined)) throw new CliError('--cores and --memory go together: give both, or neither', exitCodes.usage);
+  if (o.cores !== undefined && o.memory !== undefined) {
+    if (o.cores < 1 || o.memory < 1) throw new CliError('--cores and --memory must be at least 1', exitCodes.usage);
+    return { cores: o.cores, memoryMiB: o.memory };
+  }
+  const xml = domainXml.domainXml;
+  if (xml === undefined) return undefined;
+  try {
+    return needsFromDomainXml(xml);
+  } catch (err) {
+    throw new CliError(`--domain-xml: ${(err as Error).message} (or give --cores and --memory)`, exitCodes.usage);
+  }
+}
+
 /** `node1:2,node2` → {node1: 2, node2: 0}. */
 function priorities(spec: string): Record<string, number> {
   const nodes: Record<string, number> = {};
@@ -127,6 +147,8 @@ interface ResourceAddOptions extends SocketOptions {
   failback: boolean;
   param: string[];
   domainXml?: string;
+  cores?: number;
+  memory?: number;
 }
 
 interface ResourceSetOptions extends SocketOptions {
@@ -139,6 +161,10 @@ interface ResourceSetOptions extends SocketOptions {
   param: string[];
   unsetParam: string[];
   domainXml?: string;
+  cores?: number;
+  memory?: number;
+  /** False with --no-needs. */
+  needs?: boolean;
 }
 
 function registerResourceCommands(program: Command): void {
@@ -152,11 +178,15 @@ function registerResourceCommands(program: Command): void {
     .option('--no-failback', 'stay where it is when a higher-priority node returns')
     .option('--param <key=value>', 'driver parameter (repeatable)', collectParam, [])
     .option('--domain-xml <file>', "vm: the libvirt domain XML; the cluster keeps it and creates the domain where the VM runs")
+    .option('--cores <n>', 'static needs for placement by load: cores (with --memory; a vm: takes both from its domain XML)', wholeNumber)
+    .option('--memory <mib>', 'static needs for placement by load: memory in MiB (with --cores)', wholeNumber)
     .action(async (sid: string, o: ResourceAddOptions) => {
-      const params = { ...keyValues(o.param), ...domainXmlParam(o.domainXml, sid) };
+      const xml = domainXmlParam(o.domainXml, sid);
+      const params = { ...keyValues(o.param), ...xml };
+      const needs = needsOption(o, xml);
       const node = o.node ?? (await talk(() => readDaemonStatus(client(o)))).node;
       const res = { node, state: o.state as RequestedState, failback: o.failback, maxRestart: o.maxRestart, maxRelocate: o.maxRelocate,
-        ...(o.group === undefined ? {} : { group: o.group }), ...(Object.keys(params).length === 0 ? {} : { params }) };
+        ...(o.group === undefined ? {} : { group: o.group }), ...(Object.keys(params).length === 0 ? {} : { params }), ...(needs === undefined ? {} : { needs }) };
       await edit(o, { op: 'add-resource', sid, resource: res }, `added ${sid} on ${node}, requested state ${o.state}`);
     });
   verb(resource, 'set', 'change an HA resource').argument('<sid>')
@@ -167,14 +197,20 @@ function registerResourceCommands(program: Command): void {
     .option('--failback', 'move back to a higher-priority node').option('--no-failback', 'stay put')
     .option('--param <key=value>', 'set a driver parameter (repeatable)', collectParam, [])
     .option('--unset-param <key>', 'remove a driver parameter (repeatable)', collectUnsetParam, [])
-    .option('--domain-xml <file>', 'vm: replace the libvirt domain XML (used from the next start)')
+    .option('--domain-xml <file>', 'vm: replace the libvirt domain XML (used from the next start; its needs too, unless --cores/--memory)')
+    .option('--cores <n>', 'static needs for placement by load: cores (with --memory)', wholeNumber)
+    .option('--memory <mib>', 'static needs for placement by load: memory in MiB (with --cores)', wholeNumber)
+    .option('--no-needs', 'drop the static needs (it then counts as taking nothing)')
     .action(async (sid: string, o: ResourceSetOptions) => {
       const xml = domainXmlParam(o.domainXml, sid);
+      const needs = needsOption(o, xml);
+      if (o.needs === false && (needs !== undefined || o.cores !== undefined)) throw new CliError('--no-needs goes with neither --cores/--memory nor --domain-xml', exitCodes.usage);
       const changes: ResourceChanges = {
         ...(o.node === undefined ? {} : { node: o.node }), ...(o.state === undefined ? {} : { state: o.state as RequestedState }),
         ...(o.group === undefined ? {} : { group: o.group === false ? null : o.group }),
         ...(o.maxRestart === undefined ? {} : { maxRestart: o.maxRestart }), ...(o.maxRelocate === undefined ? {} : { maxRelocate: o.maxRelocate }),
         ...(o.failback === undefined ? {} : { failback: o.failback }),
+        ...(needs === undefined ? {} : { needs }), ...(o.needs === false ? { needs: null } : {}),
       };
       if (o.param.length + o.unsetParam.length + Object.keys(xml).length > 0) {
         // --param wins over --unset-param of the same key: unset, then set.

@@ -33,6 +33,8 @@ export interface DaemonConfig {
     lab: { port: number; stopTimeoutMs: number; runDir: string; journal: string };
     vm: { uri: string; migrationUri: string; migrationAddresses: Record<string, string>; sharedStorage: string; trustSharedStorage: boolean; runDir: string };
   };
+  /** What this node offers services, for placement by static load; 0: read from the host (capacity.ts). */
+  capacity: { cores: number; memoryMiB: number };
   /** Fence devices per node (src/fence/config.ts); none by default. */
   fencing: FencingConfig;
 }
@@ -158,6 +160,10 @@ function schema() {
         default: defaultJobsCommand,
         format: 'command',
       },
+    },
+    capacity: {
+      cores: { doc: 'cores HA services may use on this node, for placement by static load (0: the CPUs the host has)', format: 'nat', default: 0 },
+      memoryMiB: { doc: 'memory HA services may use on this node in MiB, for placement by static load (0: the memory the host has)', format: 'nat', default: 0 },
     },
     drivers: {
       monitorIntervalMs: milliseconds('how often the status of every HA service running here is read: one found stopped outside HA is started again; 0: never', 5000),

@@ -9,7 +9,7 @@ import { crmStep, initialCrmState, type CrmState } from '../ha/crm';
 import { viewFromMembership, type ClusterView, type DriverResult, type HaEffect } from '../ha/env';
 import { initialLrmState, lrmStep, reattachedLrmState, type LrmState, type ShutdownKind } from '../ha/lrm';
 import type { HaTimings } from '../ha/timings';
-import { agentLockName } from '../ha/types';
+import { agentLockName, type NodeCapacity } from '../ha/types';
 import type { MembershipSource } from '../quorum/types';
 import type { Clock } from '../util/clock';
 import type { Fencer } from './fencer';
@@ -55,6 +55,8 @@ export interface NodeDaemonParts {
   fencer?: Fencer;
   /** How often the status of the services running here is read (ResourceRunner.monitor); absent or 0: never. */
   monitorIntervalMs?: number;
+  /** Published in the LRM's status for placement by static load; absent: placement counts services. */
+  capacity?: NodeCapacity;
 }
 
 /** What the daemon knows of itself, for the operator socket and status. */
@@ -224,6 +226,7 @@ export class NodeDaemon {
     const adopting = this.adoptingLock;
     const lrm = lrmStep(this.lrm, {
       view: this.lrmView(), store: store.view(), timings, recording: store.diskProblem === null, running: this.parts.resources.running, unsure: this.parts.resources.unsure, driverResults: results, shutdown: this.shutdown,
+      capacity: this.parts.capacity,
     });
     this.lrm = lrm.state;
     await this.carryOut('lrm', lrm.effects);

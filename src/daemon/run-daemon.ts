@@ -27,6 +27,7 @@ import { gatherStartupCheck } from './gather-check';
 import { arbiterTieDecisionMs } from './startup-check';
 import { AgentFencer } from './fencer';
 import { NodeDaemon } from './node-daemon';
+import { nodeCapacity } from './capacity';
 import { storeOperatorBackend } from './operator/backend';
 import { detectShutdownKind } from './shutdown-kind';
 import { startOperatorServer } from './operator/server';
@@ -118,7 +119,7 @@ export async function runDaemon(config: DaemonConfig, drivers: ResourceDriver[])
       timings, membership, clock: monotonicClock, log,
       store: { view: () => adapter.view(), apply: (e) => metrics?.timeEffect(e, () => adapter.apply(e)) ?? adapter.apply(e), adopt: (lock) => adapter.adopt(lock), get current() { return store.current; }, get diskProblem() { return store.diskProblem; } },
       watchdog: new MuxWatchdogControl(config.watchdog.socket, Math.floor(timings.watchdogMs * maxDeadlineShareOfTimeout), conditions, log),
-      resources, monitorIntervalMs: config.drivers.monitorIntervalMs,
+      resources, monitorIntervalMs: config.drivers.monitorIntervalMs, capacity: nodeCapacity(config.capacity),
       fencer: Object.keys(config.fencing.nodes).length > 0 ? new AgentFencer(config.fencing, log) : undefined,
     });
     if (metrics !== null) {

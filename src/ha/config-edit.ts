@@ -28,6 +28,8 @@ export interface ResourceChanges {
   maxRelocate?: number;
   /** Merged into the driver parameters; null removes a key. */
   params?: Record<string, string | null>;
+  /** Static needs for placement; null removes them (the resource then counts as taking nothing). */
+  needs?: ResourceNeeds | null;
 }
 
 export type ConfigEdit =
@@ -108,7 +110,8 @@ function parseChanges(value: unknown): ResourceChanges {
   if (f.maxRestart !== undefined) changes.maxRestart = count(f.maxRestart, 'maxRestart');
   if (f.maxRelocate !== undefined) changes.maxRelocate = count(f.maxRelocate, 'maxRelocate');
   if (f.params !== undefined) changes.params = parseParams(f.params, 'params', (v, w) => (v === null ? null : paramValue(v, w)));
-  if (Object.keys(changes).length === 0) fail('changes must set at least one of node, state, group, failback, maxRestart, maxRelocate, params');
+  if (f.needs !== undefined) changes.needs = f.needs === null ? null : parseNeeds(f.needs, 'needs');
+  if (Object.keys(changes).length === 0) fail('changes must set at least one of node, state, group, failback, maxRestart, maxRelocate, params, needs');
   return changes;
 }
 
@@ -187,10 +190,12 @@ function mergeParams(current: Record<string, string> | undefined, changes: Recor
 
 /** A resource with `changes` applied (params merged, group null removed). */
 export function changedResource(resource: ResourceConfig, changes: ResourceChanges): ResourceConfig {
-  const { params, group, ...plain } = changes;
+  const { params, group, needs, ...plain } = changes;
   const next: ResourceConfig = { ...resource, ...plain };
   if (group === null) delete next.group;
   else if (group !== undefined) next.group = group;
+  if (needs === null) delete next.needs;
+  else if (needs !== undefined) next.needs = needs;
   if (params !== undefined) next.params = mergeParams(resource.params, params);
   return next;
 }

@@ -38,6 +38,8 @@ export interface LabHaOptions {
   voteGraceMs?: number;
   /** Extra keys of the daemon config (drivers, …), merged over what the lab writes. */
   extraConfig?: Record<string, unknown>;
+  /** Per node, the capacity its daemon publishes for placement by load (the lab's nodes share one host: without it each reports the host's). */
+  capacities?: Partial<Record<NodeHost, { cores: number; memoryMiB: number }>>;
   /**
    * How long a node reset by its watchdog stays down before corosync starts again (default 60 s,
    * a server's reboot; a node back sooner than the failover takes its services up again itself).
@@ -245,6 +247,7 @@ export class LabHaCluster {
       qdevice: { mode: this.options.qdevice ?? 'integrated', voteGraceMs: this.options.voteGraceMs ?? 0 },
       shutdown: { jobsCommand: ['cat', this.jobsPath(node)] },
       ...(this.lab.options.bmc ? { fencing: this.fencingConfig(nodeDir) } : {}),
+      ...(this.options.capacities?.[node] === undefined ? {} : { capacity: this.options.capacities[node] }),
       ...this.options.extraConfig,
       // The lab driver journals; extra driver sections (vm) join it.
       drivers: { lab: { journal: this.journalPath }, ...(this.options.extraConfig?.drivers as Record<string, unknown> | undefined) },

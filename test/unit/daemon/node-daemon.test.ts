@@ -143,7 +143,7 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
         get current() { return store.current; },
         get diskProblem() { return store.diskProblem; },
       },
-      watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000), monitorIntervalMs: 2000,
+      watchdog, resources: new ResourceRunner([drivers[id - 1]!], 1000), monitorIntervalMs: 2000, capacity: { cores: 4 * id, memoryMiB: 1024 },
     });
   }
 
@@ -184,6 +184,8 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.equal(watchdogs[0]!.ops[0], 'open');
     assert.ok(watchdogs[0]!.ops.filter((op) => op === 'update').length > 5, 'fed every round after a renewal');
     assert.equal(daemons[0]!.self().lrm.state, 'active');
+    assert.deepEqual(Object.fromEntries(Object.entries(adapterOf(2).view().lrmStatus).map(([n, l]) => [n, l.capacity])),
+      { node1: { cores: 4, memoryMiB: 1024 }, node2: { cores: 8, memoryMiB: 1024 } }, 'each LRM publishes its capacity');
   });
 
   it('starts again, on its node, a service that stopped outside HA, once its monitor saw it', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHaStatus } from '../../../src/cli/ha-render';
 import { defaultResource, managerLockName, type HaConfig, type ManagerStatus } from '../../../src/ha/types';
@@ -52,6 +53,33 @@ describe('operator CLI (built) against a served backend', function () {
     const list = JSON.parse(await ok('resource', 'list', '--json')) as { resources: HaConfig['resources'] };
     assert.equal(list.resources['lab:web']?.state, 'started');
     assert.match(await ok('resource', 'list'), /lab:web\s+started\s+node2/);
+  });
+
+  it('static needs: --cores/--memory, taken from a VM\'s domain XML, dropped with --no-needs; list shows them', async () => {
+    await ok('resource', 'add', 'lab:db', '--param', 'address=10.0.0.8/24', '--cores', '2', '--memory', '1024');
+    assert.deepEqual(config().resources['lab:db']?.needs, { cores: 2, memoryMiB: 1024 });
+    assert.match(await ok('resource', 'list'), /lab:db .* 2 cores, 1024 MiB/);
+    const xml = join(h.dir, 'vm7.xml');
+    writeFileSync(xml, "<domain type='qemu'><name>vm7</name><memory unit='GiB'>2</memory><vcpu>3</vcpu></domain>");
+    await ok('resource', 'add', 'vm:7', '--domain-xml', xml);
+    assert.deepEqual(config().resources['vm:7']?.needs, { cores: 3, memoryMiB: 2048 });
+    await ok('resource', 'set', 'vm:7', '--cores', '1', '--memory', '512');
+    assert.deepEqual(config().resources['vm:7']?.needs, { cores: 1, memoryMiB: 512 });
+    await ok('resource', 'set', 'lab:db', '--no-needs');
+    assert.equal(config().resources['lab:db']?.needs, undefined);
+    for (const [args, message] of [
+      [['resource', 'set', 'lab:db', '--cores', '2'], /--cores and --memory go together/],
+      [['resource', 'set', 'lab:db', '--cores', '0', '--memory', '1'], /--cores and --memory must be at least 1/],
+      [['resource', 'set', 'lab:db', '--no-needs', '--cores', '1', '--memory', '1'], /--no-needs goes with neither/],
+    ] as const) {
+      const r = await q(...args);
+      assert.equal(r.code, 2, `quorate ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    writeFileSync(xml, "<domain type='qemu'><name>vm8</name><vcpu>1</vcpu></domain>");
+    const bad = await q('resource', 'add', 'vm:8', '--domain-xml', xml);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--domain-xml: domain XML has no <memory> element \(or give --cores and --memory\)/);
   });
 
   it('groups and rules: add, list, refuse removal in use, remove', async () => {
