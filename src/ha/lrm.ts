@@ -37,6 +37,8 @@ export interface LrmState {
   shutdown: ShutdownKind | null;
   /** Waiting conditions already logged. */
   reported: Record<string, string>;
+  /** sid → when (view time) it was found stopped outside HA, within the last crashWindowMs. */
+  crashes: Record<string, number[]>;
 }
 
 export interface LrmInput {
@@ -66,7 +68,7 @@ export interface LrmInput {
 export function initialLrmState(): LrmState {
   return {
     daemon: 'wait_for_agent_lock', mode: 'active', watchdogOpen: false, results: {}, inFlight: {}, retries: {}, waits: {}, idleRounds: 0, disarmAllowedSince: null,
-    shutdown: null, reported: {},
+    shutdown: null, reported: {}, crashes: {},
   };
 }
 
@@ -80,6 +82,12 @@ export function initialLrmState(): LrmState {
 export function reattachedLrmState(): LrmState {
   return { ...initialLrmState(), daemon: 'lost_agent_lock', watchdogOpen: true };
 }
+
+/**
+ * A service found stopped outside HA more than its max_restart times within this window is given
+ * up on this node (a crash loop): its request fails, and the manager relocates it (max_relocate).
+ */
+export const crashWindowMs = 600_000;
 
 /** Actions the LRM starts on its own (stopping for a shutdown) carry this uid prefix and report nothing. */
 const localUid = 'local:';
@@ -209,6 +217,15 @@ function doWork(step: Step): void {
       && !running.has(sid) && state.inFlight[sid] === undefined && input.unsure?.includes(sid) !== true) {
       // Started here and no longer running (the monitor saw it stopped): started again, under the
       // same uid, so a start that fails counts as this node's failure and the manager relocates.
+      const now = input.view.now;
+      const crashes = [...(state.crashes[sid] ?? []).filter((at) => now - at < crashWindowMs), now];
+      state.crashes[sid] = crashes;
+      if (crashes.length > maxRestart(step, sid)) {
+        step.fx.err(`'${sid}' stopped outside HA ${crashes.length} times within ${crashWindowMs / 60_000} min (max_restart ${maxRestart(step, sid)}): not started here again, the manager relocates it`);
+        delete state.crashes[sid];
+        record(step, sid, s.uid, 'error');
+        continue;
+      }
       step.fx.warn(`'${sid}' stopped outside HA: starting it again`);
       delete state.results[s.uid];
       issue(step, sid, s.uid, 'start', 0);
@@ -414,6 +431,11 @@ function hasExited(state: LrmState): boolean {
 
 function writeStatus(step: Step): void {
   const { state, input } = step;
+  for (const [sid, times] of Object.entries(state.crashes)) {
+    const recent = times.filter((at) => input.view.now - at < crashWindowMs);
+    if (recent.length === 0) delete state.crashes[sid];
+    else state.crashes[sid] = recent;
+  }
   const current = new Set(Object.values(input.store.managerStatus?.serviceStatus ?? {}).map((s) => s.uid));
   for (const uid of Object.keys(state.results)) if (!current.has(uid)) delete state.results[uid];
   for (const uid of Object.keys(state.waits)) if (!current.has(uid)) delete state.waits[uid];

@@ -198,6 +198,18 @@ describe('NodeDaemon on the store over a simulated CPG', () => {
     assert.deepEqual(serviceState()?.node, 'node1');
   });
 
+  it('relocates a service that keeps stopping outside HA on its node (max_restart 1: the second crash within the window)', async () => {
+    await runFor(20_000);
+    drivers[0]!.crash('web');
+    await runFor(5_000);
+    drivers[0]!.crash('web');
+    await runFor(60_000);
+    assert.deepEqual(drivers[0]!.calls, ['start web armed=true', 'start web armed=true']);
+    assert.deepEqual(drivers[1]!.calls, ['start web armed=true']);
+    assert.equal(serviceState()?.node, 'node2');
+    assert.equal(serviceState()?.state, 'started');
+  });
+
   it('a node whose disk cannot record HA state takes no new HA work and keeps running; it starts the service once the disk records again', async () => {
     cluster.disk(1).set('full', 0);
     await runFor(20_000);

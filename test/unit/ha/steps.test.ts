@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { crmStep, initialCrmState } from '../../../src/ha/crm';
 import { viewFromMembership, type ClusterView, type HaEffect, type StoreView } from '../../../src/ha/env';
-import { initialLrmState, lrmStep, type LrmInput } from '../../../src/ha/lrm';
+import { crashWindowMs, initialLrmState, lrmStep, type LrmInput } from '../../../src/ha/lrm';
 import { assertFenced, assertMayStart, SafetyViolation } from '../../../src/ha/safety';
 import { simulatorTimingDefaults } from '../../../src/ha/timings';
 import { agentLockName, defaultResource, managerLockName, type ManagerStatus } from '../../../src/ha/types';
@@ -77,6 +77,24 @@ describe('HA steps (pure CRM and LRM)', () => {
     const failed = lrmStep(retried.state, lrmInput(s, { running: [], driverResults: [startFailed] }));
     assert.deepEqual(failed.state.results['node2.7'], { sid: 'vm:101', result: 'error' });
     assert.equal(driverOps(failed.effects).length, 0, 'the error is for the manager to act on');
+  });
+
+  it('LRM: a service that keeps stopping outside HA is given up here after max_restart restarts within the crash window', () => {
+    const s = store(managerStatus('started', 'node2.7'), heldLock);
+    const at = (now: number) => ({ ...view('node1'), now });
+    const startOk = { sid: 'vm:101', uid: 'node2.7', op: 'start' as const, ok: true };
+    let state = lrmStep(initialLrmState(), lrmInput(s)).state;
+    state = lrmStep(state, lrmInput(s, { running: ['vm:101'], driverResults: [startOk] })).state;
+    const first = lrmStep(state, lrmInput(s, { view: at(20_000), running: [] }));
+    assert.deepEqual(driverOps(first.effects), [{ kind: 'driver', op: 'start', sid: 'vm:101', uid: 'node2.7' }], 'max_restart 1: one restart');
+    state = lrmStep(first.state, lrmInput(s, { view: at(21_000), running: ['vm:101'], driverResults: [startOk] })).state;
+    const second = lrmStep(state, lrmInput(s, { view: at(20_000 + crashWindowMs - 1), running: [] }));
+    assert.equal(driverOps(second.effects).length, 0, 'not started here again');
+    assert.deepEqual(second.state.results['node2.7'], { sid: 'vm:101', result: 'error' }, 'the manager relocates on the error');
+    // Outside the window the earlier crash no longer counts.
+    state = lrmStep(first.state, lrmInput(s, { view: at(21_000), running: ['vm:101'], driverResults: [startOk] })).state;
+    const later = lrmStep(state, lrmInput(s, { view: at(20_000 + crashWindowMs), running: [] }));
+    assert.deepEqual(driverOps(later.effects), [{ kind: 'driver', op: 'start', sid: 'vm:101', uid: 'node2.7' }]);
   });
 
   it('LRM: stops feeding the watchdog when quorum goes, and never starts without it', () => {
