@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { addDemoService, demoService } from '../../src/lab/demo';
 import { LabHaCluster } from '../../src/lab/ha-cluster';
 import { NamespaceLab } from '../../src/lab/namespace-lab';
@@ -36,10 +38,36 @@ async function stopDemoHa(demo: Partial<DemoHa>): Promise<void> {
  */
 export function useDemoHa(options: LabOptions = {}): DemoHa {
   const demo = {} as DemoHa;
+  const logFrom = new Map<string, number>();
   before(async function () {
     skipWithoutLab(this);
     Object.assign(demo, await startDemoHa(options));
   });
+  beforeEach(() => {
+    for (const node of demo.ha?.nodes ?? []) logFrom.set(node, logSize(demo.ha.logPath(node)));
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && demo.ha !== undefined) await printDaemonLogs(demo.ha, logFrom);
+  });
   after(() => stopDemoHa(demo));
   return demo;
+}
+
+function logSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** A failed test shows what each daemon logged while it ran (CI keeps no lab directories). */
+async function printDaemonLogs(ha: LabHaCluster, logFrom: Map<string, number>, maxLines = 80): Promise<void> {
+  for (const node of ha.nodes) {
+    const text = await readFile(ha.logPath(node)).then((b) => b.subarray(logFrom.get(node) ?? 0).toString('utf8'), () => '');
+    const lines = text.trimEnd().split('\n').filter((l) => l !== '');
+    const shown = lines.slice(-maxLines);
+    process.stdout.write(`      ${node}'s daemon log during the failed test (${lines.length} lines${shown.length < lines.length ? `, last ${shown.length}` : ''}):\n`);
+    for (const line of shown) process.stdout.write(`        ${line}\n`);
+  }
 }
