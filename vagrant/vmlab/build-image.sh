@@ -74,6 +74,11 @@ cat >"$rootfs/etc/fstab" <<'FSTAB'
 /dev/vdb /opt/quorate ext4 ro,noatime,nofail,x-systemd.device-timeout=15min 0 0
 FSTAB
 chroot "$rootfs" systemctl mask serial-getty@ttyS0.service >/dev/null 2>&1
+# Warnings and worse of every unit also go to the serial console, which the host keeps as a file:
+# a guest its watchdog reset (qemu ends, the overlay with its journal goes with the lab) still
+# tells why in a test's output.
+mkdir -p "$rootfs/etc/systemd/journald.conf.d"
+printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=warning\n' >"$rootfs/etc/systemd/journald.conf.d/vmlab-console.conf"
 # Root logs in with the lab's key only.
 ssh-keygen -q -t ed25519 -N '' -C quorate-vmlab -f "$work/id_ed25519"
 install -d -m 0700 "$rootfs/root/.ssh"
