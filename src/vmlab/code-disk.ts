@@ -16,11 +16,13 @@ const cliEntry = 'dist/src/cli/main.js';
 const codeEntries = ['package.json', 'dist', 'node_modules', 'systemd', 'build/Release/quorate_native.node'];
 
 /**
- * Emulated guests run the daemon several times slower and stall its event loop for up to ~1.7 s
- * on two busy host cores: rounds and renewals of 1 s, a 3 s feed window and W 12 s keep a node
- * that is fine from resetting itself. The start-up check computes the lease from these (~20 s).
+ * Emulated guests run the daemon several times slower, and beside the main test group on two
+ * host cores a whole guest is starved for seconds (its daemon's event loop stalled 6.7 s, sshd
+ * missed a 5 s banner exchange): with W 12 s a healthy service node missed its 9.6 s check-in
+ * deadline and reset. Rounds and renewals of 1 s, a 3 s feed window and W 20 s (check-in deadline
+ * 16 s) keep such a node alive; the start-up check computes the lease from these (~28 s).
  */
-export const vmlabDaemonTimings = { roundMs: 1000, renewIntervalMs: 1000, feedWindowMs: 3000, clockMarginMs: 1000, watchdogMs: 12_000 };
+export const vmlabDaemonTimings = { roundMs: 1000, renewIntervalMs: 1000, feedWindowMs: 3000, clockMarginMs: 1000, watchdogMs: 20_000 };
 
 export function clusterFiles(checkout: string): Record<string, string | Buffer> {
   const files: Record<string, string | Buffer> = {

@@ -7,7 +7,7 @@ import { parseCorosyncConf } from '../../../src/diag/corosync-conf';
 import { clusterFiles, vmlabDaemonTimings } from '../../../src/vmlab/code-disk';
 import { guestNamed, vmlabGuests, vmlabLayout, vmlabPaths } from '../../../src/vmlab/layout';
 import { guestKernelCommandLine, qemuArgv } from '../../../src/vmlab/qemu';
-import { shellQuote } from '../../../src/vmlab/vmlab';
+import { shellQuote, sshNeverConnected } from '../../../src/vmlab/vmlab';
 
 const checkout = join(__dirname, '../../../..');
 const image = { base: '/c/base.img', kernel: '/c/vmlinux', initrd: '/c/initrd.img', sshKey: '/c/id_ed25519' };
@@ -44,7 +44,7 @@ describe('vmlab: guests, qemu command lines and cluster files', () => {
     }
     assert.match(String(files['corosync.conf']), /host: 192\.168\.56\.13/);
     assert.match(String(files.hosts), /^192\.168\.56\.13 arbiter$/m);
-    assert.equal(files['watchdog-mux.env'], 'QUORATE_WATCHDOG_TIMEOUT=12\n', 'the multiplexer asks softdog for the W the daemons use');
+    assert.equal(files['watchdog-mux.env'], 'QUORATE_WATCHDOG_TIMEOUT=20\n', 'the multiplexer asks softdog for the W the daemons use');
     assert.equal((files.authkey as Buffer).length, 256);
     assert.notDeepEqual(clusterFiles(checkout).authkey, files.authkey, 'a fresh key per lab');
     assert.ok(`${vmlabLayout.serviceAddress}`.startsWith('192.168.56.'));
@@ -56,6 +56,16 @@ describe('vmlab: guests, qemu command lines and cluster files', () => {
     assert.equal(shellQuote("it's a b"), "'it'\\''s a b'");
     assert.equal(shellQuote('$(reboot)'), "'$(reboot)'");
     assert.equal(shellQuote(''), "''");
+  });
+
+  it('tries ssh again only when the command cannot have reached the guest', () => {
+    const failed = (stderr: string, code = 255) => sshNeverConnected({ code, stdout: '', stderr });
+    assert.equal(failed('Connection timed out during banner exchange\n'), true);
+    assert.equal(failed('ssh: connect to host 192.168.56.11 port 22: Connection timed out\n'), true);
+    assert.equal(failed('ssh: connect to host 192.168.56.11 port 22: Connection refused\n'), true);
+    assert.equal(failed('Timeout, server 192.168.56.11 not responding.\n'), false, 'a session lost after the command started');
+    assert.equal(failed('Connection timed out', 1), false, 'the remote command\'s own exit code');
+    assert.equal(failed(''), false);
   });
 });
 
