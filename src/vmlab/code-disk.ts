@@ -20,13 +20,22 @@ const codeEntries = ['package.json', 'dist', 'node_modules', 'systemd', 'build/R
  * host cores a whole guest is starved for seconds (its daemon's event loop stalled 6.7 s, sshd
  * missed a 5 s banner exchange): with W 12 s a healthy service node missed its 9.6 s check-in
  * deadline and reset. Rounds and renewals of 1 s, a 3 s feed window and W 20 s (check-in deadline
- * 16 s) keep such a node alive; the start-up check computes the lease from these (~28 s).
+ * 16 s) keep such a node alive; the start-up check computes the lease from these and the token.
  */
 export const vmlabDaemonTimings = { roundMs: 1000, renewIntervalMs: 1000, feedWindowMs: 3000, clockMarginMs: 1000, watchdogMs: 20_000 };
 
+/**
+ * The guests' corosync token and consensus: the Vagrant boxes' 1000/1200 ms let a guest that was
+ * not scheduled for 1.3-2.7 s (corosync says so) drop out of the ring, lose quorum and reset.
+ */
+export const vmlabCorosyncTimings = { tokenMs: 5000, consensusMs: 6000 };
+
 export function clusterFiles(checkout: string): Record<string, string | Buffer> {
+  const corosyncConf = readFileSync(join(checkout, 'vagrant/files/corosync.conf'), 'utf8')
+    .replace(/^(\s*token:\s*)\d+$/m, `$1${vmlabCorosyncTimings.tokenMs}`)
+    .replace(/^(\s*consensus:\s*)\d+$/m, `$1${vmlabCorosyncTimings.consensusMs}`);
   const files: Record<string, string | Buffer> = {
-    'corosync.conf': readFileSync(join(checkout, 'vagrant/files/corosync.conf'), 'utf8'),
+    'corosync.conf': corosyncConf,
     authkey: randomBytes(256),
     hosts: ['127.0.0.1 localhost', ...vmlabGuests.map((g) => `${g.address} ${g.name}`), ''].join('\n'),
   };

@@ -43,6 +43,8 @@ describe('vmlab: guests, qemu command lines and cluster files', () => {
       assert.deepEqual(JSON.parse(String(files[`quorate-${g.name}.json`])), { node: g.name, qdevice: { mode: 'integrated' }, timings: vmlabDaemonTimings });
     }
     assert.match(String(files['corosync.conf']), /host: 192\.168\.56\.13/);
+    assert.match(String(files['corosync.conf']), /^\s*token: 5000$/m, 'a starved guest keeps its ring');
+    assert.match(String(files['corosync.conf']), /^\s*consensus: 6000$/m);
     assert.match(String(files.hosts), /^192\.168\.56\.13 arbiter$/m);
     assert.equal(files['watchdog-mux.env'], 'QUORATE_WATCHDOG_TIMEOUT=20\n', 'the multiplexer asks softdog for the W the daemons use');
     assert.equal((files.authkey as Buffer).length, 256);
