@@ -30,10 +30,11 @@ export interface VmlabFailover {
 
 /** Adds the demo service on `node` unless it exists, and waits until it answers (from wherever it runs). */
 export async function ensureDemoService(lab: VmLab, probe: ServiceProbe, node: GuestName, timeoutMs = 120_000): Promise<GuestName> {
-  const list = await lab.exec(node, ['quorate', 'resource', 'list', '--json']);
+  // A starved guest's CLI took over 60 s for the add (beside the main group): the wait's own timeout.
+  const list = await lab.exec(node, ['quorate', 'resource', 'list', '--json'], timeoutMs);
   if (!list.stdout.includes(`"${demoServiceId}"`)) {
     const added = await lab.exec(node, ['quorate', 'resource', 'add', demoServiceId, '--node', node,
-      '--param', `address=${vmlabLayout.serviceAddress}/24`, '--param', `port=${vmlabLayout.servicePort}`]);
+      '--param', `address=${vmlabLayout.serviceAddress}/24`, '--param', `port=${vmlabLayout.servicePort}`], timeoutMs);
     if (added.code !== 0) throw new Error(`cannot add ${demoServiceId} on ${node}: ${added.stderr.trim()}`);
   }
   const deadline = monotonicClock.now() + timeoutMs;
